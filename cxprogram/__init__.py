@@ -1,0 +1,84 @@
+"""cxprogram: a multi-department customer-experience program."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import INSTANCE_DIR, Config, from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands. No I/O."""
+    config = config or from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_mapping(config.flask_settings())
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from cxprogram import models  # noqa: F401  - complete metadata before migrate
+    from cxprogram.auth import login
+    from cxprogram.core import errors, permissions, security, templating
+    from cxprogram.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login.init_app(app)
+    permissions.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cxprogram.auth.views import bp as auth_bp
+    from cxprogram.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from cxprogram.auth.cli import users_cli
+    from cxprogram.demo.cli import demo_command
+    from cxprogram.imports.cli import import_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(demo_command)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None:
+    """SQLite: enforce foreign keys and let SQLAlchemy own transaction boundaries."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn: object) -> None:
+    """Emit BEGIN ourselves on SQLite (pysqlite's own handling breaks SAVEPOINTs)."""
+    from sqlalchemy.engine import Connection
+
+    if isinstance(conn, Connection) and conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,38 @@
+"""`cxprogram users ...` commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cxprogram.auth import services
+from cxprogram.auth.models import Role
+from cxprogram.extensions import db
+
+
+@click.group("users")
+def users_cli() -> None:
+    """Manage users."""
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--department", "departments", multiple=True, help="Department code (repeatable).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(
+    email: str, name: str, role: str, departments: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Create a user; the password is read from standard input."""
+    if not password_stdin:
+        raise click.UsageError("Pass --password-stdin and give the password on standard input.")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = services.create_user(email, name, Role(role), password, list(departments))
+    except services.UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")

@@ -1,0 +1,121 @@
+"""Sign-in, user creation and password changes. Flushes, never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from cxprogram.auth.models import LoginAttempt, Role, User
+from cxprogram.auth.passwords import hash_password, password_problem, verify_password
+from cxprogram.core import audit
+from cxprogram.extensions import db
+from cxprogram.org.models import Department
+
+SIGN_IN_FAILED = "That e-mail address and password do not match an active account."
+THROTTLED = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """The outcome of a sign-in attempt: a user, or a message to show."""
+
+    user: User | None
+    message: str | None = None
+    is_throttled: bool = False
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively, without surrounding space."""
+    return email.strip().lower()
+
+
+def recent_failures(email: str, now: datetime, window: timedelta) -> int:
+    """Failed attempts for this e-mail within the window."""
+    since = now - window
+    query = select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.email == email, LoginAttempt.attempted_at >= since
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def sign_in(
+    email: str, password: str, *, remote_addr: str, now: datetime, max_failures: int, window: timedelta
+) -> SignInResult:
+    """Check credentials with throttling; the same message for unknown e-mail and bad password."""
+    email = normalise_email(email)
+    if recent_failures(email, now, window) >= max_failures:
+        return SignInResult(None, THROTTLED, is_throttled=True)
+    user = db.session.scalar(select(User).where(User.email == email))
+    stored = user.password_hash if user is not None else None
+    if not verify_password(stored, password) or user is None or not user.is_active:
+        db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
+        return SignInResult(None, SIGN_IN_FAILED)
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    user.last_login_at = now
+    return SignInResult(user)
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; the message says why."""
+
+
+def create_user(
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    department_codes: list[str] | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create a user with a role and department grants, audited."""
+    email = normalise_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise UserError(f"'{email}' is not an e-mail address.")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise UserError(f"A user with e-mail {email} already exists.")
+    problem = password_problem(password)
+    if problem:
+        raise UserError(problem)
+    departments = _departments_by_code(department_codes or [])
+    if role == Role.OFFICER and not departments:
+        raise UserError("An officer must be assigned to at least one department (--department).")
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    user.departments = departments
+    user.sees_all_departments = role == Role.VIEWER and not departments
+    db.session.add(user)
+    db.session.flush()
+    audit.record("create", "user", user.id, actor=actor, after=_user_state(user))
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one; ends the user's other sessions."""
+    if not verify_password(user.password_hash, current):
+        raise UserError("The current password is not correct.")
+    problem = password_problem(new)
+    if problem:
+        raise UserError(problem)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    audit.record("change_password", "user", user.id, actor=user)
+
+
+def _departments_by_code(codes: list[str]) -> list[Department]:
+    wanted = {c.strip().upper() for c in codes if c.strip()}
+    found = list(db.session.scalars(select(Department).where(Department.code.in_(wanted))))
+    missing = wanted - {d.code for d in found}
+    if missing:
+        raise UserError(f"Unknown department code(s): {', '.join(sorted(missing))}.")
+    return found
+
+
+def _user_state(user: User) -> dict[str, object]:
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role.value,
+        "departments": sorted(d.code for d in user.departments),
+        "active": user.is_active_user,
+    }

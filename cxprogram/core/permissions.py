@@ -1,0 +1,126 @@
+"""Default-deny access control: every view declares who may use it.
+
+A view is decorated with ``@public``, ``@signed_in`` or ``@roles(...)``. A request to an
+endpoint that declares nothing is refused with 403 before the view runs, so a forgotten
+declaration fails closed. Department-level checks ("may this officer edit VA?") happen in
+the view after loading the department, through ``can_edit_department`` and friends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from cxprogram.auth.models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ATTRIBUTE = "_cx_permission"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Who may call a view: anyone, any signed-in user, or the listed roles."""
+
+    is_public: bool = False
+    roles: frozenset[Role] = frozenset()
+
+    def allows(self, user: Any) -> bool:
+        """True when this user (possibly anonymous) may call the view."""
+        if self.is_public:
+            return True
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return not self.roles or user.role in self.roles
+
+    def describe(self) -> str:
+        """A short text for the permission matrix and the docs."""
+        if self.is_public:
+            return "public"
+        return ",".join(sorted(r.value for r in self.roles)) or "signed-in"
+
+
+def _declare(permission: Permission) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        setattr(view, ATTRIBUTE, permission)
+        return view
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Anyone, signed in or not (sign-in page, static assets)."""
+    return _declare(Permission(is_public=True))(view)
+
+
+def signed_in(view: F) -> F:
+    """Any signed-in user, whatever the role."""
+    return _declare(Permission())(view)
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Signed-in users holding one of these roles."""
+    return _declare(Permission(roles=frozenset(allowed)))
+
+
+def permission_of(view: Callable[..., Any] | None) -> Permission | None:
+    """The permission a view declared, or None when it declared nothing."""
+    return getattr(view, ATTRIBUTE, None)
+
+
+def enforce() -> Response | None:
+    """before_request hook: refuse undeclared endpoints, send anonymous users to sign in."""
+    if request.endpoint is None:
+        return None  # no route matched: the 404 handler answers
+    view = current_app.view_functions.get(request.endpoint)
+    permission = permission_of(view)
+    if permission is None:
+        current_app.logger.error("endpoint %s declares no permission", request.endpoint)
+        abort(403)
+    if permission.allows(current_user):
+        return None
+    if not current_user.is_authenticated:
+        if request.blueprint == "api":
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def can_read_department(user: User, department_id: int) -> bool:
+    """Chiefs read everything; officers and viewers their granted departments."""
+    if user.role == Role.CHIEF or user.sees_all_departments:
+        return True
+    if user.role == Role.OFFICER:
+        return True  # officers read the whole organization's rollup (SPEC section 2)
+    return department_id in user.department_ids
+
+
+def can_edit_department(user: User, department_id: int) -> bool:
+    """Chiefs edit every department; officers only those they are assigned to."""
+    if user.role == Role.CHIEF:
+        return True
+    return user.role == Role.OFFICER and department_id in user.department_ids
+
+
+def require_edit(user: User, department_id: int) -> None:
+    """Abort with 403 unless the user may edit this department."""
+    if not can_edit_department(user, department_id):
+        abort(403)
+
+
+def init_app(app: Flask) -> None:
+    """Install the default-deny hook and declare the static endpoint public."""
+    app.before_request(enforce)
+    static_view = app.view_functions.get("static")
+    if static_view is not None:
+
+        @public
+        def static(filename: str) -> Response:
+            return app.send_static_file(filename)
+
+        app.view_functions["static"] = static

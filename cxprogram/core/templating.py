@@ -1,0 +1,59 @@
+"""Template globals: the organization's name and the navigation for the signed-in role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from cxprogram.auth.models import Role
+from cxprogram.extensions import db
+from cxprogram.org.models import OrgSettings
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the primary navigation."""
+
+    endpoint: str
+    label: str
+    roles: frozenset[Role]
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("main.home", "Home", frozenset(Role)),
+    NavItem("main.departments", "Departments", frozenset(Role)),
+    NavItem("main.metrics", "Metrics", frozenset(Role)),
+    NavItem("main.users", "Users", frozenset({Role.ADMIN})),
+    NavItem("auth.change_password", "Account", frozenset(Role)),
+)
+
+
+def navigation() -> list[NavItem]:
+    """The links the signed-in user's role may follow."""
+    if not current_user.is_authenticated:
+        return []
+    return [item for item in NAV if current_user.role in item.roles]
+
+
+def org_name() -> str:
+    """The organization's name from settings (a default before any is stored)."""
+    name = db.session.scalar(select(OrgSettings.name).limit(1))
+    return name or "cxprogram"
+
+
+def context() -> dict[str, Any]:
+    """Values every template can use."""
+    return {
+        "org_name": org_name(),
+        "nav_items": navigation(),
+        "current_endpoint": request.endpoint,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor."""
+    app.context_processor(context)

@@ -1,0 +1,38 @@
+"""`cxprogram import ...` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cxprogram.extensions import db
+from cxprogram.imports.a11 import A11FormatError, read_a11_file
+from cxprogram.imports.a11_load import load_a11
+
+
+@click.group("import")
+def import_cli() -> None:
+    """Import data from files."""
+
+
+@import_cli.command("a11")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_a11_command(file: Path) -> None:
+    """Import an A-11 answer-count CSV (performance.gov layout); idempotent."""
+    try:
+        rows = read_a11_file(file)
+    except A11FormatError as error:
+        for message in error.errors:
+            click.echo(message, err=True)
+        raise click.ClickException(
+            f"{file.name}: nothing imported ({len(error.errors)} problems)."
+        ) from error
+    summary = load_a11(rows, source_name=file.name)
+    db.session.commit()
+    click.echo(
+        f"{file.name}: {len(rows)} rows, {len(summary.department_codes)} departments, "
+        f"{len(summary.period_labels)} periods."
+    )
+    for key, value in summary.as_dict().items():
+        click.echo(f"  {key.replace('_', ' ')}: {value}")

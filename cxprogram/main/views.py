@@ -1,0 +1,71 @@
+"""Home pages for each role, and the read-only lists everyone may browse."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from cxprogram.auth.models import Role, User
+from cxprogram.core.permissions import roles, signed_in
+from cxprogram.extensions import db
+from cxprogram.main import queries
+from cxprogram.org.models import Department
+
+bp = Blueprint("main", __name__)
+
+
+def _visible_department_ids() -> set[int] | None:
+    """None means every department; otherwise the ids this user is limited to."""
+    if current_user.role in (Role.CHIEF, Role.ADMIN, Role.OFFICER) or current_user.sees_all_departments:
+        return None
+    return current_user.department_ids
+
+
+@bp.route("/")
+@signed_in
+def home() -> str:
+    """A home page that fits the signed-in role."""
+    today = date.today()
+    window = queries.reporting_window(today)
+    if current_user.role == Role.ADMIN:
+        return render_template("main/home_admin.html", window=window, **_admin_counts())
+    if current_user.role == Role.OFFICER:
+        own = [d for d in current_user.departments if d.is_active]
+        progress = queries.department_progress(window, own, today)
+        return render_template("main/home_officer.html", window=window, progress=progress)
+    departments = list(db.session.scalars(queries.departments_query(_visible_department_ids())))
+    progress = queries.department_progress(window, departments, today)
+    template = "main/home_chief.html" if current_user.role == Role.CHIEF else "main/home_viewer.html"
+    return render_template(template, window=window, progress=progress)
+
+
+def _admin_counts() -> dict[str, object]:
+    by_role = dict(db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).tuples())
+    departments = db.session.scalar(select(func.count(Department.id))) or 0
+    return {"users_by_role": {r.value: by_role.get(r, 0) for r in Role}, "department_count": departments}
+
+
+@bp.route("/departments")
+@signed_in
+def departments() -> str:
+    """Departments this user may see, with their services."""
+    rows = db.session.scalars(queries.departments_query(_visible_department_ids())).all()
+    return render_template("main/list_departments.html", departments=rows)
+
+
+@bp.route("/metrics")
+@signed_in
+def metrics() -> str:
+    """The metric catalog (read-only here)."""
+    return render_template("main/list_metrics.html", metrics=db.session.scalars(queries.metrics_query()).all())
+
+
+@bp.route("/users")
+@roles(Role.ADMIN)
+def users() -> str:
+    """Every user with role and departments (administrators only)."""
+    rows = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("main/list_users.html", users=rows)

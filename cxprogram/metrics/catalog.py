@@ -1,0 +1,128 @@
+"""The standard metric catalog that ships with the product, and the vocabularies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxprogram.metrics.models import Aggregation, Direction, Driver, MetricKind, Unit, Weighting
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric definition as data."""
+
+    code: str
+    name: str
+    description: str
+    kind: MetricKind
+    unit: Unit
+    direction: Direction
+    aggregation: Aggregation
+    weighting: Weighting
+    target: float | None
+    tolerance: float | None
+    scale: tuple[float, float] | None
+    driver: Driver | None
+
+
+def _survey(code: str, name: str, statement: str) -> MetricSpec:
+    return MetricSpec(
+        code=code,
+        name=name,
+        description=f"A-11 survey: \"{statement}\" (1 = strongly disagree, 5 = strongly agree).",
+        kind=MetricKind.SURVEY,
+        unit=Unit.POINTS,
+        direction=Direction.HIGHER,
+        aggregation=Aggregation.WEIGHTED_MEAN,
+        weighting=Weighting.VOLUME,
+        target=4.0,
+        tolerance=0.25,
+        scale=(1.0, 5.0),
+        driver=Driver(code),
+    )
+
+
+def _operational(
+    code: str, name: str, description: str, unit: Unit, direction: Direction, target: float, tol: float
+) -> MetricSpec:
+    scale = (0.0, 100.0) if unit == Unit.PERCENT else (0.0, 1e9)
+    return MetricSpec(
+        code, name, description, MetricKind.OPERATIONAL, unit, direction,
+        Aggregation.WEIGHTED_MEAN, Weighting.VOLUME, target, tol, scale, None,
+    )  # fmt: skip
+
+
+SURVEY_METRICS: tuple[MetricSpec, ...] = (
+    _survey("satisfaction", "Satisfaction", "I am satisfied with the service I received."),
+    _survey("trust", "Trust/confidence", "This interaction increased my trust in the agency."),
+    _survey("effectiveness", "Effectiveness (need addressed)", "My need was addressed."),
+    _survey("ease", "Ease", "It was easy to complete what I needed to do."),
+    _survey("efficiency", "Efficiency (reasonable time)", "It took a reasonable amount of time."),
+    _survey("transparency", "Equity/transparency (treated fairly)", "I was treated fairly."),
+    _survey("employee", "Employee helpfulness", "Employees I interacted with were helpful."),
+)
+
+OPERATIONAL_METRICS: tuple[MetricSpec, ...] = (
+    _operational(
+        "speed_of_answer", "Average speed of answer", "Mean seconds before a caller reaches a person.",
+        Unit.SECONDS, Direction.LOWER, 120.0, 30.0,
+    ),
+    _operational(
+        "abandonment_rate", "Abandonment rate", "Share of calls or sessions abandoned before service.",
+        Unit.PERCENT, Direction.LOWER, 5.0, 2.0,
+    ),
+    _operational(
+        "first_contact_resolution", "First-contact resolution",
+        "Share of requests settled in the first contact.", Unit.PERCENT, Direction.HIGHER, 80.0, 5.0,
+    ),
+    _operational(
+        "backlog_age", "Backlog age", "Median age in days of open cases at quarter end.",
+        Unit.DAYS, Direction.LOWER, 30.0, 10.0,
+    ),
+)  # fmt: skip
+
+STANDARD_METRICS: tuple[MetricSpec, ...] = SURVEY_METRICS + OPERATIONAL_METRICS
+
+CHANNELS: tuple[tuple[str, str], ...] = (
+    ("web", "Web"),
+    ("mobile", "Mobile"),
+    ("phone", "Phone"),
+    ("automated_phone", "Automated phone"),
+    ("email", "E-mail"),
+    ("chat", "Chat"),
+    ("in_person", "In person"),
+    ("mail", "Mail/paper"),
+    ("social_media", "Social media"),
+    ("kiosk", "Kiosk"),
+    ("other", "Other"),
+)
+
+JOURNEY_STAGES: tuple[tuple[str, str], ...] = (
+    ("awareness", "Awareness"),
+    ("research", "Research"),
+    ("apply", "Apply/purchase"),
+    ("wait", "Wait/delivery"),
+    ("use", "Use"),
+    ("get_help", "Get help"),
+    ("renew", "Renew/advocate"),
+)
+
+# A-11 files name channels their own way; map them onto the vocabulary.
+A11_CHANNEL_ALIASES: dict[str, str] = {
+    "computer": "web",
+    "website": "web",
+    "online": "web",
+    "web": "web",
+    "mobile": "mobile",
+    "phone": "phone",
+    "telephone": "phone",
+    "automated_phone": "automated_phone",
+    "email": "email",
+    "chat": "chat",
+    "in_person": "in_person",
+    "in-person": "in_person",
+    "mail": "mail",
+    "paper": "mail",
+    "social_media": "social_media",
+    "kiosk": "kiosk",
+}

@@ -1,0 +1,188 @@
+"""Metric definitions, reporting periods and observations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cxprogram.core.models import UTCDateTime, utcnow
+from cxprogram.extensions import Base
+
+if TYPE_CHECKING:
+    from cxprogram.org.models import Channel, Department, Service
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class MetricKind(enum.StrEnum):
+    """What a metric measures."""
+
+    SURVEY = "survey"
+    OPERATIONAL = "operational"
+    VOLUME = "volume"
+
+
+class Unit(enum.StrEnum):
+    """The unit of a metric's values."""
+
+    POINTS = "points"
+    PERCENT = "percent"
+    SECONDS = "seconds"
+    MINUTES = "minutes"
+    DAYS = "days"
+    COUNT = "count"
+
+
+class Direction(enum.StrEnum):
+    """Whether higher or lower values are better."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Aggregation(enum.StrEnum):
+    """How a department's observations combine (SPEC 4.1)."""
+
+    WEIGHTED_MEAN = "weighted_mean"
+    MEAN = "mean"
+    SUM = "sum"
+
+
+class Weighting(enum.StrEnum):
+    """How departments combine into the organization score (SPEC 4.2)."""
+
+    VOLUME = "volume"
+    EQUAL = "equal"
+
+
+class Driver(enum.StrEnum):
+    """The A-11 drivers of trust."""
+
+    SATISFACTION = "satisfaction"
+    TRUST = "trust"
+    EFFECTIVENESS = "effectiveness"
+    EASE = "ease"
+    EFFICIENCY = "efficiency"
+    TRANSPARENCY = "transparency"
+    EMPLOYEE = "employee"
+
+
+class PeriodState(enum.StrEnum):
+    """A reporting period is open for entry or closed (locked)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Source(enum.StrEnum):
+    """Where an observation came from."""
+
+    FORM = "form"
+    IMPORT = "import"
+    API = "api"
+
+
+class MetricDefinition(Base):
+    """A measure: standard (every department reports it) or owned by one department."""
+
+    __tablename__ = "metric_definitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[MetricKind] = mapped_column(_enum(MetricKind))
+    unit: Mapped[Unit] = mapped_column(_enum(Unit))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction), default=Direction.HIGHER)
+    aggregation: Mapped[Aggregation] = mapped_column(_enum(Aggregation))
+    weighting: Mapped[Weighting] = mapped_column(_enum(Weighting), default=Weighting.VOLUME)
+    target: Mapped[float | None] = mapped_column(Float)
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    scale_min: Mapped[float | None] = mapped_column(Float)
+    scale_max: Mapped[float | None] = mapped_column(Float)
+    driver: Mapped[Driver | None] = mapped_column(_enum(Driver))
+    owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    owner_department: Mapped[Department | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_standard(self) -> bool:
+        """Standard metrics are reported by every department."""
+        return self.owner_department_id is None
+
+
+class ReportingPeriod(Base):
+    """A fiscal quarter such as FY2024-Q1, open or closed."""
+
+    __tablename__ = "reporting_periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(10), unique=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[PeriodState] = mapped_column(_enum(PeriodState), default=PeriodState.OPEN)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed periods are locked against change."""
+        return self.state == PeriodState.CLOSED
+
+
+class Observation(Base):
+    """One value of one metric for one department in one period."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint(
+            "department_id", "metric_id", "period_id", "service_id", "channel_id", "import_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metric_definitions.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    # Distinguishes several source records for the same cell (A-11 has two collections
+    # of one service in one quarter); "" for values entered by people.
+    import_key: Mapped[str] = mapped_column(String(80), default="")
+    value: Mapped[float] = mapped_column(Float)
+    n: Mapped[float | None] = mapped_column(Float)
+    distribution: Mapped[list[int] | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[Source] = mapped_column(_enum(Source), default=Source.FORM)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    department: Mapped[Department] = relationship()
+    metric: Mapped[MetricDefinition] = relationship()
+    period: Mapped[ReportingPeriod] = relationship()
+    service: Mapped[Service | None] = relationship()
+    channel: Mapped[Channel | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,83 @@
+"""Writes for the catalog, vocabularies and periods. Flushes, never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.extensions import db
+from cxprogram.metrics.catalog import CHANNELS, JOURNEY_STAGES, STANDARD_METRICS, MetricSpec
+from cxprogram.metrics.models import MetricDefinition, ReportingPeriod
+from cxprogram.org.models import Channel, JourneyStage, OrgSettings
+
+
+def ensure_settings(name: str | None = None) -> OrgSettings:
+    """The organization settings row, created with defaults when missing."""
+    org = db.session.scalar(select(OrgSettings).limit(1))
+    if org is None:
+        org = OrgSettings(name=name or "Our organization")
+        db.session.add(org)
+        db.session.flush()
+    elif name:
+        org.name = name
+    return org
+
+
+def ensure_vocabularies() -> None:
+    """Create the standard channels and journey stages that are missing."""
+    have = set(db.session.scalars(select(Channel.code)))
+    db.session.add_all(Channel(code=c, name=n) for c, n in CHANNELS if c not in have)
+    have = set(db.session.scalars(select(JourneyStage.code)))
+    db.session.add_all(
+        JourneyStage(code=c, name=n, position=i)
+        for i, (c, n) in enumerate(JOURNEY_STAGES)
+        if c not in have
+    )
+    db.session.flush()
+
+
+def ensure_metric(spec: MetricSpec) -> tuple[MetricDefinition, bool]:
+    """The metric with this code, created from the spec when missing; (metric, created)."""
+    metric = db.session.scalar(select(MetricDefinition).where(MetricDefinition.code == spec.code))
+    if metric is not None:
+        return metric, False
+    metric = MetricDefinition(
+        code=spec.code,
+        name=spec.name,
+        description=spec.description,
+        kind=spec.kind,
+        unit=spec.unit,
+        direction=spec.direction,
+        aggregation=spec.aggregation,
+        weighting=spec.weighting,
+        target=spec.target,
+        tolerance=spec.tolerance,
+        scale_min=spec.scale[0] if spec.scale else None,
+        scale_max=spec.scale[1] if spec.scale else None,
+        driver=spec.driver,
+    )
+    db.session.add(metric)
+    db.session.flush()
+    return metric, True
+
+
+def ensure_standard_metrics() -> list[MetricDefinition]:
+    """Every metric of the standard catalog, created where missing."""
+    return [ensure_metric(spec)[0] for spec in STANDARD_METRICS]
+
+
+def ensure_period(quarter: FiscalQuarter, start_month: int) -> tuple[ReportingPeriod, bool]:
+    """The reporting period of a fiscal quarter, created (open) when missing."""
+    period = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.label == quarter.label))
+    if period is not None:
+        return period, False
+    period = ReportingPeriod(
+        label=quarter.label,
+        fiscal_year=quarter.year,
+        quarter=quarter.quarter,
+        start_date=quarter.start(start_month),
+        end_date=quarter.end(start_month),
+    )
+    db.session.add(period)
+    db.session.flush()
+    return period, True

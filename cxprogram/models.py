@@ -1,0 +1,43 @@
+"""Import every feature's models so the metadata is complete (migrations, create_all)."""
+
+from cxprogram.auth.models import ApiToken, LoginAttempt, Role, User, user_departments
+from cxprogram.core.models import AuditEvent
+from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
+from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
+from cxprogram.reports.models import QuarterlyReport
+from cxprogram.review.models import PlanReview
+from cxprogram.rollup.models import RollupSnapshot
+from cxprogram.strategies.models import (
+    Milestone,
+    Strategy,
+    StrategyDriver,
+    StrategyMetric,
+    StrategyTouchpoint,
+    StrategyUpdate,
+)
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Channel",
+    "Department",
+    "JourneyStage",
+    "LoginAttempt",
+    "MetricDefinition",
+    "Milestone",
+    "Observation",
+    "OrgSettings",
+    "PlanReview",
+    "QuarterlyReport",
+    "ReportingPeriod",
+    "Role",
+    "RollupSnapshot",
+    "Service",
+    "Strategy",
+    "StrategyDriver",
+    "StrategyMetric",
+    "StrategyTouchpoint",
+    "StrategyUpdate",
+    "User",
+    "user_departments",
+]

@@ -1,0 +1,91 @@
+"""The organization: settings, departments, services, channels and journey stages."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cxprogram.extensions import Base
+
+
+class OrgSettings(Base):
+    """The single row of organization-wide settings (SPEC section 3)."""
+
+    __tablename__ = "org_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="Our organization")
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=10)
+    due_days: Mapped[int] = mapped_column(Integer, default=30)
+    grace_days: Mapped[int] = mapped_column(Integer, default=5)
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    smtp_sender_name: Mapped[str] = mapped_column(String(200), default="cxprogram")
+
+
+class Department(Base):
+    """A department with a short unique code such as VA or DMV."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    parent: Mapped[Department | None] = relationship(remote_side=[id])
+    services: Mapped[list[Service]] = relationship(
+        back_populates="department", order_by="Service.name"
+    )
+
+
+class Channel(Base):
+    """Where a service is offered: web, phone, in person... (extensible vocabulary)."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class JourneyStage(Base):
+    """A stage of the customer's journey: awareness, apply, get help... (extensible)."""
+
+    __tablename__ = "journey_stages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+service_channels = Table(
+    "service_channels",
+    Base.metadata,
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+)
+
+service_journey_stages = Table(
+    "service_journey_stages",
+    Base.metadata,
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("stage_id", ForeignKey("journey_stages.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Service(Base):
+    """A service one department provides, through one or more channels."""
+
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("department_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    provider: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    department: Mapped[Department] = relationship(back_populates="services")
+    channels: Mapped[list[Channel]] = relationship(secondary=service_channels)
+    journey_stages: Mapped[list[JourneyStage]] = relationship(secondary=service_journey_stages)

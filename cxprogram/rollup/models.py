@@ -1,0 +1,27 @@
+"""Stored rollup snapshots of a period (SPEC section 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cxprogram.core.models import UTCDateTime, utcnow
+from cxprogram.extensions import Base
+
+
+class RollupSnapshot(Base):
+    """One computed rollup of one period: a new version only when its inputs change."""
+
+    __tablename__ = "rollup_snapshots"
+    __table_args__ = (UniqueConstraint("period_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    inputs_hash: Mapped[str] = mapped_column(String(64))
+    is_final: Mapped[bool] = mapped_column(default=False)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)

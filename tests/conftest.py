@@ -1,0 +1,163 @@
+"""Fixtures shared by every suite: the app (one per session), a rolled-back database per
+test, a client, a login helper and factories (fixtures returning callables).
+
+The database comes from CX_TEST_DATABASE_URL: a PostgreSQL server URL (a throwaway database
+is created on it for the run and dropped after), or, when unset, a SQLite file in a
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, empty database for this test run."""
+    server = os.environ.get("CX_TEST_DATABASE_URL", "")
+    if not server:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    yield from _throwaway_postgres(server)
+
+
+def _throwaway_postgres(server: str) -> Iterator[str]:
+    name = f"cxtest_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_config(database_url: str, **extra: Any) -> Config:
+    """The configuration tests use (CSRF stays on: tests prove it)."""
+    return Config(
+        secret_key="test-secret-key",  # noqa: S106
+        database_url=database_url,
+        environment="test",
+        testing=True,
+        login_max_failures=5,
+        extra=extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """One application for the whole run; tables created once."""
+    from cxprogram import create_app
+    from cxprogram.extensions import db
+
+    application = create_app(make_config(database_url))
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[scoped_session[Session]]:
+    """Every test runs in one outer transaction that is rolled back at the end."""
+    from cxprogram.extensions import db
+
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = scoped_session(factory, scopefunc=_app_ctx_id)
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: scoped_session[Session]) -> FlaskClient:
+    """A test client whose requests see the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db_session: scoped_session[Session]) -> Any:
+    """A CLI runner bound to the app."""
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
+    """The CSRF token embedded in a page's form."""
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., Any]:
+    """Sign a client in through the real form (with its CSRF token)."""
+
+    def do_login(email: str, password: str = PASSWORD) -> Any:
+        token = csrf_token(client)
+        return client.post(
+            "/sign-in", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    return do_login
+
+
+@pytest.fixture
+def make_department(db_session: scoped_session[Session]) -> Callable[..., Any]:
+    """Factory: a department with a code and name."""
+    from cxprogram.org.models import Department
+
+    def make(code: str = "DMV", name: str | None = None, **kw: Any) -> Department:
+        dept = Department(code=code, name=name or f"Department {code}", **kw)
+        db_session.add(dept)
+        db_session.flush()
+        return dept
+
+    return make
+
+
+@pytest.fixture
+def make_user(db_session: scoped_session[Session]) -> Callable[..., Any]:
+    """Factory: a user of a role, optionally assigned to departments (by code)."""
+    from cxprogram.auth import services
+    from cxprogram.auth.models import Role
+
+    def make(role: str = "officer", email: str | None = None, departments: tuple[str, ...] = ()) -> Any:
+        email = email or f"{role}-{uuid.uuid4().hex[:6]}@example.test"
+        user = services.create_user(email, f"Test {role}", Role(role), PASSWORD, list(departments))
+        db_session.flush()
+        return user
+
+    return make
