@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -78,24 +77,39 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+class _TestSession(scoped_session[Session]):
+    """One session for the whole test, shared by the test and every request it makes.
+
+    Flask-SQLAlchemy removes the session when an app context ends; here that must not
+    close it, or data the test flushed would vanish between requests.
+    """
+
+    def remove(self) -> None:
+        """Keep the session open across requests; the fixture closes it."""
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[scoped_session[Session]]:
-    """Every test runs in one outer transaction that is rolled back at the end."""
+    """Every test runs in one outer transaction that is rolled back at the end.
+
+    No app context stays pushed during the test, so each request gets a fresh `g`
+    (Flask-Login keeps the current user there).
+    """
     from cxprogram.extensions import db
 
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-        db.session = scoped_session(factory, scopefunc=_app_ctx_id)
-        try:
-            yield db.session
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    original = db.session
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    db.session = _TestSession(factory, scopefunc=lambda: "test")
+    try:
+        yield db.session
+    finally:
+        db.session.registry().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture
@@ -110,7 +124,7 @@ def runner(app: Flask, db_session: scoped_session[Session]) -> Any:
     return app.test_cli_runner()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:

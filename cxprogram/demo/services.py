@@ -89,7 +89,7 @@ def reset_all() -> None:
     """Delete every row of every table (the schema stays)."""
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
-    db.session.flush()
+    db.session.expunge_all()  # forget objects of the deleted rows; ids may be reused
 
 
 def is_loaded() -> bool:

@@ -102,13 +102,12 @@ def department_progress(
         .where(Observation.period_id == window.period_id, Observation.department_id.in_(ids))
         .group_by(Observation.department_id)
     )
-    plans = dict(
-        db.session.execute(
-            select(PlanReview.department_id, PlanReview.state).where(
-                PlanReview.period_id == window.period_id, PlanReview.department_id.in_(ids)
-            )
-        ).tuples()
-    )
+    plan_rows = db.session.execute(
+        select(PlanReview.department_id, PlanReview.state).where(
+            PlanReview.period_id == window.period_id, PlanReview.department_id.in_(ids)
+        )
+    ).tuples()
+    plans = {dept: state for dept, state in plan_rows}
     open_strategies = _count_by_department(
         select(Strategy.department_id, func.count(Strategy.id))
         .where(Strategy.department_id.in_(ids))

@@ -43,7 +43,8 @@ def home() -> str:
 
 
 def _admin_counts() -> dict[str, object]:
-    by_role = dict(db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).tuples())
+    rows = db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).tuples()
+    by_role = {role: count for role, count in rows}
     departments = db.session.scalar(select(func.count(Department.id))) or 0
     return {"users_by_role": {r.value: by_role.get(r, 0) for r in Role}, "department_count": departments}
 
