@@ -168,7 +168,9 @@ def make_user(db_session: scoped_session[Session]) -> Callable[..., Any]:
     from cxprogram.auth import services
     from cxprogram.auth.models import Role
 
-    def make(role: str = "officer", email: str | None = None, departments: tuple[str, ...] = ()) -> Any:
+    def make(
+        role: str = "officer", email: str | None = None, departments: tuple[str, ...] = ()
+    ) -> Any:
         email = email or f"{role}-{uuid.uuid4().hex[:6]}@example.test"
         user = services.create_user(email, f"Test {role}", Role(role), PASSWORD, list(departments))
         db_session.flush()

@@ -18,7 +18,9 @@ class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
     """Current password and the new one, twice."""
 
     current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=12, max=1024)])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=12, max=1024)]
+    )
     confirm = PasswordField(
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new_password", message="The two entries differ.")],

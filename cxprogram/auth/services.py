@@ -41,7 +41,13 @@ def recent_failures(email: str, now: datetime, window: timedelta) -> int:
 
 
 def sign_in(
-    email: str, password: str, *, remote_addr: str, now: datetime, max_failures: int, window: timedelta
+    email: str,
+    password: str,
+    *,
+    remote_addr: str,
+    now: datetime,
+    max_failures: int,
+    window: timedelta,
 ) -> SignInResult:
     """Check credentials with throttling; the same message for unknown e-mail and bad password."""
     email = normalise_email(email)

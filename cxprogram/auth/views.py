@@ -68,7 +68,9 @@ def change_password() -> Response | str:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
         except services.UserError as error:
             db.session.rollback()
             form.current_password.errors.append(str(error))

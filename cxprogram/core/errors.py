@@ -39,7 +39,9 @@ def handle_http(error: HTTPException) -> tuple[str, int]:
 
 def handle_csrf(error: CSRFError) -> tuple[str, int]:
     """A form without a valid CSRF token: 400 with a plain explanation."""
-    return render_error(400, "The form was missing its security token. Reload the page and try again.")
+    return render_error(
+        400, "The form was missing its security token. Reload the page and try again."
+    )
 
 
 def handle_unexpected(error: Exception) -> tuple[str, int]:

@@ -140,9 +140,13 @@ def _add_strategy(
     )  # fmt: skip
     db.session.add(strategy)
     for metric_code in ("satisfaction", driver.value):
-        metric = db.session.scalar(select(MetricDefinition).where(MetricDefinition.code == metric_code))
+        metric = db.session.scalar(
+            select(MetricDefinition).where(MetricDefinition.code == metric_code)
+        )
         if metric is not None and all(link.metric is not metric for link in strategy.metric_links):
-            strategy.metric_links.append(StrategyMetric(metric=metric, expected_direction=Direction.HIGHER))
+            strategy.metric_links.append(
+                StrategyMetric(metric=metric, expected_direction=Direction.HIGHER)
+            )
     strategy.drivers.append(StrategyDriver(driver=driver))
     channel = db.session.scalar(select(Channel).where(Channel.code == channel_code))
     stage = db.session.scalar(select(JourneyStage).where(JourneyStage.code == stage_code))
@@ -152,6 +156,8 @@ def _add_strategy(
         due = strategy.start_date + timedelta(days=90 * (i + 1)) if strategy.start_date else None
         strategy.milestones.append(Milestone(title=milestone, due_date=due, is_done=i == 0))
     strategy.updates.append(
-        StrategyUpdate(status=status, progress=strategy.progress, commentary="Kick-off: scope agreed.")
+        StrategyUpdate(
+            status=status, progress=strategy.progress, commentary="Kick-off: scope agreed."
+        )
     )
     return strategy

@@ -107,11 +107,15 @@ def _optional_int(raw: str) -> int | None:
         return None
 
 
-def _answers(record: dict[str, str], header: dict[str, str], row: int, errors: list[str]) -> tuple[A11Answer, ...]:
+def _answers(
+    record: dict[str, str], header: dict[str, str], row: int, errors: list[str]
+) -> tuple[A11Answer, ...]:
     answers = []
     for question, metric, _ in SURVEY_METRICS:
         counts = tuple(
-            _count(record[f"{question}_{k}"], f"row {row}, column {header[f'{question}_{k}']}", errors)
+            _count(
+                record[f"{question}_{k}"], f"row {row}, column {header[f'{question}_{k}']}", errors
+            )
             for k in range(1, 6)
         )
         if sum(counts) > 0:
@@ -119,13 +123,19 @@ def _answers(record: dict[str, str], header: dict[str, str], row: int, errors: l
     return tuple(answers)
 
 
-def _period(record: dict[str, str], header: dict[str, str], row: int, errors: list[str]) -> tuple[int, int]:
+def _period(
+    record: dict[str, str], header: dict[str, str], row: int, errors: list[str]
+) -> tuple[int, int]:
     year, quarter = record["collection_year"].strip(), record["collection_quarter"].strip()
     if not year.isdigit() or not 1900 <= int(year) <= 9999:
-        errors.append(f"row {row}, column {header['collection_year']}: '{year}' is not a fiscal year")
+        errors.append(
+            f"row {row}, column {header['collection_year']}: '{year}' is not a fiscal year"
+        )
         return 0, 0
     if quarter not in ("1", "2", "3", "4"):
-        errors.append(f"row {row}, column {header['collection_quarter']}: '{quarter}' is not a quarter 1..4")
+        errors.append(
+            f"row {row}, column {header['collection_quarter']}: '{quarter}' is not a quarter 1..4"
+        )
         return 0, 0
     return int(year), int(quarter)
 
@@ -133,7 +143,10 @@ def _period(record: dict[str, str], header: dict[str, str], row: int, errors: li
 def _row(record: dict[str, str], header: dict[str, str], row: int, errors: list[str]) -> A11Row:
     code = record["organization_abbreviation"].strip()
     if not code:
-        errors.append(f"row {row}, column {header['organization_abbreviation']}: empty organization abbreviation")
+        errors.append(
+            f"row {row}, column {header['organization_abbreviation']}: "
+            "empty organization abbreviation"
+        )
     year, quarter = _period(record, header, row, errors)
     return A11Row(
         row_number=row,

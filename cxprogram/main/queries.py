@@ -93,7 +93,9 @@ def department_progress(
     ids = [d.id for d in departments]
     expected = int(
         db.session.scalar(
-            select(func.count(MetricDefinition.id)).where(MetricDefinition.owner_department_id.is_(None))
+            select(func.count(MetricDefinition.id)).where(
+                MetricDefinition.owner_department_id.is_(None)
+            )
         )
         or 0
     )
@@ -106,8 +108,8 @@ def department_progress(
         select(PlanReview.department_id, PlanReview.state).where(
             PlanReview.period_id == window.period_id, PlanReview.department_id.in_(ids)
         )
-    ).tuples()
-    plans = {dept: state for dept, state in plan_rows}
+    )
+    plans = dict(plan_rows.tuples().all())
     open_strategies = _count_by_department(
         select(Strategy.department_id, func.count(Strategy.id))
         .where(Strategy.department_id.in_(ids))

@@ -19,9 +19,13 @@ bp = Blueprint("main", __name__)
 
 def _visible_department_ids() -> set[int] | None:
     """None means every department; otherwise the ids this user is limited to."""
-    if current_user.role in (Role.CHIEF, Role.ADMIN, Role.OFFICER) or current_user.sees_all_departments:
+    if (
+        current_user.role in (Role.CHIEF, Role.ADMIN, Role.OFFICER)
+        or current_user.sees_all_departments
+    ):
         return None
-    return current_user.department_ids
+    ids: set[int] = current_user.department_ids
+    return ids
 
 
 @bp.route("/")
@@ -38,15 +42,20 @@ def home() -> str:
         return render_template("main/home_officer.html", window=window, progress=progress)
     departments = list(db.session.scalars(queries.departments_query(_visible_department_ids())))
     progress = queries.department_progress(window, departments, today)
-    template = "main/home_chief.html" if current_user.role == Role.CHIEF else "main/home_viewer.html"
+    template = (
+        "main/home_chief.html" if current_user.role == Role.CHIEF else "main/home_viewer.html"
+    )
     return render_template(template, window=window, progress=progress)
 
 
 def _admin_counts() -> dict[str, object]:
-    rows = db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).tuples()
-    by_role = {role: count for role, count in rows}
+    rows = db.session.execute(select(User.role, func.count(User.id)).group_by(User.role))
+    by_role = dict(rows.tuples().all())
     departments = db.session.scalar(select(func.count(Department.id))) or 0
-    return {"users_by_role": {r.value: by_role.get(r, 0) for r in Role}, "department_count": departments}
+    return {
+        "users_by_role": {r.value: by_role.get(r, 0) for r in Role},
+        "department_count": departments,
+    }
 
 
 @bp.route("/departments")
@@ -61,7 +70,9 @@ def departments() -> str:
 @signed_in
 def metrics() -> str:
     """The metric catalog (read-only here)."""
-    return render_template("main/list_metrics.html", metrics=db.session.scalars(queries.metrics_query()).all())
+    return render_template(
+        "main/list_metrics.html", metrics=db.session.scalars(queries.metrics_query()).all()
+    )
 
 
 @bp.route("/users")

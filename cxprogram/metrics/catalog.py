@@ -29,7 +29,7 @@ def _survey(code: str, name: str, statement: str) -> MetricSpec:
     return MetricSpec(
         code=code,
         name=name,
-        description=f"A-11 survey: \"{statement}\" (1 = strongly disagree, 5 = strongly agree).",
+        description=f'A-11 survey: "{statement}" (1 = strongly disagree, 5 = strongly agree).',
         kind=MetricKind.SURVEY,
         unit=Unit.POINTS,
         direction=Direction.HIGHER,
@@ -43,7 +43,13 @@ def _survey(code: str, name: str, statement: str) -> MetricSpec:
 
 
 def _operational(
-    code: str, name: str, description: str, unit: Unit, direction: Direction, target: float, tol: float
+    code: str,
+    name: str,
+    description: str,
+    unit: Unit,
+    direction: Direction,
+    target: float,
+    tol: float,
 ) -> MetricSpec:
     scale = (0.0, 100.0) if unit == Unit.PERCENT else (0.0, 1e9)
     return MetricSpec(
@@ -64,16 +70,19 @@ SURVEY_METRICS: tuple[MetricSpec, ...] = (
 
 OPERATIONAL_METRICS: tuple[MetricSpec, ...] = (
     _operational(
-        "speed_of_answer", "Average speed of answer", "Mean seconds before a caller reaches a person.",
+        "speed_of_answer", "Average speed of answer",
+        "Mean seconds before a caller reaches a person.",
         Unit.SECONDS, Direction.LOWER, 120.0, 30.0,
     ),
     _operational(
-        "abandonment_rate", "Abandonment rate", "Share of calls or sessions abandoned before service.",
+        "abandonment_rate", "Abandonment rate",
+        "Share of calls or sessions abandoned before service.",
         Unit.PERCENT, Direction.LOWER, 5.0, 2.0,
     ),
     _operational(
         "first_contact_resolution", "First-contact resolution",
-        "Share of requests settled in the first contact.", Unit.PERCENT, Direction.HIGHER, 80.0, 5.0,
+        "Share of requests settled in the first contact.",
+        Unit.PERCENT, Direction.HIGHER, 80.0, 5.0,
     ),
     _operational(
         "backlog_age", "Backlog age", "Median age in days of open cases at quarter end.",

@@ -8,7 +8,9 @@ from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPer
 from cxprogram.org.models import Department
 
 
-def department_scores_query(period_label: str, metric_code: str) -> Select[tuple[str, float, float]]:
+def department_scores_query(
+    period_label: str, metric_code: str
+) -> Select[tuple[str, float, float]]:
     """(department code, pooled score, N) for one metric and period (SPEC 4.1, weighted mean).
 
     Observations with n > 0 are pooled by n; a department none of whose observations has an

@@ -68,7 +68,9 @@ def ensure_standard_metrics() -> list[MetricDefinition]:
 
 def ensure_period(quarter: FiscalQuarter, start_month: int) -> tuple[ReportingPeriod, bool]:
     """The reporting period of a fiscal quarter, created (open) when missing."""
-    period = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.label == quarter.label))
+    period = db.session.scalar(
+        select(ReportingPeriod).where(ReportingPeriod.label == quarter.label)
+    )
     if period is not None:
         return period, False
     period = ReportingPeriod(

@@ -30,7 +30,12 @@ class QuarterlyReport(Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), index=True)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("rollup_snapshots.id"))
     status: Mapped[ReportStatus] = mapped_column(
-        Enum(ReportStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            ReportStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=ReportStatus.QUEUED,
     )
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -31,7 +31,12 @@ class PlanReview(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"))
     state: Mapped[ReviewState] = mapped_column(
-        Enum(ReviewState, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            ReviewState,
+            native_enum=False,
+            length=30,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=ReviewState.DRAFT,
     )
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -37,7 +37,9 @@ def imported(runner: Any, db_session: Any) -> Any:
 
 def test_real_file_gives_18_departments_and_9_periods(imported: Any, db_session: Any) -> None:
     assert db_session.scalar(select(func.count(Department.id))) == 18
-    labels = list(db_session.scalars(select(ReportingPeriod.label).order_by(ReportingPeriod.start_date)))
+    labels = list(
+        db_session.scalars(select(ReportingPeriod.label).order_by(ReportingPeriod.start_date))
+    )
     assert labels == [
         "FY2021-Q1", "FY2021-Q2", "FY2021-Q3", "FY2021-Q4",
         "FY2022-Q1", "FY2022-Q2", "FY2022-Q3", "FY2022-Q4", "FY2023-Q1",
@@ -45,23 +47,39 @@ def test_real_file_gives_18_departments_and_9_periods(imported: Any, db_session:
     va = db_session.scalar(select(Department).where(Department.code == "VA"))
     assert va.name == "Department of Veterans Affairs"
     codes = set(db_session.scalars(select(MetricDefinition.code)))
-    assert {"satisfaction", "trust", "effectiveness", "ease", "efficiency", "transparency", "employee"} <= codes
+    assert {
+        "satisfaction",
+        "trust",
+        "effectiveness",
+        "ease",
+        "efficiency",
+        "transparency",
+        "employee",
+    } <= codes
     assert "18 departments, 9 periods" in imported.output
 
 
 def test_second_import_changes_no_row(imported: Any, runner: Any, db_session: Any) -> None:
     before = _counts(db_session)
-    values = db_session.execute(select(Observation.id, Observation.value, Observation.version)).all()
+    values = db_session.execute(
+        select(Observation.id, Observation.value, Observation.version)
+    ).all()
     again = runner.invoke(args=["import", "a11", str(DATA)])
     assert again.exit_code == 0, again.output
     assert "observations created: 0" in again.output
     assert "observations updated: 0" in again.output
     assert _counts(db_session) == before  # not even an audit event
-    assert db_session.execute(select(Observation.id, Observation.value, Observation.version)).all() == values
+    assert (
+        db_session.execute(select(Observation.id, Observation.value, Observation.version)).all()
+        == values
+    )
 
 
 def _scores(session: Any, period: str, metric: str) -> dict[str, tuple[float, float]]:
-    return {code: (score, n) for code, score, n in session.execute(department_scores_query(period, metric))}
+    return {
+        code: (score, n)
+        for code, score, n in session.execute(department_scores_query(period, metric))
+    }
 
 
 def test_department_scores_computed_by_hand(imported: Any, db_session: Any) -> None:

@@ -95,7 +95,9 @@ def test_secret_key_required_outside_development() -> None:
         from_env({"CX_ENV": "production"})
 
 
-def test_change_password_ends_other_sessions(app: Any, client: Any, login: Any, make_user: Any) -> None:
+def test_change_password_ends_other_sessions(
+    app: Any, client: Any, login: Any, make_user: Any
+) -> None:
     user = make_user("viewer")
     other = app.test_client()
     other.post(
@@ -108,7 +110,12 @@ def test_change_password_ends_other_sessions(app: Any, client: Any, login: Any, 
     new = "a much better passphrase 42"
     response = client.post(
         "/account/password",
-        data={"current_password": PASSWORD, "new_password": new, "confirm": new, "csrf_token": token},
+        data={
+            "current_password": PASSWORD,
+            "new_password": new,
+            "confirm": new,
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this session continues
@@ -121,7 +128,9 @@ def test_password_hash_is_argon2(make_user: Any) -> None:
     assert PASSWORD not in user.password_hash
 
 
-def test_deactivated_user_cannot_sign_in(client: Any, login: Any, make_user: Any, db_session: Any) -> None:
+def test_deactivated_user_cannot_sign_in(
+    client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
     user = make_user("chief")
     user.is_active_user = False
     db_session.flush()

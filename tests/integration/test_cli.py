@@ -10,11 +10,13 @@ from cxprogram.models import Department, Strategy, User
 from tests.conftest import PASSWORD
 
 
-def test_users_create_reads_password_from_stdin(runner: Any, make_department: Any, db_session: Any) -> None:
+def test_users_create_reads_password_from_stdin(
+    runner: Any, make_department: Any, db_session: Any
+) -> None:
     make_department("DMV")
     result = runner.invoke(
-        args=["users", "create", "--email", "Pat@Example.test", "--name", "Pat", "--role", "officer",
-              "--department", "DMV", "--password-stdin"],
+        args=["users", "create", "--email", "Pat@Example.test", "--name", "Pat",
+              "--role", "officer", "--department", "DMV", "--password-stdin"],
         input=PASSWORD + "\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -23,9 +25,13 @@ def test_users_create_reads_password_from_stdin(runner: Any, make_department: An
     assert [d.code for d in user.departments] == ["DMV"]
 
 
-def test_users_create_refuses_unknown_department_and_weak_password(runner: Any, db_session: Any) -> None:
+def test_users_create_refuses_unknown_department_and_weak_password(
+    runner: Any, db_session: Any
+) -> None:
     args = ["users", "create", "--email", "a@example.test", "--name", "A", "--role", "officer"]
-    unknown = runner.invoke(args=[*args, "--department", "NOPE", "--password-stdin"], input=PASSWORD)
+    unknown = runner.invoke(
+        args=[*args, "--department", "NOPE", "--password-stdin"], input=PASSWORD
+    )
     assert unknown.exit_code != 0
     assert "Unknown department code(s): NOPE" in unknown.output
     weak = runner.invoke(
@@ -38,7 +44,9 @@ def test_users_create_refuses_unknown_department_and_weak_password(runner: Any, 
     assert db_session.scalar(select(func.count(User.id))) == 0
 
 
-def test_demo_loads_real_data_strategies_and_one_user_per_role(runner: Any, db_session: Any) -> None:
+def test_demo_loads_real_data_strategies_and_one_user_per_role(
+    runner: Any, db_session: Any
+) -> None:
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "chief@demo.cxprogram.test" in result.output
