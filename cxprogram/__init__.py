@@ -47,9 +47,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from cxprogram.auth.views import bp as auth_bp
     from cxprogram.main.views import bp as main_bp
+    from cxprogram.org.views import bp as org_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(org_bp)
 
 
 def _register_commands(app: Flask) -> None:

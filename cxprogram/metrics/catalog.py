@@ -132,6 +132,7 @@ A11_CHANNEL_ALIASES: dict[str, str] = {
     "in-person": "in_person",
     "mail": "mail",
     "paper": "mail",
+    "postal_mail": "mail",
     "social_media": "social_media",
     "kiosk": "kiosk",
 }

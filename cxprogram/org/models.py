@@ -86,6 +86,9 @@ class Service(Base):
     provider: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     department: Mapped[Department] = relationship(back_populates="services")
     channels: Mapped[list[Channel]] = relationship(secondary=service_channels)
     journey_stages: Mapped[list[JourneyStage]] = relationship(secondary=service_journey_stages)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -18,7 +18,7 @@ HOME_HEADINGS = {
 PAGES_BY_ROLE = {
     "admin": ["/departments", "/metrics", "/users", "/account/password"],
     "chief": ["/departments", "/metrics", "/account/password"],
-    "officer": ["/departments", "/metrics"],
+    "officer": ["/departments", "/metrics", "/departments/VA", "/departments/DOS"],
     "viewer": ["/metrics"],
 }
 
@@ -91,3 +91,24 @@ def test_sign_out(page: Page, live_server: str) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(live_server + "/sign-in")
     expect(page.get_by_role("status")).to_contain_text("You are signed out")
+
+
+def test_officer_edits_a_service_with_the_keyboard(page: Page, live_server: str) -> None:
+    officer = next(login for login in DEMO_LOGINS if login.role.value == "officer")
+    sign_in(page, live_server, officer.email, officer.password)
+    page.goto(live_server + "/departments/VA")
+    page.get_by_role("link", name="Edit").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit a service of VA")
+    check_accessibility(page)
+    page.get_by_label("Description").fill("Surveys after every outpatient visit.")
+    page.get_by_label("Chat").focus()  # USWDS hides the box itself; the keyboard still works
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Chat")).to_be_checked()
+    page.get_by_label("Description").focus()
+    page.keyboard.press("Enter")  # a newline in the textarea, then submit by keyboard
+    page.get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live_server + "/departments/VA")
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    expect(page.locator("main")).to_contain_text("Surveys after every outpatient visit.")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f46f745c28ba
+Revision ID: 766b623805bb
 Revises: 
-Create Date: 2026-11-24 23:50:56.955852
+Create Date: 2026-11-24 23:59:22.113233
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f46f745c28ba'
+revision = '766b623805bb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -191,6 +191,7 @@ def upgrade():
     sa.Column('provider', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_services_department_id_departments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_services')),
     sa.UniqueConstraint('department_id', 'name', name=op.f('uq_services_department_id_name'))

@@ -1,0 +1,55 @@
+"""Writes on departments and services. Flushes, never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from cxprogram.auth.models import User
+from cxprogram.core import audit
+from cxprogram.extensions import db
+from cxprogram.org.models import Channel, JourneyStage, Service
+
+
+@dataclass(frozen=True)
+class ServiceChange:
+    """The new state of a service as a person typed it, with the version they started from."""
+
+    description: str
+    channel_ids: list[int]
+    stage_ids: list[int]
+    version: int
+
+
+class EditConflict(Exception):
+    """Someone else saved the record after this person opened it."""
+
+
+def service_state(service: Service) -> dict[str, object]:
+    """A service as plain data, for audit events and conflict pages."""
+    return {
+        "name": service.name,
+        "description": service.description,
+        "channels": sorted(c.code for c in service.channels),
+        "journey_stages": sorted(s.code for s in service.journey_stages),
+        "version": service.version,
+    }
+
+
+def update_service(service: Service, change: ServiceChange, actor: User) -> None:
+    """Apply an officer's edit; refuse it when the service changed since they opened it."""
+    if change.version != service.version:
+        raise EditConflict
+    before = service_state(service)
+    service.description = change.description.strip()
+    service.channels = list(
+        db.session.scalars(select(Channel).where(Channel.id.in_(change.channel_ids)))
+    )
+    stages = select(JourneyStage).where(JourneyStage.id.in_(change.stage_ids))
+    service.journey_stages = list(db.session.scalars(stages))
+    db.session.flush()
+    audit.record(
+        "update", "service", service.id, actor=actor, before=before,
+        after=service_state(service), department_id=service.department_id,
+    )  # fmt: skip

@@ -1,0 +1,105 @@
+"""Department pages: a department's profile and its services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from cxprogram.auth.models import Role, User
+from cxprogram.core.permissions import (
+    can_edit_department,
+    can_read_department,
+    require_edit,
+    signed_in,
+)
+from cxprogram.extensions import db
+from cxprogram.org import services
+from cxprogram.org.forms import ServiceForm
+from cxprogram.org.models import Channel, Department, JourneyStage, Service
+
+bp = Blueprint("org", __name__, url_prefix="/departments")
+
+
+def _department(code: str) -> Department:
+    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
+    if dept is None:
+        abort(404)
+    return dept
+
+
+@bp.route("/<code>")
+@signed_in
+def view_department(code: str) -> str:
+    """A department's services and officers."""
+    dept = _department(code)
+    if not can_read_department(current_user, dept.id):
+        abort(403)
+    officers = db.session.scalars(
+        select(User).where(User.role == Role.OFFICER, User.departments.contains(dept))
+    ).all()
+    return render_template(
+        "org/view_department.html",
+        department=dept,
+        officers=officers,
+        can_edit=can_edit_department(current_user, dept.id),
+    )
+
+
+@bp.route("/<code>/services/<int:service_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_service(code: str, service_id: int) -> Response | str | tuple[str, int]:
+    """Officers keep their department's service descriptions, channels and stages current."""
+    dept = _department(code)
+    require_edit(current_user, dept.id)
+    service = db.session.get(Service, service_id)
+    if service is None or service.department_id != dept.id:
+        abort(404)
+    form = _service_form(service)
+    if not form.validate_on_submit():
+        return render_template("org/edit_service.html", department=dept, service=service, form=form)
+    change = services.ServiceChange(
+        form.description.data or "",
+        form.channels.data,
+        form.journey_stages.data,
+        int(form.version.data),
+    )
+    try:
+        services.update_service(service, change, current_user)
+        db.session.commit()
+    except (services.EditConflict, StaleDataError):
+        db.session.rollback()
+        return _conflict(dept, service_id, form)
+    flash(f"Saved {service.name}.", "success")
+    return redirect(url_for("org.view_department", code=dept.code))
+
+
+def _service_form(service: Service) -> ServiceForm:
+    form = ServiceForm(obj=None)
+    if not form.is_submitted():
+        form.description.data = service.description
+        form.channels.data = [c.id for c in service.channels]
+        form.journey_stages.data = [s.id for s in service.journey_stages]
+        form.version.data = str(service.version)
+    form.channels.choices = [
+        (c.id, c.name) for c in db.session.scalars(select(Channel).order_by(Channel.name))
+    ]
+    stages = db.session.scalars(select(JourneyStage).order_by(JourneyStage.position))
+    form.journey_stages.choices = [(s.id, s.name) for s in stages]
+    return form
+
+
+def _conflict(dept: Department, service_id: int, form: ServiceForm) -> tuple[str, int]:
+    """Show what the other person saved and keep what this person typed (409)."""
+    current = db.session.get(Service, service_id)
+    assert current is not None
+    theirs = services.service_state(current)
+    form.version.data = str(current.version)
+    return (
+        render_template(
+            "org/edit_service.html", department=dept, service=current, form=form, conflict=theirs
+        ),
+        409,
+    )
