@@ -1,0 +1,293 @@
+"""The rollup mathematics of SPEC section 4. Pure: no Flask, no SQLAlchemy, no clock.
+
+Inputs are per-department aggregates that the database computes (sums over observations),
+outputs are frozen dataclasses. Every function is deterministic and independent of the
+order in which departments are given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+XMR_FACTOR = 2.66
+XMR_MIN_HISTORY = 4
+
+
+@dataclass(frozen=True)
+class DepartmentAggregate:
+    """Sums over one department's observations of one metric in one period.
+
+    weighted_sum and weight_total run over observations with n > 0 only (n_i x_i, n_i);
+    plain_sum and count over all of them.
+    """
+
+    department: str
+    weighted_sum: float
+    weight_total: float
+    plain_sum: float
+    count: int
+
+
+@dataclass(frozen=True)
+class DepartmentScore:
+    """s_d and N_d of SPEC 4.1."""
+
+    department: str
+    score: float
+    n: float
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """Spread of department scores (SPEC 4.3)."""
+
+    mean: float
+    sd: float
+    cv: float | None
+    min: float
+    max: float
+    range: float
+    iqr: float
+
+
+@dataclass(frozen=True)
+class DecompositionPart:
+    """One department's part of the change in the overall score (SPEC 4.6)."""
+
+    department: str
+    rate: float
+    mix: float
+
+    @property
+    def total(self) -> float:
+        """rate + mix."""
+        return self.rate + self.mix
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The change S1 - S0 split into rate and mix parts per department."""
+
+    delta: float
+    rate: float
+    mix: float
+    parts: tuple[DecompositionPart, ...]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Difference-in-differences effect of a strategy (SPEC 4.7)."""
+
+    status: str  # "estimated" or "insufficient data"
+    pre: float | None = None
+    post: float | None = None
+    control_pre: float | None = None
+    control_post: float | None = None
+    effect: float | None = None
+    weight: float | None = None
+    contribution: float | None = None
+    pre_periods: int = 0
+    post_periods: int = 0
+
+
+@dataclass(frozen=True)
+class TrendSignal:
+    """The last value against XmR limits over the preceding values (SPEC 4.8)."""
+
+    signal: str | None  # "above", "below", "none" or None when history is too short
+    center: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+
+
+def compute_department_score(agg: DepartmentAggregate, aggregation: str) -> DepartmentScore:
+    """s_d and N_d for weighted_mean, mean or sum aggregation."""
+    if aggregation == "sum":
+        return DepartmentScore(agg.department, agg.plain_sum, float(agg.count))
+    if aggregation == "weighted_mean" and agg.weight_total > 0:
+        return DepartmentScore(
+            agg.department, agg.weighted_sum / agg.weight_total, agg.weight_total
+        )
+    return DepartmentScore(agg.department, agg.plain_sum / agg.count, float(agg.count))
+
+
+def compute_weights(scores: Iterable[DepartmentScore], weighting: str) -> dict[str, float]:
+    """w_d: N_d / sum N for volume weighting, 1/D for equal weighting."""
+    scores = list(scores)
+    if not scores:
+        return {}
+    total = math.fsum(s.n for s in scores)
+    if weighting == "equal" or total <= 0:
+        return {s.department: 1.0 / len(scores) for s in scores}
+    return {s.department: s.n / total for s in scores}
+
+
+def compute_org_score(
+    scores: Mapping[str, float], weights: Mapping[str, float], aggregation: str
+) -> float | None:
+    """S = sum w_d s_d (or sum s_d for metrics aggregated by sum); None without data."""
+    if not scores:
+        return None
+    if aggregation == "sum":
+        return math.fsum(scores.values())
+    return math.fsum(weights[d] * s for d, s in scores.items())
+
+
+def _percentile(ordered: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks, as numpy's default."""
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def compute_dispersion(values: Iterable[float]) -> Dispersion | None:
+    """Mean, population sd, cv, min, max, range and iqr of department scores."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    mean = math.fsum(ordered) / len(ordered)
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in ordered) / len(ordered))
+    return Dispersion(
+        mean=mean,
+        sd=sd,
+        cv=sd / abs(mean) if mean != 0 else None,
+        min=ordered[0],
+        max=ordered[-1],
+        range=ordered[-1] - ordered[0],
+        iqr=_percentile(ordered, 0.75) - _percentile(ordered, 0.25),
+    )
+
+
+def compute_consistency(
+    scores: Iterable[float], org: float, tolerance: float | None
+) -> float | None:
+    """Share (percent) of departments within the tolerance of the organization score."""
+    scores = list(scores)
+    if tolerance is None or not scores:
+        return None
+    within = sum(1 for s in scores if abs(s - org) <= tolerance)
+    return 100.0 * within / len(scores)
+
+
+def compute_consistency_index(shares: Iterable[float | None]) -> float | None:
+    """Plain mean of the consistency shares of the standard metrics that have one."""
+    present = [s for s in shares if s is not None]
+    return math.fsum(present) / len(present) if present else None
+
+
+def compute_status(
+    score: float, target: float | None, tolerance: float | None, higher_is_better: bool
+) -> str | None:
+    """green when the target is met, amber within the tolerance, red otherwise."""
+    if target is None:
+        return None
+    shortfall = (target - score) if higher_is_better else (score - target)
+    if shortfall <= 0:
+        return "green"
+    if tolerance is not None and shortfall <= tolerance:
+        return "amber"
+    return "red"
+
+
+@dataclass(frozen=True)
+class PeriodScores:
+    """Department scores and weights of one metric in one period."""
+
+    scores: Mapping[str, float]
+    weights: Mapping[str, float]
+
+
+def compute_decomposition(
+    previous: PeriodScores, current: PeriodScores, aggregation: str
+) -> Decomposition:
+    """Symmetric shift-share: sum of rate + mix over departments equals S1 - S0 exactly."""
+    departments = sorted(set(previous.scores) | set(current.scores))
+    if aggregation == "sum":
+        parts = tuple(
+            DecompositionPart(d, current.scores.get(d, 0.0) - previous.scores.get(d, 0.0), 0.0)
+            for d in departments
+        )
+        delta = math.fsum(current.scores.values()) - math.fsum(previous.scores.values())
+        return Decomposition(delta, math.fsum(p.rate for p in parts), 0.0, parts)
+    s0_org = math.fsum(previous.weights[d] * s for d, s in previous.scores.items())
+    s1_org = math.fsum(current.weights[d] * s for d, s in current.scores.items())
+    s_bar = (s0_org + s1_org) / 2
+    parts = tuple(_shift_share_part(d, previous, current, s_bar) for d in departments)
+    return Decomposition(
+        delta=s1_org - s0_org,
+        rate=math.fsum(p.rate for p in parts),
+        mix=math.fsum(p.mix for p in parts),
+        parts=parts,
+    )
+
+
+def _shift_share_part(
+    department: str, previous: PeriodScores, current: PeriodScores, s_bar: float
+) -> DecompositionPart:
+    w0, w1 = previous.weights.get(department, 0.0), current.weights.get(department, 0.0)
+    s0 = previous.scores.get(department, current.scores.get(department, 0.0))
+    s1 = current.scores.get(department, s0)
+    rate = (w0 + w1) / 2 * (s1 - s0)
+    mix = ((s0 + s1) / 2 - s_bar) * (w1 - w0)
+    return DecompositionPart(department, rate, mix)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def compute_effect(
+    department: str,
+    series: Mapping[int, PeriodScores],
+    effective_index: int,
+    window: int = 2,
+    last_index: int | None = None,
+) -> Effect:
+    """Difference in differences of a strategy's department against the others.
+
+    series maps a period index to that period's scores and weights; periods after
+    last_index are ignored (a snapshot never looks ahead).
+    """
+
+    def kept(indexes: range) -> list[int]:
+        return [
+            p for p in indexes
+            if p in series and department in series[p].scores
+            and (last_index is None or p <= last_index)
+        ]  # fmt: skip
+
+    pre = kept(range(effective_index - window, effective_index))
+    post = kept(range(effective_index, effective_index + window))
+    control = {p: _control(series[p].scores, department) for p in pre + post}
+    control_pre = [c for p in pre if (c := control[p]) is not None]
+    control_post = [c for p in post if (c := control[p]) is not None]
+    if not pre or not post or not control_pre or not control_post:
+        return Effect("insufficient data", pre_periods=len(pre), post_periods=len(post))
+    pre_mean = _mean([series[p].scores[department] for p in pre])
+    post_mean = _mean([series[p].scores[department] for p in post])
+    effect = (post_mean - pre_mean) - (_mean(control_post) - _mean(control_pre))
+    weight = series[post[-1]].weights[department]
+    return Effect(
+        "estimated", pre_mean, post_mean, _mean(control_pre), _mean(control_post),
+        effect, weight, weight * effect, len(pre), len(post),
+    )  # fmt: skip
+
+
+def _control(scores: Mapping[str, float], department: str) -> float | None:
+    others = [s for d, s in scores.items() if d != department]
+    return _mean(others) if others else None
+
+
+def compute_trend_signal(values: Sequence[float]) -> TrendSignal:
+    """XmR chart: the last value against mean +/- 2.66 x mean moving range of the ones before."""
+    history, last = list(values[:-1]), values[-1] if values else None
+    if last is None or len(history) < XMR_MIN_HISTORY:
+        return TrendSignal(None)
+    center = _mean(history)
+    moving_range = _mean([abs(b - a) for a, b in zip(history, history[1:], strict=False)])
+    lower, upper = center - XMR_FACTOR * moving_range, center + XMR_FACTOR * moving_range
+    signal = "above" if last > upper else "below" if last < lower else "none"
+    return TrendSignal(signal, center, lower, upper)

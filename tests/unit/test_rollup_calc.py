@@ -1,0 +1,275 @@
+"""The rollup mathematics (SPEC section 4): hand-worked tables and properties."""
+
+from __future__ import annotations
+
+import ast
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxprogram.rollup.calc import (
+    DepartmentAggregate,
+    DepartmentScore,
+    PeriodScores,
+    compute_consistency,
+    compute_consistency_index,
+    compute_decomposition,
+    compute_department_score,
+    compute_dispersion,
+    compute_effect,
+    compute_org_score,
+    compute_status,
+    compute_trend_signal,
+    compute_weights,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_calc_module_imports_flask_or_sqlalchemy() -> None:
+    calc_files = list((ROOT / "cxprogram").rglob("calc.py"))
+    assert calc_files
+    for path in calc_files:
+        tree = ast.parse(path.read_text())
+        names = {
+            (n.module or "") if isinstance(n, ast.ImportFrom) else a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import | ast.ImportFrom)
+            for a in (n.names if isinstance(n, ast.Import) else [n])  # type: ignore[list-item]
+        }
+        banned = [
+            m for m in names if m.split(".")[0] in {"flask", "sqlalchemy", "flask_sqlalchemy"}
+        ]
+        banned += [m for m in names if m.startswith("cxprogram.extensions")]
+        assert banned == [], f"{path} imports {banned}"
+
+
+# --- 4.1 department score ---------------------------------------------------------------
+
+
+def test_weighted_mean_pools_answers() -> None:
+    # two observations: 4.0 from 100 answers and 3.0 from 300: (400 + 900) / 400 = 3.25
+    agg = DepartmentAggregate("A", weighted_sum=400 + 900, weight_total=400, plain_sum=7.0, count=2)
+    assert compute_department_score(agg, "weighted_mean") == DepartmentScore("A", 3.25, 400)
+
+
+def test_weighted_mean_without_any_n_is_the_plain_mean() -> None:
+    agg = DepartmentAggregate("A", weighted_sum=0.0, weight_total=0.0, plain_sum=9.0, count=2)
+    assert compute_department_score(agg, "weighted_mean") == DepartmentScore("A", 4.5, 2)
+
+
+def test_mean_and_sum() -> None:
+    agg = DepartmentAggregate("A", weighted_sum=10.0, weight_total=5.0, plain_sum=9.0, count=3)
+    assert compute_department_score(agg, "mean") == DepartmentScore("A", 3.0, 3)
+    assert compute_department_score(agg, "sum") == DepartmentScore("A", 9.0, 3)
+
+
+# --- 4.2 organization score -------------------------------------------------------------
+
+
+def test_volume_and_equal_weighting() -> None:
+    scores = [DepartmentScore("A", 4.0, 300), DepartmentScore("B", 3.0, 100)]
+    volume = compute_weights(scores, "volume")
+    assert volume == {"A": 0.75, "B": 0.25}
+    assert compute_org_score({"A": 4.0, "B": 3.0}, volume, "weighted_mean") == 3.75
+    equal = compute_weights(scores, "equal")
+    assert compute_org_score({"A": 4.0, "B": 3.0}, equal, "weighted_mean") == 3.5
+    assert compute_org_score({"A": 4.0, "B": 3.0}, equal, "sum") == 7.0
+
+
+# --- 4.3 dispersion ----------------------------------------------------------------------
+
+
+def test_dispersion_by_hand() -> None:
+    d = compute_dispersion([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])
+    assert d is not None
+    assert d.mean == 5.0 and d.sd == 2.0 and d.cv == 0.4
+    assert (d.min, d.max, d.range) == (2.0, 9.0, 7.0)
+    assert d.iqr == pytest.approx(np.percentile([2, 4, 4, 4, 5, 5, 7, 9], 75) - 4.0)
+
+
+def test_cv_is_none_when_mean_is_zero() -> None:
+    d = compute_dispersion([-1.0, 1.0])
+    assert d is not None and d.cv is None
+
+
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30))
+def test_dispersion_agrees_with_numpy(values: list[float]) -> None:
+    d = compute_dispersion(values)
+    assert d is not None
+    assert d.sd == pytest.approx(float(np.std(values)), rel=1e-9, abs=1e-6)
+    iqr = float(np.percentile(values, 75) - np.percentile(values, 25))
+    assert d.iqr == pytest.approx(iqr, rel=1e-9, abs=1e-6)
+
+
+# --- 4.4 consistency, 4.5 status ---------------------------------------------------------
+
+
+def test_consistency_share_and_index() -> None:
+    assert compute_consistency([4.0, 4.2, 4.6, 3.5], 4.1, 0.25) == 50.0
+    assert compute_consistency([4.0], 4.0, None) is None
+    assert compute_consistency_index([50.0, None, 100.0]) == 75.0
+    assert compute_consistency_index([None]) is None
+
+
+@pytest.mark.parametrize(
+    ("score", "target", "tolerance", "higher", "expected"),
+    [
+        (4.1, 4.0, 0.25, True, "green"),
+        (4.0, 4.0, 0.25, True, "green"),
+        (3.8, 4.0, 0.25, True, "amber"),
+        (3.7, 4.0, 0.25, True, "red"),
+        (100.0, 120.0, 30.0, False, "green"),
+        (140.0, 120.0, 30.0, False, "amber"),
+        (151.0, 120.0, 30.0, False, "red"),
+        (3.9, 4.0, None, True, "red"),
+        (3.9, None, 0.25, True, None),
+    ],
+)
+def test_status(
+    score: float, target: float | None, tolerance: float | None, higher: bool, expected: str | None
+) -> None:
+    assert compute_status(score, target, tolerance, higher) == expected
+
+
+# --- 4.6 shift-share ---------------------------------------------------------------------
+
+
+def test_shift_share_by_hand() -> None:
+    # period 0: A 4.0 (w .5), B 3.0 (w .5): S0 = 3.5
+    # period 1: A 4.5 (w .25), B 3.0 (w .75): S1 = 3.375
+    previous = PeriodScores({"A": 4.0, "B": 3.0}, {"A": 0.5, "B": 0.5})
+    current = PeriodScores({"A": 4.5, "B": 3.0}, {"A": 0.25, "B": 0.75})
+    result = compute_decomposition(previous, current, "weighted_mean")
+    s_bar = (3.5 + 3.375) / 2
+    parts = {p.department: p for p in result.parts}
+    assert parts["A"].rate == pytest.approx((0.5 + 0.25) / 2 * 0.5)
+    assert parts["A"].mix == pytest.approx((4.25 - s_bar) * (0.25 - 0.5))
+    assert parts["B"].rate == 0.0
+    assert parts["B"].mix == pytest.approx((3.0 - s_bar) * (0.75 - 0.5))
+    assert result.delta == pytest.approx(-0.125)
+    assert result.rate + result.mix == pytest.approx(result.delta, abs=1e-12)
+
+
+def test_shift_share_department_in_one_period_only() -> None:
+    previous = PeriodScores({"A": 4.0}, {"A": 1.0})
+    current = PeriodScores({"A": 4.0, "B": 2.0}, {"A": 0.5, "B": 0.5})
+    result = compute_decomposition(previous, current, "weighted_mean")
+    parts = {p.department: p for p in result.parts}
+    assert parts["B"].rate == 0.0  # absent before: takes its own score, no change in service
+    assert result.delta == pytest.approx(-1.0)
+    assert parts["A"].total + parts["B"].total == pytest.approx(-1.0)
+
+
+def test_shift_share_for_sums() -> None:
+    result = compute_decomposition(
+        PeriodScores({"A": 10.0}, {"A": 1.0}), PeriodScores({"A": 12.0, "B": 5.0}, {}), "sum"
+    )
+    assert {p.department: p.rate for p in result.parts} == {"A": 2.0, "B": 5.0}
+    assert result.delta == 7.0 and result.mix == 0.0
+
+
+def _period(draw_scores: dict[str, tuple[float, float]]) -> PeriodScores:
+    scores = [DepartmentScore(d, s, n) for d, (s, n) in draw_scores.items()]
+    weights = compute_weights(scores, "volume")
+    return PeriodScores({s.department: s.score for s in scores}, weights)
+
+
+department_data = st.dictionaries(
+    st.sampled_from([f"D{i}" for i in range(12)]),
+    st.tuples(st.floats(1, 5), st.floats(1, 1e5)),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(department_data, department_data)
+def test_shift_share_parts_sum_to_the_change(p0: dict, p1: dict) -> None:  # type: ignore[type-arg]
+    previous, current = _period(p0), _period(p1)
+    result = compute_decomposition(previous, current, "weighted_mean")
+    assert math.fsum(p.total for p in result.parts) == pytest.approx(result.delta, abs=1e-9)
+    assert math.fsum(previous.weights.values()) == pytest.approx(1.0)
+    assert math.fsum(current.weights.values()) == pytest.approx(1.0)
+
+
+@given(department_data, department_data, st.randoms())
+def test_results_do_not_depend_on_order_or_names(p0: dict, p1: dict, rnd) -> None:  # type: ignore[no-untyped-def, type-arg]
+    base = compute_decomposition(_period(p0), _period(p1), "weighted_mean")
+    names = sorted(set(p0) | set(p1))
+    renamed = dict(zip(names, rnd.sample([f"X{i}" for i in range(50)], len(names)), strict=True))
+    items0, items1 = list(p0.items()), list(p1.items())
+    rnd.shuffle(items0)
+    rnd.shuffle(items1)
+    moved = compute_decomposition(
+        _period({renamed[d]: v for d, v in items0}), _period({renamed[d]: v for d, v in items1}),
+        "weighted_mean",
+    )  # fmt: skip
+    assert moved.delta == pytest.approx(base.delta, abs=1e-12)
+    by_name = {p.department: p for p in moved.parts}
+    for part in base.parts:
+        assert by_name[renamed[part.department]].rate == pytest.approx(part.rate, abs=1e-12)
+        assert by_name[renamed[part.department]].mix == pytest.approx(part.mix, abs=1e-12)
+
+
+@given(department_data)
+def test_a_department_without_data_changes_nothing(p: dict) -> None:  # type: ignore[type-arg]
+    period = _period(p)
+    org = compute_org_score(period.scores, period.weights, "weighted_mean")
+    extra = compute_weights([DepartmentScore(d, s, n) for d, (s, n) in p.items()], "volume")
+    assert compute_org_score(period.scores, extra, "weighted_mean") == org
+    same = compute_decomposition(period, period, "weighted_mean")
+    assert same.delta == 0.0 and all(
+        part.total == pytest.approx(0.0, abs=1e-12) for part in same.parts
+    )
+
+
+# --- 4.7 difference in differences ------------------------------------------------------
+
+
+def _series() -> dict[int, PeriodScores]:
+    # A changes its service at period 2; B and C are the comparison.
+    return {
+        0: PeriodScores({"A": 3.0, "B": 4.0, "C": 4.2}, {"A": 0.2, "B": 0.4, "C": 0.4}),
+        1: PeriodScores({"A": 3.2, "B": 4.0, "C": 4.0}, {"A": 0.2, "B": 0.4, "C": 0.4}),
+        2: PeriodScores({"A": 3.8, "B": 4.1, "C": 4.1}, {"A": 0.3, "B": 0.35, "C": 0.35}),
+        3: PeriodScores({"A": 4.0, "B": 4.2, "C": 4.0}, {"A": 0.25, "B": 0.5, "C": 0.25}),
+    }
+
+
+def test_difference_in_differences_by_hand() -> None:
+    effect = compute_effect("A", _series(), effective_index=2, window=2)
+    assert effect.status == "estimated"
+    assert effect.pre == pytest.approx(3.1) and effect.post == pytest.approx(3.9)
+    # control: period 0 4.1, 1 4.0, 2 4.1, 3 4.1 -> pre 4.05, post 4.1
+    assert effect.control_pre == pytest.approx(4.05) and effect.control_post == pytest.approx(4.1)
+    assert effect.effect == pytest.approx(0.8 - 0.05)
+    assert effect.weight == 0.25 and effect.contribution == pytest.approx(0.25 * 0.75)
+    assert (effect.pre_periods, effect.post_periods) == (2, 2)
+
+
+def test_effect_never_looks_ahead() -> None:
+    effect = compute_effect("A", _series(), effective_index=2, window=2, last_index=2)
+    assert effect.post == pytest.approx(3.8) and effect.post_periods == 1
+    assert effect.weight == 0.3
+
+
+def test_effect_without_pre_period_or_control_is_insufficient() -> None:
+    assert compute_effect("A", _series(), effective_index=0).status == "insufficient data"
+    alone = {p: PeriodScores({"A": s.scores["A"]}, {"A": 1.0}) for p, s in _series().items()}
+    assert compute_effect("A", alone, effective_index=2).status == "insufficient data"
+
+
+# --- 4.8 XmR -----------------------------------------------------------------------------
+
+
+def test_trend_signal() -> None:
+    assert compute_trend_signal([4.0, 4.1, 4.0]).signal is None  # fewer than four before
+    steady = compute_trend_signal([4.0, 4.1, 4.0, 4.1, 4.05])
+    assert steady.signal == "none"
+    assert steady.center == pytest.approx(4.05) and steady.upper == pytest.approx(4.05 + 2.66 * 0.1)
+    assert compute_trend_signal([4.0, 4.1, 4.0, 4.1, 4.5]).signal == "above"
+    assert compute_trend_signal([4.0, 4.1, 4.0, 4.1, 3.6]).signal == "below"
