@@ -1,0 +1,38 @@
+"""`cxprogram rollup`: compute snapshots and print a summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from cxprogram.core.fiscal import PeriodLabelError, parse_period
+from cxprogram.extensions import db
+from cxprogram.rollup import services
+
+
+@click.command("rollup")
+@click.option("--period", "label", help="One period, e.g. FY2023-Q1.")
+@click.option("--all", "every", is_flag=True, help="Every period (default: the open ones).")
+def rollup_command(label: str | None, every: bool) -> None:
+    """Compute rollup snapshots; unchanged inputs store nothing new."""
+    if label:
+        try:
+            label = parse_period(label).label
+        except PeriodLabelError as error:
+            raise click.BadParameter(str(error), param_hint="--period") from error
+    periods = services.periods_to_roll(label, every)
+    if label and not periods:
+        raise click.ClickException(f"No reporting period {label}.")
+    now = datetime.now(UTC)
+    for period in periods:
+        outcome = services.run_rollup(period, now)
+        result = outcome.snapshot.result
+        index = result.get("consistency_index")
+        shown = f"{index:.1f}%" if isinstance(index, float) else "n/a"
+        state = "new" if outcome.is_new else "unchanged"
+        click.echo(
+            f"{outcome.period}: snapshot v{outcome.snapshot.version} ({state}), "
+            f"{len(result['metrics'])} metrics, consistency index {shown}"
+        )
+    db.session.commit()

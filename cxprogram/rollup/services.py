@@ -1,0 +1,78 @@
+"""Compute and store rollup snapshots. Flushes, never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from cxprogram.extensions import db
+from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.rollup.compose import compose_rollup
+from cxprogram.rollup.models import RollupSnapshot
+from cxprogram.rollup.queries import latest_snapshot, load_inputs
+
+
+@dataclass(frozen=True)
+class RollupOutcome:
+    """What a rollup run did for one period."""
+
+    period: str
+    snapshot: RollupSnapshot
+    is_new: bool
+
+
+def run_rollup(period: ReportingPeriod, now: datetime) -> RollupOutcome:
+    """Compute the period's rollup; store a new version only when its inputs changed.
+
+    The snapshot of a closed period is final: it is kept until the period is reopened.
+    """
+    previous = latest_snapshot(period.id)
+    if previous is not None and previous.is_final and period.is_closed:
+        return RollupOutcome(period.label, previous, False)
+    inputs = load_inputs(period)
+    digest = inputs.digest()
+    if (
+        previous is not None
+        and previous.inputs_hash == digest
+        and previous.is_final == period.is_closed
+    ):
+        return RollupOutcome(period.label, previous, False)
+    snapshot = RollupSnapshot(
+        period_id=period.id,
+        version=(previous.version + 1) if previous else 1,
+        computed_at=now,
+        inputs_hash=digest,
+        is_final=period.is_closed,
+        result=compose_rollup(inputs),
+    )
+    db.session.add(snapshot)
+    db.session.flush()
+    return RollupOutcome(period.label, snapshot, True)
+
+
+def snapshot_document(snapshot: RollupSnapshot) -> dict[str, Any]:
+    """The rollup as the API returns it: the stored result plus the snapshot block."""
+    return {
+        "period": snapshot.result["period"],
+        "previous_period": snapshot.result["previous_period"],
+        "snapshot": {
+            "version": snapshot.version,
+            "computed_at": snapshot.computed_at.isoformat(),
+            "inputs_hash": snapshot.inputs_hash,
+            "is_final": snapshot.is_final,
+        },
+        **{k: v for k, v in snapshot.result.items() if k not in ("period", "previous_period")},
+    }
+
+
+def periods_to_roll(label: str | None, every: bool) -> list[ReportingPeriod]:
+    """The periods a rollup command covers: one, all, or the open ones."""
+    query = select(ReportingPeriod).order_by(ReportingPeriod.start_date)
+    if label:
+        query = query.where(ReportingPeriod.label == label)
+    elif not every:
+        query = query.where(ReportingPeriod.state == "open")
+    return list(db.session.scalars(query))
