@@ -45,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from cxprogram.api.views import bp as api_bp
     from cxprogram.auth.views import bp as auth_bp
     from cxprogram.main.views import bp as main_bp
     from cxprogram.org.views import bp as org_bp
@@ -52,15 +53,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(api_bp)
 
 
 def _register_commands(app: Flask) -> None:
-    from cxprogram.auth.cli import users_cli
+    from cxprogram.auth.cli import tokens_cli, users_cli
     from cxprogram.demo.cli import demo_command
     from cxprogram.imports.cli import import_cli
     from cxprogram.rollup.cli import rollup_command
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(rollup_command)

@@ -36,3 +36,26 @@ def create_user_command(
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@click.group("tokens")
+def tokens_cli() -> None:
+    """Manage API tokens."""
+
+
+@tokens_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+def create_token_command(email: str, name: str) -> None:
+    """Print a new API token for that user (shown only this once)."""
+    from sqlalchemy import select
+
+    from cxprogram.auth.models import User
+    from cxprogram.auth.tokens import create_token
+
+    user = db.session.scalar(select(User).where(User.email == services.normalise_email(email)))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"No active user with e-mail {email}.")
+    secret = create_token(user, name)
+    db.session.commit()
+    click.echo(secret)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import UTC, datetime
+
+from flask import Flask, Request, g
 from sqlalchemy import select
 
 from cxprogram.auth.models import User
+from cxprogram.auth.tokens import user_for_token
 from cxprogram.extensions import db, login_manager
 
 
@@ -20,6 +23,17 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def load_user_from_token(req: Request) -> User | None:
+    """Bearer tokens authenticate JSON API requests only (never pages)."""
+    header = req.headers.get("Authorization", "")
+    if req.blueprint != "api" or not header.startswith("Bearer "):
+        return None
+    user = user_for_token(header.removeprefix("Bearer ").strip(), datetime.now(UTC))
+    if user is not None:
+        g.auth_via_token = True
+    return user
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Login to the app."""
     login_manager.init_app(app)
@@ -28,3 +42,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    login_manager.request_loader(load_user_from_token)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -29,6 +29,7 @@ class Permission:
 
     is_public: bool = False
     roles: frozenset[Role] = frozenset()
+    needs_token: bool = False
 
     def allows(self, user: Any) -> bool:
         """True when this user (possibly anonymous) may call the view."""
@@ -36,12 +37,16 @@ class Permission:
             return True
         if not getattr(user, "is_authenticated", False):
             return False
+        if self.needs_token and not g.get("auth_via_token", False):
+            return False
         return not self.roles or user.role in self.roles
 
     def describe(self) -> str:
         """A short text for the permission matrix and the docs."""
         if self.is_public:
             return "public"
+        if self.needs_token:
+            return "api:" + (",".join(sorted(r.value for r in self.roles)) or "any")
         return ",".join(sorted(r.value for r in self.roles)) or "signed-in"
 
 
@@ -68,6 +73,11 @@ def roles(*allowed: Role) -> Callable[[F], F]:
     return _declare(Permission(roles=frozenset(allowed)))
 
 
+def api(*allowed: Role) -> Callable[[F], F]:
+    """JSON API: a valid bearer token of a user holding one of these roles (any if none)."""
+    return _declare(Permission(roles=frozenset(allowed), needs_token=True))
+
+
 def permission_of(view: Callable[..., Any] | None) -> Permission | None:
     """The permission a view declared, or None when it declared nothing."""
     return getattr(view, ATTRIBUTE, None)
@@ -84,9 +94,9 @@ def enforce() -> Response | None:
         abort(403)
     if permission.allows(current_user):
         return None
+    if permission.needs_token and not g.get("auth_via_token", False):
+        abort(401)
     if not current_user.is_authenticated:
-        if request.blueprint == "api":
-            abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     abort(403)
 
