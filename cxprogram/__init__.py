@@ -60,13 +60,14 @@ def _register_commands(app: Flask) -> None:
     from cxprogram.auth.cli import tokens_cli, users_cli
     from cxprogram.demo.cli import demo_command
     from cxprogram.imports.cli import import_cli
-    from cxprogram.rollup.cli import rollup_command
+    from cxprogram.rollup.cli import rollup_command, scheduler_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(rollup_command)
+    app.cli.add_command(scheduler_command)
 
 
 @event.listens_for(Engine, "connect")

@@ -6,7 +6,7 @@ from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPer
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview
-from cxprogram.rollup.models import RollupSnapshot
+from cxprogram.rollup.models import ReminderLog, RollupSnapshot
 from cxprogram.strategies.models import (
     Milestone,
     Strategy,
@@ -29,6 +29,7 @@ __all__ = [
     "OrgSettings",
     "PlanReview",
     "QuarterlyReport",
+    "ReminderLog",
     "ReportingPeriod",
     "Role",
     "RollupSnapshot",

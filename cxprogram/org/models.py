@@ -18,6 +18,7 @@ class OrgSettings(Base):
     fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=10)
     due_days: Mapped[int] = mapped_column(Integer, default=30)
     grace_days: Mapped[int] = mapped_column(Integer, default=5)
+    reminder_days_before: Mapped[int] = mapped_column(Integer, default=7)
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     smtp_sender_name: Mapped[str] = mapped_column(String(200), default="cxprogram")
 

@@ -36,3 +36,34 @@ def rollup_command(label: str | None, every: bool) -> None:
             f"{len(result['metrics'])} metrics, consistency index {shown}"
         )
     db.session.commit()
+
+
+@click.command("scheduler")
+@click.option("--run-now", "run_now", help="Run one job at once and exit (e.g. nightly-rollup).")
+def scheduler_command(run_now: str | None) -> None:
+    """Run the scheduler process (exactly one per installation); Ctrl-C stops it."""
+    from flask import current_app
+
+    from cxprogram.main.queries import settings
+    from cxprogram.rollup.jobs import run_job
+    from cxprogram.rollup.scheduler import build_scheduler, job_by_id
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if run_now:
+        try:
+            spec = job_by_id(run_now)
+        except KeyError as error:
+            raise click.BadParameter(str(error), param_hint="--run-now") from error
+        done = run_job(app, spec.id, spec.body)
+        click.echo(f"{spec.id}: {done} item(s)")
+        return
+    timezone = settings().time_zone or "UTC"
+    db.session.remove()
+    scheduler = build_scheduler(app, timezone)
+    for job in scheduler.get_jobs():
+        click.echo(f"scheduled {job.id}: {job.trigger}")
+    click.echo("scheduler running; Ctrl-C stops it")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)

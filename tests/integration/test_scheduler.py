@@ -1,0 +1,155 @@
+"""The scheduler: reminders once to a real SMTP server on loopback; two scheduler processes
+against one database store each snapshot once; a killed rollup leaves the previous snapshot."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from sqlalchemy import create_engine, text
+
+from cxprogram.rollup.jobs import run_job, run_reminders
+from cxprogram.rollup.scheduler import JOBS, build_scheduler
+from tests.integration.test_migrations import empty_database_url  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Inbox(Message):
+    """Keeps every message the SMTP server receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[Any] = []
+
+    def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "CX_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "CX_SMTP_PORT", port)
+    yield inbox
+    controller.stop()
+
+
+def test_jobs_have_stable_ids_and_are_registered_once(app: Any) -> None:
+    scheduler = build_scheduler(app)
+    ids = [job.id for job in scheduler.get_jobs()]
+    assert ids == [spec.id for spec in JOBS] == ["nightly-rollup", "quarter-close", "reminders"]
+
+
+def test_reminders_reach_a_real_smtp_server_once(app: Any, runner: Any, smtp: Inbox) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    before_due = datetime(2023, 1, 25, 8, tzinfo=UTC)  # FY2023-Q1 data is due 2023-01-30
+    sent = run_job(app, "reminders", run_reminders, before_due)
+    officer_mail = [m for m in smtp.messages if m["To"] == "officer@demo.cxprogram.test"]
+    assert sent >= 1 and len(officer_mail) == 1
+    assert officer_mail[0]["Subject"] == "FY2023-Q1: VA data due 2023-01-30"
+    assert run_job(app, "reminders", run_reminders, before_due) == 0  # the log prevents repeats
+    assert len(smtp.messages) == sent
+    after_grace = datetime(2023, 2, 10, 8, tzinfo=UTC)
+    late = run_job(app, "reminders", run_reminders, after_grace)
+    chief_mail = [m for m in smtp.messages if m["To"] == "chief@demo.cxprogram.test"]
+    assert late == 1 and len(chief_mail) == 1
+    assert "VA" in chief_mail[0].get_payload()
+    assert run_job(app, "reminders", run_reminders, after_grace) == 0
+
+
+def _cli_env(url: str) -> dict[str, str]:
+    return {**os.environ, "CX_ENV": "development", "DATABASE_URL": url}
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    return subprocess.run(
+        command, env=_cli_env(url), cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def _snapshot_counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT p.label, count(s.id) FROM reporting_periods p "
+                "LEFT JOIN rollup_snapshots s ON s.period_id = p.id GROUP BY p.label"
+            )
+        ).all()
+    engine.dispose()
+    return {str(label): int(count) for label, count in rows}  # noqa: C416
+
+
+@pytest.fixture
+def demo_database(empty_database_url: str) -> str:  # noqa: F811
+    for args in (("db", "upgrade"), ("demo",)):
+        result = _cli(empty_database_url, *args)
+        assert result.returncode == 0, result.stderr
+    return empty_database_url
+
+
+def test_two_scheduler_processes_store_each_snapshot_once(demo_database: str) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "wsgi",
+        "scheduler",
+        "--run-now",
+        "nightly-rollup",
+    ]
+    env = _cli_env(demo_database)
+    first = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )  # noqa: S603
+    second = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )  # noqa: S603
+    outputs = [p.communicate(timeout=300) for p in (first, second)]
+    assert first.returncode == second.returncode == 0, outputs
+    counts = _snapshot_counts(demo_database)
+    assert len(counts) == 9 and set(counts.values()) == {1}, counts
+    done = sorted(int(out.decode().split(": ")[1].split()[0]) for out, _ in outputs)
+    assert done == [0, 9]  # one process did all the work, the other found nothing new
+
+
+def test_killed_rollup_leaves_the_previous_snapshot_and_the_next_run_completes(
+    demo_database: str,
+) -> None:
+    assert _cli(demo_database, "rollup", "--period", "FY2023-Q1").returncode == 0
+    engine = create_engine(demo_database)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE observations SET value = value - 0.1 WHERE id % 7 = 0"))
+    engine.dispose()
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "rollup", "--all"]
+    victim = subprocess.Popen(command, env=_cli_env(demo_database), cwd=ROOT)  # noqa: S603
+    time.sleep(2.5)  # part-way: the app has started and the rollup is under way
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    counts = _snapshot_counts(demo_database)
+    assert counts["FY2023-Q1"] in (1, 2)  # readable: the old one, or the whole new run
+    if counts["FY2023-Q1"] == 1:
+        assert sum(counts.values()) == 1  # one transaction: nothing half-written
+    result = _cli(demo_database, "rollup", "--all")
+    assert result.returncode == 0, result.stderr
+    counts = _snapshot_counts(demo_database)
+    assert counts["FY2023-Q1"] == 2 and all(c >= 1 for c in counts.values())
