@@ -62,15 +62,23 @@ class RollupInputs:
 
     def digest(self) -> str:
         """SHA-256 of a canonical JSON form of the inputs."""
-        data = asdict(self)
-        data["aggregates"] = {
-            m: {
-                str(i): sorted(map(list, (asdict(a).values() for a in aggs)))
-                for i, aggs in by.items()
-            }
-            for m, by in self.aggregates.items()
+        data: dict[str, Any] = {
+            "period": self.period,
+            "periods": {str(k): v for k, v in self.periods.items()},
+            "metrics": [asdict(m) for m in self.metrics],
+            "strategies": [asdict(s) for s in self.strategies],
+            # plain tuples: asdict() per aggregate costs seconds at 500,000 observations
+            "aggregates": {
+                m: {
+                    str(i): sorted(
+                        (a.department, a.weighted_sum, a.weight_total, a.plain_sum, a.count)
+                        for a in aggs
+                    )
+                    for i, aggs in by.items()
+                }
+                for m, by in self.aggregates.items()
+            },
         }
-        data["periods"] = {str(k): v for k, v in self.periods.items()}
         text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 

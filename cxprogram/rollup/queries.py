@@ -31,7 +31,7 @@ def load_inputs(period: ReportingPeriod) -> RollupInputs:
         period_index=index,
         periods=periods,
         metrics=_metrics(),
-        aggregates=_aggregates(period, periods),
+        aggregates=_aggregates(period),
         strategies=_strategies(),
     )
 
@@ -53,32 +53,47 @@ def _metrics() -> tuple[MetricInput, ...]:
 
 
 def _aggregates(
-    period: ReportingPeriod, periods: dict[int, str]
+    period: ReportingPeriod,
 ) -> dict[str, dict[int, tuple[DepartmentAggregate, ...]]]:
+    """One GROUP BY over observations alone (ids only); codes are mapped in Python."""
+    period_index = {
+        pid: parse_period(label).index
+        for pid, label in db.session.execute(
+            select(ReportingPeriod.id, ReportingPeriod.label).where(
+                ReportingPeriod.end_date <= period.end_date
+            )
+        ).tuples()
+    }
+    metric_codes = dict(
+        db.session.execute(select(MetricDefinition.id, MetricDefinition.code)).tuples().all()
+    )
+    active = select(Department.id, Department.code).where(Department.is_active.is_(True))
+    dept_codes = dict(db.session.execute(active).tuples().all())
     has_n = Observation.n > 0
     query = (
         select(
-            MetricDefinition.code,
-            ReportingPeriod.label,
-            Department.code,
+            Observation.metric_id,
+            Observation.period_id,
+            Observation.department_id,
             func.coalesce(func.sum(case((has_n, Observation.value * Observation.n))), 0.0),
             func.coalesce(func.sum(case((has_n, Observation.n))), 0.0),
             func.sum(Observation.value),
-            func.count(Observation.id),
+            func.count(),
         )
-        .join(Observation.metric)
-        .join(Observation.period)
-        .join(Observation.department)
-        .where(ReportingPeriod.end_date <= period.end_date, Department.is_active.is_(True))
-        .group_by(MetricDefinition.code, ReportingPeriod.label, Department.code)
+        .where(Observation.period_id.in_(list(period_index)))
+        .group_by(Observation.metric_id, Observation.period_id, Observation.department_id)
     )
-    by_label = {label: index for index, label in periods.items()}
     grouped: dict[str, dict[int, list[DepartmentAggregate]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for metric, label, dept, wsum, wtotal, psum, count in db.session.execute(query).tuples():
-        aggregate = DepartmentAggregate(dept, float(wsum), float(wtotal), float(psum), int(count))
-        grouped[metric][by_label[label]].append(aggregate)
+    for metric_id, period_id, dept_id, wsum, wtotal, psum, count in db.session.execute(
+        query
+    ).tuples():
+        code = dept_codes.get(dept_id)
+        if code is None:
+            continue  # deactivated departments drop out of rollups
+        aggregate = DepartmentAggregate(code, float(wsum), float(wtotal), float(psum), int(count))
+        grouped[metric_codes[metric_id]][period_index[period_id]].append(aggregate)
     return {
         m: {i: tuple(sorted(aggs, key=lambda a: a.department)) for i, aggs in sorted(by.items())}
         for m, by in sorted(grouped.items())

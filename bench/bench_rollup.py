@@ -1,0 +1,109 @@
+"""Rollup benchmark at the synthetic scale, next to a floor measured in the same run.
+
+Floor: the bare SQL GROUP BY that sums value x n and n per department and metric for the
+period. Prints seconds, the ratio to the floor, peak memory, and the time at 4x the data.
+
+    .venv/bin/python bench/bench_rollup.py [--departments 200] [--quarters 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import synthetic  # noqa: E402
+from config import Config  # noqa: E402
+from cxprogram import create_app  # noqa: E402
+from cxprogram.extensions import db  # noqa: E402
+from cxprogram.metrics.models import ReportingPeriod  # noqa: E402
+from cxprogram.rollup.services import run_rollup  # noqa: E402
+
+FLOOR_SQL = """
+SELECT o.department_id, o.metric_id, SUM(o.value * o.n), SUM(o.n), COUNT(*)
+FROM observations o WHERE o.period_id = :period GROUP BY o.department_id, o.metric_id
+"""
+
+
+def _best(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(departments: int, quarters: int) -> dict[str, float]:
+    """Build the data in a fresh SQLite file and time the rollup and its floor."""
+    folder = tempfile.mkdtemp(prefix="cxbench-")
+    app = create_app(
+        Config(database_url=f"sqlite:///{folder}/bench.db", environment="test", testing=True)
+    )
+    with app.app_context():
+        db.create_all()
+        start = time.perf_counter()
+        rows = synthetic.build(departments, quarters)
+        db.session.commit()
+        build_s = time.perf_counter() - start
+        periods = list(
+            db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.start_date))
+        )
+        last = periods[-1]
+        floor = _best(lambda: db.session.execute(text(FLOOR_SQL), {"period": last.id}).all())
+
+        def one() -> None:
+            run_rollup(last, datetime.now(UTC))
+            db.session.rollback()
+
+        one_s = _best(one)
+        start = time.perf_counter()
+        for period in periods:
+            run_rollup(period, datetime.now(UTC))
+        db.session.commit()
+        all_s = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "rows": rows,
+        "build_s": build_s,
+        "floor_s": floor,
+        "one_s": one_s,
+        "all_s": all_s,
+        "peak_mb": peak_mb,
+    }
+
+
+def main() -> None:
+    """Run at 1x and 4x and print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--departments", type=int, default=200)
+    parser.add_argument("--quarters", type=int, default=40)
+    parser.add_argument("--no-scale", action="store_true", help="skip the 4x run")
+    args = parser.parse_args()
+    base = measure(args.departments, args.quarters)
+    print(f"observations: {base['rows']:,} (built in {base['build_s']:.1f} s)")
+    print(f"floor (bare GROUP BY, one period): {base['floor_s'] * 1000:.1f} ms")
+    print(
+        f"rollup, one period: {base['one_s'] * 1000:.1f} ms  "
+        f"ratio {base['one_s'] / base['floor_s']:.1f}x"
+    )
+    print(f"rollup, all {args.quarters} periods: {base['all_s']:.2f} s")
+    print(f"peak memory (max RSS): {base['peak_mb']:.0f} MB")
+    if not args.no_scale:
+        big = measure(args.departments * 4, args.quarters)
+        print(
+            f"4x data ({big['rows']:,} observations): one period {big['one_s'] * 1000:.1f} ms, "
+            f"{big['one_s'] / base['one_s']:.1f}x the time; peak {big['peak_mb']:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
