@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from cxprogram.api.views import bp as api_bp
     from cxprogram.auth.views import bp as auth_bp
+    from cxprogram.imports.views import bp as imports_bp
     from cxprogram.main.views import bp as main_bp
     from cxprogram.org.views import bp as org_bp
 
@@ -54,6 +55,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(imports_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from cxprogram.auth.models import ApiToken, LoginAttempt, Role, User, user_departments
 from cxprogram.core.models import AuditEvent
+from cxprogram.imports.models import PendingUpload
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
 from cxprogram.reports.models import QuarterlyReport
@@ -27,6 +28,7 @@ __all__ = [
     "Milestone",
     "Observation",
     "OrgSettings",
+    "PendingUpload",
     "PlanReview",
     "QuarterlyReport",
     "ReminderLog",

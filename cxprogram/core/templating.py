@@ -27,6 +27,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("main.home", "Home", frozenset(Role)),
     NavItem("main.departments", "Departments", frozenset(Role)),
     NavItem("main.metrics", "Metrics", frozenset(Role)),
+    NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
     NavItem("main.users", "Users", frozenset({Role.ADMIN})),
     NavItem("auth.change_password", "Account", frozenset(Role)),
 )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from cxprogram.extensions import db
 from cxprogram.imports.a11 import A11FormatError, read_a11_file
 from cxprogram.imports.a11_load import load_a11
+from cxprogram.imports.framework import Importer, apply_plan, plan_file
 
 
 @click.group("import")
@@ -36,3 +38,18 @@ def import_a11_command(file: Path) -> None:
     )
     for key, value in summary.as_dict().items():
         click.echo(f"  {key.replace('_', ' ')}: {value}")
+
+
+def run_import(importer: Importer, file: Path) -> None:
+    """Validate the whole file; print every error and exit 1, or write it all and print counts."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    plan = plan_file(importer, file.name, file.read_bytes(), None, limit)
+    if not plan.is_valid:
+        for error in plan.errors:
+            click.echo(f"{file.name}: {error}", err=True)
+        click.echo(f"{file.name}: nothing imported ({len(plan.errors)} errors).", err=True)
+        raise SystemExit(1)
+    counts = apply_plan(importer, plan, None)
+    db.session.commit()
+    summary = ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in counts.items())
+    click.echo(f"{file.name}: imported. {summary}")

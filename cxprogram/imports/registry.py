@@ -1,0 +1,11 @@
+"""Every file importer, by kind. Each feature adds its importer here."""
+
+from __future__ import annotations
+
+from cxprogram.imports.framework import Importer
+
+
+def importers() -> dict[str, Importer]:
+    """The importers by their kind (URL slug), in menu order."""
+    found: list[Importer] = []
+    return {importer.kind: importer for importer in found}

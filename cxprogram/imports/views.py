@@ -1,0 +1,83 @@
+"""Upload, preview and confirm any file import. All or nothing; only the uploader confirms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.wrappers import Response
+
+from cxprogram.core.permissions import signed_in
+from cxprogram.extensions import db
+from cxprogram.imports import uploads
+from cxprogram.imports.framework import Importer, apply_plan, plan_file
+from cxprogram.imports.registry import importers
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+
+class UploadForm(FlaskForm):  # type: ignore[misc]
+    """A file to preview."""
+
+    file = FileField("File (.csv or .xlsx)", validators=[FileRequired("Choose a file.")])
+
+
+class ConfirmForm(FlaskForm):  # type: ignore[misc]
+    """Confirm a previewed import (CSRF only)."""
+
+
+def _importer(kind: str) -> Importer:
+    importer = importers().get(kind)
+    if importer is None:
+        abort(404)
+    if not importer.may_use(current_user):
+        abort(403)
+    return importer
+
+
+@bp.route("/")
+@signed_in
+def list_imports() -> str:
+    """The imports this user may run."""
+    usable = [i for i in importers().values() if i.may_use(current_user)]
+    return render_template("imports/list_imports.html", importers=usable)
+
+
+@bp.route("/<kind>", methods=["GET", "POST"])
+@signed_in
+def upload_file(kind: str) -> Response | str:
+    """Upload a file; it is validated and shown as a preview before anything is written."""
+    importer = _importer(kind)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("imports/upload_file.html", importer=importer, form=form)
+    storage = form.file.data
+    content = storage.read()
+    token = uploads.stash_upload(current_user, kind, storage.filename or "upload", content)
+    db.session.commit()
+    return redirect(url_for("imports.preview_import", kind=kind, token=token))
+
+
+@bp.route("/<kind>/<token>", methods=["GET", "POST"])
+@signed_in
+def preview_import(kind: str, token: str) -> Response | str | tuple[str, int]:
+    """Show what the file would do; on confirmation re-validate and write it all, or nothing."""
+    importer = _importer(kind)
+    upload = uploads.find_upload(current_user, kind, token)
+    if upload is None:
+        abort(404)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    plan = plan_file(importer, upload.filename, upload.content, current_user, limit)
+    form = ConfirmForm()
+    if not (form.validate_on_submit() and plan.is_valid):
+        status = 422 if plan.errors else 200
+        page = render_template("imports/preview_import.html", importer=importer, plan=plan,
+                               form=form, token=token)  # fmt: skip
+        return page, status
+    counts = apply_plan(importer, plan, current_user)
+    uploads.discard_upload(upload)
+    db.session.commit()
+    summary = ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in counts.items())
+    flash(f"Imported {upload.filename}: {summary}.", "success")
+    return redirect(url_for("imports.list_imports"))
