@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from cxprogram.auth.models import User
+from cxprogram.core import audit
 from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.core.models import utcnow
 from cxprogram.extensions import db
 from cxprogram.metrics.catalog import CHANNELS, JOURNEY_STAGES, STANDARD_METRICS, MetricSpec
-from cxprogram.metrics.models import MetricDefinition, ReportingPeriod
+from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
 from cxprogram.org.models import Channel, JourneyStage, OrgSettings
 
 
@@ -83,3 +86,59 @@ def ensure_period(quarter: FiscalQuarter, start_month: int) -> tuple[ReportingPe
     db.session.add(period)
     db.session.flush()
     return period, True
+
+
+class PeriodClosedError(Exception):
+    """A write was attempted on a closed (locked) reporting period."""
+
+    def __init__(self, period: ReportingPeriod) -> None:
+        super().__init__(
+            f"{period.label} is closed: its values and plans are locked until a chief reopens it."
+        )
+        self.period = period
+
+
+def require_open(period: ReportingPeriod) -> None:
+    """Raise PeriodClosedError unless the period is open (call before any write to it)."""
+    if period.is_closed:
+        raise PeriodClosedError(period)
+
+
+def period_state(period: ReportingPeriod) -> dict[str, object]:
+    """A period's lock state as plain data, for audit events."""
+    return {
+        "state": period.state.value,
+        "closed_at": period.closed_at.isoformat() if period.closed_at else None,
+    }
+
+
+def close_period(period: ReportingPeriod, actor: User, reason: str = "") -> bool:
+    """Close (lock) a period; False when it was already closed. Audited with the reason."""
+    if period.is_closed:
+        return False
+    before = period_state(period)
+    period.state = PeriodState.CLOSED
+    period.closed_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "close", "period", period.label, actor=actor, before=before,
+        after=period_state(period), period_label=period.label, reason=reason.strip() or None,
+    )  # fmt: skip
+    return True
+
+
+def reopen_period(period: ReportingPeriod, actor: User, reason: str) -> bool:
+    """Reopen a closed period; a reason is required. False when it was already open."""
+    if not reason.strip():
+        raise ValueError("a reason is required to reopen a period")
+    if not period.is_closed:
+        return False
+    before = period_state(period)
+    period.state = PeriodState.OPEN
+    period.closed_at = None
+    db.session.flush()
+    audit.record(
+        "reopen", "period", period.label, actor=actor, before=before,
+        after=period_state(period), period_label=period.label, reason=reason.strip(),
+    )  # fmt: skip
+    return True
