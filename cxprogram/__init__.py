@@ -50,12 +50,14 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.imports.views import bp as imports_bp
     from cxprogram.main.views import bp as main_bp
     from cxprogram.org.views import bp as org_bp
+    from cxprogram.people.views import bp as people_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(people_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -1,6 +1,13 @@
 """Import every feature's models so the metadata is complete (migrations, create_all)."""
 
-from cxprogram.auth.models import ApiToken, LoginAttempt, Role, User, user_departments
+from cxprogram.auth.models import (
+    ApiToken,
+    LoginAttempt,
+    PasswordReset,
+    Role,
+    User,
+    user_departments,
+)
 from cxprogram.core.models import AuditEvent
 from cxprogram.imports.models import PendingUpload
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
@@ -28,6 +35,7 @@ __all__ = [
     "Milestone",
     "Observation",
     "OrgSettings",
+    "PasswordReset",
     "PendingUpload",
     "PlanReview",
     "QuarterlyReport",

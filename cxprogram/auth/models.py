@@ -46,9 +46,14 @@ class User(Base):
     is_active_user: Mapped[bool] = mapped_column(Boolean, default=True)
     sees_all_departments: Mapped[bool] = mapped_column(Boolean, default=False)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     departments: Mapped[list[Department]] = relationship(secondary=user_departments)
+
+    # Administrators' edits bump `version` themselves (a sign-in must not make their form stale).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     # Flask-Login protocol
     @property
@@ -71,6 +76,11 @@ class User(Base):
         return f"{self.id}:{self.session_version}"
 
     @property
+    def has_password(self) -> bool:
+        """False for an account created without a password (it waits for an invitation)."""
+        return self.password_hash.startswith("$")
+
+    @property
     def department_ids(self) -> set[int]:
         """Ids of the departments this user is assigned to or granted."""
         return {d.id for d in self.departments}
@@ -88,6 +98,21 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+
+class PasswordReset(Base):
+    """A one-time link to set a password (reset or invitation); only its SHA-256 is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20), default="reset")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship()
 
 

@@ -67,32 +67,48 @@ class UserError(ValueError):
     """A user could not be created or changed; the message says why."""
 
 
+# Stored instead of a hash for accounts that wait for an invitation: no password matches it.
+NO_PASSWORD = "!no-password"  # noqa: S105 - a marker, not a password
+
+
+def email_problem(email: str) -> str | None:
+    """Why a (normalised) e-mail address is unacceptable, or None."""
+    local, at, domain = email.partition("@")
+    if not at or not local or "." not in domain.strip(".") or " " in email or "@" in domain:
+        return f"'{email}' is not an e-mail address."
+    if len(email) > 254:
+        return "An e-mail address has at most 254 characters."
+    return None
+
+
 def create_user(
     email: str,
     name: str,
     role: Role,
-    password: str,
+    password: str | None,
     department_codes: list[str] | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a user with a role and department grants, audited."""
+    """Create a user with a role and department grants, audited; no password: invitation."""
     email = normalise_email(email)
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise UserError(f"'{email}' is not an e-mail address.")
+    problem = email_problem(email)
+    if problem:
+        raise UserError(problem)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserError(f"A user with e-mail {email} already exists.")
-    problem = password_problem(password)
+    problem = password_problem(password) if password is not None else None
     if problem:
         raise UserError(problem)
     departments = _departments_by_code(department_codes or [])
     if role == Role.OFFICER and not departments:
         raise UserError("An officer must be assigned to at least one department (--department).")
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    stored = hash_password(password) if password is not None else NO_PASSWORD
+    user = User(email=email, name=name.strip(), role=role, password_hash=stored)
     user.departments = departments
     user.sees_all_departments = role == Role.VIEWER and not departments
     db.session.add(user)
     db.session.flush()
-    audit.record("create", "user", user.id, actor=actor, after=_user_state(user))
+    audit.record("create", "user", user.id, actor=actor, after=user_state(user))
     return user
 
 
@@ -105,6 +121,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise UserError(problem)
     user.password_hash = hash_password(new)
     user.session_version += 1
+    user.must_change_password = False
     audit.record("change_password", "user", user.id, actor=user)
 
 
@@ -117,7 +134,8 @@ def _departments_by_code(codes: list[str]) -> list[Department]:
     return found
 
 
-def _user_state(user: User) -> dict[str, object]:
+def user_state(user: User) -> dict[str, object]:
+    """A user as plain data for audit events and conflict pages (never the password)."""
     return {
         "email": user.email,
         "name": user.name,

@@ -47,4 +47,11 @@ def user_for_token(secret: str, now: datetime) -> User | None:
 def revoke_token(token: ApiToken, actor: User, now: datetime) -> None:
     """Revoke a token at once."""
     token.revoked_at = now
-    audit.record("revoke", "api_token", token.id, actor=actor)
+    audit.record(
+        "revoke",
+        "api_token",
+        token.id,
+        actor=actor,
+        before={"user": token.user.email, "name": token.name, "revoked": False},
+        after={"user": token.user.email, "name": token.name, "revoked": True},
+    )

@@ -28,8 +28,10 @@ NAV: tuple[NavItem, ...] = (
     NavItem("main.departments", "Departments", frozenset(Role)),
     NavItem("main.metrics", "Metrics", frozenset(Role)),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
-    NavItem("main.users", "Users", frozenset({Role.ADMIN})),
+    NavItem("people.list_officers", "Officers", frozenset(Role)),
+    NavItem("people.list_users", "Users", frozenset({Role.ADMIN})),
     NavItem("auth.change_password", "Account", frozenset(Role)),
+    NavItem("people.list_tokens", "API tokens", frozenset(Role)),
 )
 
 

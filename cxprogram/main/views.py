@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from cxprogram.auth.models import Role, User
-from cxprogram.core.permissions import roles, signed_in
+from cxprogram.core.permissions import signed_in
 from cxprogram.extensions import db
 from cxprogram.main import queries
 from cxprogram.org.models import Department
@@ -73,11 +73,3 @@ def metrics() -> str:
     return render_template(
         "main/list_metrics.html", metrics=db.session.scalars(queries.metrics_query()).all()
     )
-
-
-@bp.route("/users")
-@roles(Role.ADMIN)
-def users() -> str:
-    """Every user with role and departments (administrators only)."""
-    rows = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("main/list_users.html", users=rows)

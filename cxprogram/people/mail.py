@@ -1,0 +1,42 @@
+"""E-mail a one-time password link (reset or invitation) through the configured SMTP server."""
+
+from __future__ import annotations
+
+import smtplib
+
+from flask import current_app, render_template, url_for
+
+from cxprogram.auth.models import User
+from cxprogram.core.mail import MailSettings, send_mail
+from cxprogram.people.resets import IssuedLink
+
+SUBJECTS = {
+    "reset": "Set a new password for {org}",
+    "invite": "You are invited to {org}",
+}
+
+
+def mail_settings() -> MailSettings:
+    """The SMTP settings of the running application."""
+    config = current_app.config
+    return MailSettings(config["CX_SMTP_HOST"], config["CX_SMTP_PORT"], config["CX_SMTP_SENDER"])
+
+
+def is_mail_configured() -> bool:
+    """True when an SMTP host is set, so links can be e-mailed."""
+    return mail_settings().is_configured
+
+
+def send_link(user: User, purpose: str, link: IssuedLink, org_name: str) -> str | None:
+    """Send the link; None when sent, otherwise a message saying why it was not."""
+    url = url_for("people.set_password", secret=link.secret, _external=True)
+    body = render_template(
+        f"email/{purpose}_password.txt", user=user, url=url, link=link, org_name=org_name
+    )
+    subject = SUBJECTS[purpose].format(org=org_name)
+    try:
+        send_mail(mail_settings(), user.email, subject, body)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("password mail to %s failed: %s", user.email, error)
+        return f"The e-mail to {user.email} could not be sent ({error.__class__.__name__})."
+    return None
