@@ -40,6 +40,15 @@ def import_a11_command(file: Path) -> None:
         click.echo(f"  {key.replace('_', ' ')}: {value}")
 
 
+@import_cli.command("observations")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_observations_command(file: Path) -> None:
+    """Import observations (.csv or .xlsx); all or nothing, every bad row listed."""
+    from cxprogram.imports.observations import observation_importer
+
+    run_import(observation_importer(), file)
+
+
 def run_import(importer: Importer, file: Path) -> None:
     """Validate the whole file; print every error and exit 1, or write it all and print counts."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]

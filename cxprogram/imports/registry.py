@@ -7,5 +7,7 @@ from cxprogram.imports.framework import Importer
 
 def importers() -> dict[str, Importer]:
     """The importers by their kind (URL slug), in menu order."""
-    found: list[Importer] = []
+    from cxprogram.imports.observations import observation_importer
+
+    found: list[Importer] = [observation_importer()]
     return {importer.kind: importer for importer in found}

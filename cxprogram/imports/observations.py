@@ -1,0 +1,197 @@
+"""The observations import (SPEC 6): `department, metric, period, value` and optional
+`n, service, channel, note` (plus `import_key, period_start, period_end`, which exports
+carry so that an exported file imports back to exactly the same data).
+
+Planning validates every row and compares it with the stored observation of the same
+department, metric, period, service, channel and import key: rows add, change or are the
+same. Writing uses bulk Core statements (see observation_write.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from cxprogram.auth.models import Role, User
+from cxprogram.extensions import db
+from cxprogram.imports import observation_rows as rows_
+from cxprogram.imports.framework import ImportPlan, PlannedRow
+from cxprogram.imports.observation_rows import Key, Lookups, ParsedRow
+from cxprogram.imports.tabular import Row, RowError, Table
+from cxprogram.metrics.models import Observation, Source
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """A stored observation as planning saw it."""
+
+    id: int
+    value: float
+    n: float | None
+    note: str
+    version: int
+
+
+@dataclass
+class ObservationPayload:
+    """A valid plan's prepared writes: rows to insert, rows to update, periods to create."""
+
+    adds: list[ParsedRow] = field(default_factory=list)
+    changes: list[tuple[ParsedRow, Existing]] = field(default_factory=list)
+    same: int = 0
+    new_periods: set[str] = field(default_factory=set)
+    lookups: Lookups | None = None
+
+
+class ObservationImporter:
+    """Importer of kind "observations"; the API reuses `plan_rows` and `write`."""
+
+    kind = "observations"
+    title = "Observations"
+    required: tuple[str, ...] = rows_.COLUMNS
+    optional: tuple[str, ...] = rows_.OPTIONAL
+
+    def __init__(self, source: Source = Source.IMPORT) -> None:
+        self.source = source
+
+    def may_use(self, user: User) -> bool:
+        """Chiefs (any department) and officers (their own)."""
+        return user.role in (Role.CHIEF, Role.OFFICER)
+
+    def plan(self, table: Table, actor: User | None) -> ImportPlan:
+        """Validate every row of the file; write nothing."""
+        return plan_rows(table.rows, actor)
+
+    def apply(self, plan: ImportPlan, actor: User | None) -> dict[str, int]:
+        """Insert and update the observations of a valid plan, audited per department-period."""
+        from cxprogram.imports.observation_write import write
+
+        return write(plan.payload, actor, self.source, plan.filename)
+
+
+def plan_rows(rows: list[Row], actor: User | None, filename: str = "") -> ImportPlan:
+    """Validate rows, then sort the valid ones into add, change and same."""
+    look = rows_.load_lookups(actor)
+    plan = ImportPlan(filename)
+    parsed: list[ParsedRow] = []
+    first_seen: dict[Key, int] = {}
+    for row in rows:
+        item = rows_.parse_row(row, look, plan.errors)
+        if item is None:
+            continue
+        earlier = first_seen.setdefault(item.key, row.number)
+        if earlier != row.number:
+            reason = f"repeats row {earlier} (same department, metric, period, service, channel)"
+            plan.errors.append(RowError(row.number, "", reason))
+            continue
+        parsed.append(item)
+    # Classified even when some rows are bad: closed-period errors are listed with the rest.
+    payload = _classify(parsed, look, plan)
+    if plan.errors:
+        plan.rows = []
+    else:
+        plan.payload = payload
+    return plan
+
+
+def _classify(parsed: list[ParsedRow], look: Lookups, plan: ImportPlan) -> ObservationPayload:
+    payload = ObservationPayload(lookups=look)
+    existing = _existing(parsed, look)
+    names = _Names(look)
+    for item in parsed:
+        old = existing.get(item.key)
+        info = look.periods.get(item.key[2])
+        if info is None:
+            payload.new_periods.add(item.key[2])
+        after = _after(item, old)
+        if old is not None and (old.value, old.n, old.note) == after:
+            payload.same += 1
+            continue
+        if info is not None and info.is_closed:
+            reason = f"period {item.key[2]} is closed; a chief must reopen it first"
+            plan.errors.append(RowError(item.number, "period", reason))
+            continue
+        _plan_row(plan, payload, item, old, after, names)
+    return payload
+
+
+def _after(item: ParsedRow, old: Existing | None) -> tuple[float, float | None, str]:
+    """The values the observation will hold; absent optional columns keep what is stored."""
+    n = item.n if item.has_n or old is None else old.n
+    note = item.note if item.note is not None else (old.note if old else "")
+    return item.value, n, note
+
+
+def _plan_row(
+    plan: ImportPlan,
+    payload: ObservationPayload,
+    item: ParsedRow,
+    old: Existing | None,
+    after: tuple[float, float | None, str],
+    names: _Names,
+) -> None:
+    values = {"value": after[0], "n": after[1], "note": after[2]}
+    if old is None:
+        payload.adds.append(item)
+        plan.rows.append(PlannedRow(item.number, "add", names.label(item.key), None, values))
+        return
+    payload.changes.append((item, old))
+    before = {"value": old.value, "n": old.n, "note": old.note}
+    plan.rows.append(PlannedRow(item.number, "change", names.label(item.key), before, values))
+
+
+class _Names:
+    """Readable labels for the preview, from ids back to codes and names."""
+
+    def __init__(self, look: Lookups) -> None:
+        self.departments = {i: c for c, i in look.departments.items()}
+        self.metrics = {m.id: m.code for m in look.metrics.values()}
+        self.services = {i: name for (_, name), i in look.services.items()}
+        self.channels = {i: c for c, i in look.channels.items()}
+
+    def label(self, key: Key) -> str:
+        """`VA satisfaction FY2023-Q1` with service, channel and key when present."""
+        dept, metric, period, service, channel, import_key = key
+        parts = [self.departments[dept], self.metrics[metric], period]
+        if service is not None:
+            parts.append(self.services[service])
+        if channel is not None:
+            parts.append(self.channels[channel])
+        if import_key:
+            parts.append(f"[{import_key}]")
+        return " ".join(parts)
+
+
+def _existing(parsed: list[ParsedRow], look: Lookups) -> dict[Key, Existing]:
+    """Stored observations of the departments and existing periods the rows name."""
+    labels = {item.key[2] for item in parsed}
+    period_ids = {look.periods[label].id: label for label in labels if label in look.periods}
+    dept_ids = {item.key[0] for item in parsed}
+    if not period_ids or not dept_ids:
+        return {}
+    o = Observation.__table__.c
+    query = select(
+        o.id, o.department_id, o.metric_id, o.period_id, o.service_id, o.channel_id,
+        o.import_key, o.value, o.n, o.note, o.version,
+    ).where(o.period_id.in_(period_ids), o.department_id.in_(dept_ids))  # fmt: skip
+    found: dict[Key, Existing] = {}
+    for r in db.session.execute(query):
+        key = (r.department_id, r.metric_id, period_ids[r.period_id], r.service_id,
+               r.channel_id, r.import_key)  # fmt: skip
+        found[key] = Existing(r.id, r.value, r.n, r.note or "", r.version)
+    return found
+
+
+def observation_importer() -> ObservationImporter:
+    """The importer registered for file uploads and the command line."""
+    return ObservationImporter(Source.IMPORT)
+
+
+def preview_values(plan: ImportPlan) -> dict[str, Any]:
+    """Counts for messages: rows to add, change and leave alone."""
+    payload: ObservationPayload | None = plan.payload
+    if payload is None:
+        return {"added": 0, "changed": 0, "unchanged": 0}
+    return {"added": len(payload.adds), "changed": len(payload.changes), "unchanged": payload.same}

@@ -1,0 +1,278 @@
+"""The observations import: every bad row named (row, column, reason) and nothing written,
+good .csv and .xlsx files land, updates instead of duplicates, idempotence, officers limited
+to their departments, the command's exit codes, and the CSV dialects Excel writes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.imports.framework import apply_plan, plan_file
+from cxprogram.imports.observations import observation_importer
+from cxprogram.metrics import services as metric_services
+from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod, Source
+from cxprogram.models import AuditEvent, Service
+
+LIMIT = 20 * 1024 * 1024
+HEADER = "department,metric,period,value,n,service,channel,note\n"
+
+
+@pytest.fixture
+def org(db_session: Any, make_department: Any) -> dict[str, Any]:
+    """Two departments, the standard catalog, one open and one closed period."""
+    metric_services.ensure_settings("Test org")
+    metric_services.ensure_vocabularies()
+    metric_services.ensure_standard_metrics()
+    va, dos = make_department("VA"), make_department("DOS")
+    db_session.add(Service(department=va, name="Benefits"))
+    open_, _ = metric_services.ensure_period(FiscalQuarter(2023, 1), 10)
+    closed, _ = metric_services.ensure_period(FiscalQuarter(2022, 4), 10)
+    closed.state = PeriodState.CLOSED
+    db_session.flush()
+    return {"va": va, "dos": dos, "open": open_, "closed": closed}
+
+
+def _plan(content: str | bytes, actor: Any = None, name: str = "obs.csv") -> Any:
+    data = content.encode() if isinstance(content, str) else content
+    return plan_file(observation_importer(), name, data, actor, LIMIT)
+
+
+def _apply(content: str | bytes, actor: Any = None, name: str = "obs.csv") -> dict[str, int]:
+    plan = _plan(content, actor, name)
+    assert plan.is_valid, [str(e) for e in plan.errors]
+    return apply_plan(observation_importer(), plan, actor)
+
+
+def _count(db_session: Any) -> int:
+    return int(db_session.scalar(select(func.count(Observation.id))))
+
+
+GOOD = HEADER + (
+    "VA,satisfaction,FY2023-Q1,4.25,120,Benefits,web,Online claims\n"
+    "VA,trust,FY2023-Q1,3.9,118,Benefits,web,\n"
+    "DOS,speed_of_answer,FY2023-Q1,95,2000,,phone,\n"
+)
+
+
+def test_every_bad_row_is_listed_and_nothing_is_written(org: Any, db_session: Any) -> None:
+    bad = HEADER + (
+        "VA,satisfaction,FY2023-Q1,4.2,10,Benefits,web,\n"  # 2: fine
+        "XYZ,satisfaction,FY2023-Q1,4.2,10,,,\n"  # 3: unknown department
+        "VA,happiness,FY2023-Q1,4.2,10,,,\n"  # 4: unknown metric
+        "VA,satisfaction,2023Q1,4.2,10,,,\n"  # 5: malformed period
+        "VA,satisfaction,FY2023-Q1,lots,10,,,\n"  # 6: not a number
+        "VA,trust,FY2023-Q1,nan,10,,,\n"  # 7: NaN is not a number
+        "VA,ease,FY2023-Q1,4,-3,,,\n"  # 8: negative n
+        "VA,efficiency,FY2023-Q1,7,10,,,\n"  # 9: outside the 1..5 scale
+        "VA,satisfaction,FY2023-Q1,4.0,10,Benefits,web,\n"  # 10: repeats row 2
+        "VA,employee,FY2023-Q1,4,10,Passports,,\n"  # 11: unknown service for VA
+        "VA,employee,FY2023-Q1,4,10,,carrier pigeon,\n"  # 12: unknown channel
+        "VA,satisfaction,FY2022-Q4,4,10,,,\n"  # 13: closed period
+        "VA,satisfaction,FY2099-Q1,4,10,,,\n"  # 14: period not started
+        "VA,transparency,FY2023-Q1,inf,10,,,\n"  # 15: infinity
+    )
+    plan = _plan(bad)
+    found = {(e.row, e.column): e.reason for e in plan.errors}
+    assert not plan.is_valid
+    assert "unknown department 'XYZ'" in found[(3, "department")]
+    assert "unknown metric 'happiness'" in found[(4, "metric")]
+    assert "FY2024-Q1" in found[(5, "period")]
+    assert "'lots' is not a number" in found[(6, "value")]
+    assert "not a number" in found[(7, "value")]
+    assert "negative" in found[(8, "n")]
+    assert "outside the scale" in found[(9, "value")] and "1 to 5" in found[(9, "value")]
+    assert "repeats row 2" in found[(10, "")]
+    assert "unknown service 'Passports'" in found[(11, "service")]
+    assert "unknown channel 'carrier pigeon'" in found[(12, "channel")]
+    assert "closed" in found[(13, "period")]
+    assert "not started" in found[(14, "period")]
+    assert "not a number" in found[(15, "value")]
+    assert len(plan.errors) == 13 and plan.rows == []
+    with pytest.raises(ValueError, match="cannot be applied"):
+        apply_plan(observation_importer(), plan, None)
+    assert _count(db_session) == 0
+
+
+def test_a_good_csv_lands_with_source_and_author(org: Any, db_session: Any, make_user: Any) -> None:
+    chief = make_user("chief")
+    counts = _apply(GOOD, chief)
+    assert counts == {"added": 3, "changed": 0, "unchanged": 0, "periods_created": 0}
+    rows = db_session.scalars(select(Observation).order_by(Observation.id)).all()
+    assert [(o.department.code, o.metric.code, o.value, o.n) for o in rows] == [
+        ("VA", "satisfaction", 4.25, 120.0), ("VA", "trust", 3.9, 118.0),
+        ("DOS", "speed_of_answer", 95.0, 2000.0),
+    ]  # fmt: skip
+    first = rows[0]
+    assert first.service is not None and first.service.name == "Benefits"
+    assert first.channel is not None and first.channel.code == "web"
+    assert first.note == "Online claims" and first.source == Source.IMPORT
+    assert first.created_by_id == chief.id and first.period_id == org["open"].id
+    events = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "observations")
+    ).all()
+    assert {(e.entity_id, e.period_label) for e in events} == {
+        ("VA/FY2023-Q1", "FY2023-Q1"), ("DOS/FY2023-Q1", "FY2023-Q1")
+    }  # fmt: skip
+    va_event = next(e for e in events if e.entity_id.startswith("VA"))
+    assert [a["value"] for a in va_event.after["added"]] == [4.25, 3.9]
+
+
+def test_a_good_xlsx_lands(org: Any, db_session: Any) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Department", "Metric", "Period", "Value", "N"])
+    sheet.append(["VA", "satisfaction", "FY2023-Q1", 4.5, 300])
+    sheet.append(["DOS", "ease", "fy2023-q1", 3, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    counts = _apply(buffer.getvalue(), name="obs.xlsx")
+    assert counts["added"] == 2
+    values = db_session.execute(select(Observation.value, Observation.n)).all()
+    assert sorted(values) == [(3.0, None), (4.5, 300.0)]
+
+
+def test_reimport_updates_instead_of_duplicating_and_twice_changes_nothing(
+    org: Any, db_session: Any
+) -> None:
+    _apply(GOOD)
+    changed = GOOD.replace("4.25,120", "4.5,130")
+    plan = _plan(changed)
+    assert (plan.count("add"), plan.count("change"), plan.count("same")) == (0, 1, 0)
+    assert payload_same(plan) == 2
+    (row,) = plan.of("change")
+    assert row.row == 2 and row.before["value"] == 4.25 and row.after["value"] == 4.5
+    counts = apply_plan(observation_importer(), plan, None)
+    assert counts["changed"] == 1 and counts["unchanged"] == 2
+    assert _count(db_session) == 3
+    obs = db_session.scalar(select(Observation).where(Observation.value == 4.5))
+    assert obs.n == 130.0 and obs.version == 2
+    events_before = db_session.scalar(select(func.count(AuditEvent.id)))
+    again = _apply(changed)
+    assert again == {"added": 0, "changed": 0, "unchanged": 3, "periods_created": 0}
+    assert _count(db_session) == 3
+    # Only the import itself is logged; no observation event for a no-op.
+    assert db_session.scalar(select(func.count(AuditEvent.id))) == events_before + 1
+
+
+def payload_same(plan: Any) -> int:
+    return int(plan.payload.same)
+
+
+def test_absent_optional_columns_keep_stored_values(org: Any, db_session: Any) -> None:
+    _apply(GOOD)
+    plan = _plan("department,metric,period,value,service,channel\n"
+                 "VA,satisfaction,FY2023-Q1,4.25,Benefits,web\n")  # fmt: skip
+    assert plan.count("same") == 0 and payload_same(plan) == 1
+
+
+def test_a_well_formed_new_period_is_created(org: Any, db_session: Any) -> None:
+    counts = _apply(HEADER + "VA,satisfaction,FY2024-Q2,4,10,,,\n")
+    assert counts["periods_created"] == 1
+    period = db_session.scalar(select(ReportingPeriod).where(ReportingPeriod.label == "FY2024-Q2"))
+    assert str(period.start_date) == "2024-01-01" and str(period.end_date) == "2024-03-31"
+
+
+def test_closed_period_rows_that_change_nothing_are_accepted(org: Any, db_session: Any) -> None:
+    org["closed"].state = PeriodState.OPEN
+    _apply(HEADER + "VA,satisfaction,FY2022-Q4,4,10,,,\n")
+    org["closed"].state = PeriodState.CLOSED
+    db_session.flush()
+    assert _plan(HEADER + "VA,satisfaction,FY2022-Q4,4,10,,,\n").is_valid
+    changed = _plan(HEADER + "VA,satisfaction,FY2022-Q4,4.5,10,,,\n")
+    assert [(e.row, e.column) for e in changed.errors] == [(2, "period")]
+
+
+def test_officer_cannot_import_into_another_department(
+    org: Any, db_session: Any, make_user: Any
+) -> None:
+    officer = make_user("officer", departments=("VA",))
+    plan = _plan(GOOD, officer)
+    assert [(e.row, e.column) for e in plan.errors] == [(4, "department")]
+    assert "not assigned" in plan.errors[0].reason
+    assert _plan(GOOD.replace("DOS,", "VA,"), officer).is_valid
+    assert _count(db_session) == 0
+
+
+def test_officer_upload_in_the_browser_flow_is_refused_across_departments(
+    org: Any, client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
+    from tests.conftest import csrf_token
+
+    officer = make_user("officer", departments=("VA",))
+    login(officer.email)
+    token = csrf_token(client, "/imports/observations")
+    data = {"csrf_token": token, "file": (io.BytesIO(GOOD.encode()), "obs.csv")}
+    response = client.post("/imports/observations", data=data, follow_redirects=True)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "not assigned" in page and "nothing will be imported" in page
+    assert _count(db_session) == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "\ufeff" + GOOD,
+        GOOD.replace("\n", "\r\n"),
+        GOOD.replace(",", ";").replace("4.25", "4,25").replace("3.9", '"3,9"'),
+        '"department","metric","period","value","n","service","channel","note"\r\n'
+        '"VA","satisfaction","FY2023-Q1","4.25","120","Benefits","web","Online, claims"\r\n'
+        '"VA","trust","FY2023-Q1","3.9","118","Benefits","web",""\r\n'
+        '"DOS","speed_of_answer","FY2023-Q1","95","2000","","phone",""\r\n',
+    ],
+    ids=["bom", "crlf", "semicolon-decimal-comma", "quoted"],
+)
+def test_excel_dialects_import(org: Any, db_session: Any, content: str) -> None:
+    data = content.encode("utf-8")
+    counts = _apply(data)
+    assert counts["added"] == 3
+    values = sorted(db_session.scalars(select(Observation.value)))
+    assert values == [3.9, 4.25, 95.0]
+
+
+def test_ambiguous_thousands_and_formula_neutralised_cells(org: Any, db_session: Any) -> None:
+    plan = _plan(HEADER + 'VA,speed_of_answer,FY2023-Q1,"1,234",10,,,\n')
+    assert "not a number" in plan.errors[0].reason
+    counts = _apply(HEADER + "VA,satisfaction,FY2023-Q1,4,10,,,'=SUM(A1)\n")
+    assert counts["added"] == 1
+    assert db_session.scalar(select(Observation.note)) == "=SUM(A1)"
+
+
+def test_wrong_type_and_missing_columns_are_named(org: Any) -> None:
+    assert "not a .csv or .xlsx" in str(_plan("x", name="obs.txt").errors[0])
+    plan = _plan("department,metric,value,colour\nVA,satisfaction,4,red\n")
+    assert {(e.column, e.reason) for e in plan.errors} == {
+        ("period", "required column is missing"), ("colour", "unknown column")
+    }  # fmt: skip
+
+
+def test_command_exit_codes(
+    org: Any, app: Any, runner: Any, db_session: Any, tmp_path: Path
+) -> None:
+    # The console script (FlaskGroup) pushes an app context; the test runner does not.
+    with app.app_context():
+        _command_exit_codes(runner, db_session, tmp_path)
+
+
+def _command_exit_codes(runner: Any, db_session: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "XYZ,satisfaction,FY2023-Q1,4,1,,,\nVA,ease,FY2023-Q1,9,1,,,\n")
+    result = runner.invoke(args=["import", "observations", str(bad)])
+    assert result.exit_code == 1
+    assert "row 2, column department: unknown department 'XYZ'" in result.output
+    assert "row 3, column value" in result.output and "nothing imported (2 errors)" in result.output
+    assert _count(db_session) == 0
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD)
+    result = runner.invoke(args=["import", "observations", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "added: 3" in result.output
+    result = runner.invoke(args=["import", "observations", str(good)])
+    assert result.exit_code == 0 and "added: 0" in result.output and "unchanged: 3" in result.output
+    assert _count(db_session) == 3
