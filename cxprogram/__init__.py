@@ -49,11 +49,13 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.auth.views import bp as auth_bp
     from cxprogram.imports.views import bp as imports_bp
     from cxprogram.main.views import bp as main_bp
+    from cxprogram.metrics.views import bp as metrics_bp
     from cxprogram.org.views import bp as org_bp
     from cxprogram.people.views import bp as people_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(imports_bp)

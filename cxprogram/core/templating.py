@@ -27,6 +27,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("main.home", "Home", frozenset(Role)),
     NavItem("main.departments", "Departments", frozenset(Role)),
     NavItem("main.metrics", "Metrics", frozenset(Role)),
+    NavItem("metrics.list_periods", "Periods", frozenset(Role)),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
     NavItem("people.list_officers", "Officers", frozenset(Role)),
     NavItem("people.list_users", "Users", frozenset({Role.ADMIN})),

@@ -1,11 +1,19 @@
-"""Reads over observations, grouped in the database."""
+"""Reads over metrics, periods and observations (the data-entry grid), grouped in the database."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, case, func, select
+from dataclasses import dataclass
 
-from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
-from cxprogram.org.models import Department
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from cxprogram.core.fiscal import parse_period
+from cxprogram.extensions import db
+from cxprogram.metrics.calc import MetricRule
+from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
+from cxprogram.org.models import Channel, Department, Service
+
+Cell = tuple[int, int | None, int | None]
 
 
 def department_scores_query(
@@ -31,3 +39,176 @@ def department_scores_query(
         .group_by(Department.code)
         .order_by(Department.code)
     )
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One row of the data-entry grid: a stored observation, or an empty cell to fill."""
+
+    key: str
+    metric: MetricDefinition
+    service: Service | None
+    channel: Channel | None
+    record: str
+    observation: Observation | None
+    previous: float | None
+
+    @property
+    def label(self) -> str:
+        """Metric, service, channel (and source record when several share a cell)."""
+        parts = [self.metric.name, self.service.name if self.service else "department level"]
+        if self.channel is not None:
+            parts.append(self.channel.name)
+        if self.record:
+            parts.append(f"record {self.record}")
+        return ", ".join(parts)
+
+    @property
+    def rule(self) -> MetricRule:
+        """The metric's scale and target, for the pure checks."""
+        return metric_rule(self.metric)
+
+    @property
+    def cell(self) -> tuple[int, int | None, int | None]:
+        """(metric, service, channel) ids."""
+        return (self.metric.id, self.service.id if self.service else None,
+                self.channel.id if self.channel else None)  # fmt: skip
+
+
+def metric_rule(metric: MetricDefinition) -> MetricRule:
+    """A metric definition as the pure grid checks see it."""
+    return MetricRule(
+        name=metric.name, target=metric.target, tolerance=metric.tolerance,
+        higher_is_better=metric.direction == Direction.HIGHER,
+        scale_min=metric.scale_min, scale_max=metric.scale_max,
+    )  # fmt: skip
+
+
+def new_row_key(metric_id: int, service_id: int | None, channel_id: int | None) -> str:
+    """The form key of an empty cell: n<metric>-<service or 0>-<channel or 0>."""
+    return f"n{metric_id}-{service_id or 0}-{channel_id or 0}"
+
+
+def parse_new_row_key(key: str) -> tuple[int, int | None, int | None] | None:
+    """(metric, service, channel) ids of a new-row key, or None when malformed."""
+    parts = key[1:].split("-") if key.startswith("n") else []
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    metric_id, service_id, channel_id = (int(p) for p in parts)
+    return metric_id, service_id or None, channel_id or None
+
+
+def reported_metrics_query(department_id: int) -> Select[tuple[MetricDefinition]]:
+    """The metrics a department reports: the standard ones and its own, in catalog order."""
+    return (
+        select(MetricDefinition)
+        .where(
+            or_(
+                MetricDefinition.owner_department_id.is_(None),
+                MetricDefinition.owner_department_id == department_id,
+            )
+        )
+        .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
+    )
+
+
+def period_by_label(label: str) -> ReportingPeriod | None:
+    """The reporting period with this label (any case), or None."""
+    return db.session.scalar(
+        select(ReportingPeriod).where(ReportingPeriod.label == label.strip().upper())
+    )
+
+
+def previous_values(department_id: int, period: ReportingPeriod) -> dict[Cell, float]:
+    """The previous period's pooled value of each (metric, service, channel) cell."""
+    try:
+        label = parse_period(period.label).previous().label
+    except ValueError:
+        return {}
+    has_n = Observation.n > 0
+    weighted = func.sum(case((has_n, Observation.value * Observation.n))) / func.sum(
+        case((has_n, Observation.n))
+    )
+    cols = (Observation.metric_id, Observation.service_id, Observation.channel_id)
+    rows = db.session.execute(
+        select(*cols, func.coalesce(weighted, func.avg(Observation.value)))
+        .join(Observation.period)
+        .where(ReportingPeriod.label == label, Observation.department_id == department_id)
+        .group_by(*cols)
+    )
+    return {(m, s, c): float(v) for m, s, c, v in rows.tuples()}
+
+
+def department_observations(department_id: int, period_id: int) -> list[Observation]:
+    """A department's observations in a period, with metric, service and channel loaded."""
+    query = (
+        select(Observation)
+        .where(Observation.department_id == department_id, Observation.period_id == period_id)
+        .options(
+            joinedload(Observation.metric),
+            joinedload(Observation.service),
+            joinedload(Observation.channel),
+        )
+        .order_by(Observation.id)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def grid_rows(
+    department: Department, period: ReportingPeriod, extra: list[str] | None = None
+) -> list[GridRow]:
+    """Every metric the department reports: its stored observations, else one empty row."""
+    metrics = list(db.session.scalars(reported_metrics_query(department.id)))
+    observed = department_observations(department.id, period.id)
+    previous = previous_values(department.id, period)
+    by_metric: dict[int, list[Observation]] = {}
+    for obs in observed:
+        by_metric.setdefault(obs.metric_id, []).append(obs)
+    wanted = _extra_cells(department, metrics, extra or [])
+    rows: list[GridRow] = []
+    for metric in metrics:
+        cells = {(o.service_id, o.channel_id) for o in by_metric.get(metric.id, [])}
+        for obs in sorted(by_metric.get(metric.id, []), key=_obs_order):
+            cell = (metric.id, obs.service_id, obs.channel_id)
+            rows.append(GridRow(f"o{obs.id}", metric, obs.service, obs.channel,
+                                obs.import_key, obs, previous.get(cell)))  # fmt: skip
+        empty = [] if cells else [(None, None)]
+        for service, channel in empty + wanted.get(metric.id, []):
+            ids = (service.id if service else None, channel.id if channel else None)
+            if ids in cells:
+                continue
+            cells.add(ids)
+            key = new_row_key(metric.id, *ids)
+            rows.append(GridRow(key, metric, service, channel, "", None,
+                                previous.get((metric.id, *ids))))  # fmt: skip
+    return rows
+
+
+def _obs_order(obs: Observation) -> tuple[str, str, str]:
+    return (obs.service.name if obs.service else "", obs.channel.name if obs.channel else "",
+            obs.import_key)  # fmt: skip
+
+
+def _extra_cells(
+    department: Department, metrics: list[MetricDefinition], keys: list[str]
+) -> dict[int, list[tuple[Service | None, Channel | None]]]:
+    """The cells a person added to the grid, keeping only those that make sense."""
+    metric_ids = {m.id for m in metrics}
+    services = {s.id: s for s in department.services}
+    channels = {c.id: c for c in db.session.scalars(select(Channel))}
+    wanted: dict[int, list[tuple[Service | None, Channel | None]]] = {}
+    for key in dict.fromkeys(keys):
+        ids = parse_new_row_key(key)
+        if ids is None or ids[0] not in metric_ids:
+            continue
+        service = services.get(ids[1]) if ids[1] else None
+        channel = channels.get(ids[2]) if ids[2] else None
+        if (ids[1] and service is None) or (ids[2] and channel is None):
+            continue
+        wanted.setdefault(ids[0], []).append((service, channel))
+    return wanted
+
+
+def periods_query() -> Select[tuple[ReportingPeriod]]:
+    """Every reporting period, latest first."""
+    return select(ReportingPeriod).order_by(ReportingPeriod.start_date.desc())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 from sqlalchemy import select
 
 from cxprogram.auth.models import User
@@ -11,7 +14,7 @@ from cxprogram.core.models import utcnow
 from cxprogram.extensions import db
 from cxprogram.metrics.catalog import CHANNELS, JOURNEY_STAGES, STANDARD_METRICS, MetricSpec
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
-from cxprogram.org.models import Channel, JourneyStage, OrgSettings
+from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings
 
 
 def ensure_settings(name: str | None = None) -> OrgSettings:
@@ -142,3 +145,60 @@ def reopen_period(period: ReportingPeriod, actor: User, reason: str) -> bool:
         after=period_state(period), period_label=period.label, reason=reason.strip(),
     )  # fmt: skip
     return True
+
+
+class MetricConflict(Exception):
+    """Someone else saved the metric after this person opened it."""
+
+
+METRIC_FIELDS = (
+    "name", "description", "kind", "unit", "direction", "aggregation", "weighting",
+    "target", "tolerance", "driver", "scale_min", "scale_max",
+)  # fmt: skip
+
+
+def metric_state(metric: MetricDefinition) -> dict[str, object]:
+    """A metric definition as plain data, for audit events and conflict pages."""
+    state: dict[str, object] = {"code": metric.code}
+    for name in METRIC_FIELDS:
+        value = getattr(metric, name)
+        state[name] = value.value if isinstance(value, enum.Enum) else value
+    state["owner"] = metric.owner_department.code if metric.owner_department else None
+    state["version"] = metric.version
+    return state
+
+
+def _apply(metric: MetricDefinition, data: dict[str, Any]) -> None:
+    for name in METRIC_FIELDS:
+        if name in data:
+            setattr(metric, name, data[name])
+
+
+def create_metric(
+    code: str, owner: Department | None, data: dict[str, Any], actor: User
+) -> MetricDefinition:
+    """Add a metric to the catalog (standard when owner is None), audited."""
+    metric = MetricDefinition(code=code, owner_department=owner)
+    _apply(metric, data)
+    db.session.add(metric)
+    db.session.flush()
+    audit.record(
+        "create", "metric", metric.code, actor=actor, after=metric_state(metric),
+        department_id=owner.id if owner else None,
+    )  # fmt: skip
+    return metric
+
+
+def update_metric(
+    metric: MetricDefinition, data: dict[str, Any], version: int, actor: User
+) -> None:
+    """Change a metric's definition; refuse when it changed since the person opened it."""
+    if version != metric.version:
+        raise MetricConflict
+    before = metric_state(metric)
+    _apply(metric, data)
+    db.session.flush()
+    audit.record(
+        "update", "metric", metric.code, actor=actor, before=before,
+        after=metric_state(metric), department_id=metric.owner_department_id,
+    )  # fmt: skip

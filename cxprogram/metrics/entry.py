@@ -1,0 +1,169 @@
+"""Writes of the data-entry grid: all or nothing, no lost updates. Flushes, never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cxprogram.auth.models import User
+from cxprogram.core import audit
+from cxprogram.extensions import db
+from cxprogram.metrics.calc import CellError, ParsedRow, TypedRow, compute_rows, normalise_note
+from cxprogram.metrics.calc import parse_number as _parse
+from cxprogram.metrics.models import Observation, ReportingPeriod, Source
+from cxprogram.metrics.queries import GridRow, parse_new_row_key
+from cxprogram.metrics.services import require_open
+from cxprogram.org.models import Department
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the form sent for one row: raw strings and the version the person started from."""
+
+    value: str
+    n: str
+    note: str
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A row someone else saved since the page was opened: theirs (None when removed)."""
+
+    key: str
+    label: str
+    theirs: dict[str, Any] | None
+
+
+class GridInvalid(Exception):
+    """Some cells are bad; nothing was written."""
+
+    def __init__(self, errors: list[CellError]) -> None:
+        super().__init__(f"{len(errors)} bad cells")
+        self.errors = errors
+
+
+class GridConflict(Exception):
+    """Someone else changed rows this person changed; nothing was written."""
+
+    def __init__(self, conflicts: list[Conflict], typed: dict[str, Submitted]) -> None:
+        super().__init__(f"{len(conflicts)} conflicting rows")
+        self.conflicts = conflicts
+        self.typed = typed
+
+
+def observation_state(obs: Observation) -> dict[str, Any]:
+    """An observation as plain data, for audit events and conflict pages."""
+    return {
+        "metric": obs.metric.code,
+        "service": obs.service.name if obs.service else None,
+        "channel": obs.channel.code if obs.channel else None,
+        "record": obs.import_key or None,
+        "value": obs.value,
+        "n": obs.n,
+        "note": obs.note,
+        "version": obs.version,
+    }
+
+
+def _number_or_text(text: str) -> float | str | None:
+    try:
+        return _parse(text)
+    except ValueError:
+        return text
+
+
+def is_changed(row: GridRow, typed: Submitted) -> bool:
+    """True when the typed row differs from what is stored (or adds a new value)."""
+    obs = row.observation
+    if obs is None:
+        return bool(typed.value.strip() or typed.n.strip() or typed.note.strip())
+    return (
+        _number_or_text(typed.value) != obs.value
+        or _number_or_text(typed.n) != obs.n
+        or normalise_note(typed.note) != obs.note
+    )
+
+
+def find_conflicts(rows: list[GridRow], typed: dict[str, Submitted]) -> GridConflict | None:
+    """Rows changed here that someone else saved since; typed values moved onto their rows."""
+    by_key = {row.key: row for row in rows}
+    moved = dict(typed)
+    conflicts: list[Conflict] = []
+    for key, sent in typed.items():
+        row = by_key.get(key)
+        if row is not None and row.observation is not None:
+            if is_changed(row, sent) and sent.version != str(row.observation.version):
+                state = observation_state(row.observation)
+                conflicts.append(Conflict(key, row.label, state))
+                moved[key] = replace(sent, version=str(row.observation.version))
+        elif row is None and any((sent.value.strip(), sent.n.strip(), sent.note.strip())):
+            conflicts.append(_vanished(key, sent, rows, moved))
+    return GridConflict(conflicts, moved) if conflicts else None
+
+
+def _vanished(
+    key: str, sent: Submitted, rows: list[GridRow], moved: dict[str, Submitted]
+) -> Conflict:
+    """A typed row no longer on the grid: someone created that cell, or removed the value."""
+    cell = parse_new_row_key(key)
+    for row in rows:
+        if cell and row.observation is not None and row.cell == cell and not row.record:
+            moved[row.key] = replace(sent, version=str(row.observation.version))
+            return Conflict(row.key, row.label, observation_state(row.observation))
+    return Conflict(key, f"row {key}", None)
+
+
+def save_grid(
+    department: Department,
+    period: ReportingPeriod,
+    rows: list[GridRow],
+    typed: dict[str, Submitted],
+    actor: User,
+) -> int:
+    """Validate every changed row, refuse stale ones, then write and audit; the rows saved."""
+    require_open(period)
+    changed = [row for row in rows if row.key in typed and is_changed(row, typed[row.key])]
+    parsed, errors = compute_rows([_typed_row(row, typed[row.key]) for row in changed])
+    if errors:
+        raise GridInvalid(errors)
+    conflict = find_conflicts(rows, typed)
+    if conflict is not None:
+        raise conflict
+    by_key = {row.key: row for row in changed}
+    written = 0
+    for cells in parsed:
+        if cells.value is not None:
+            _write(department, period, by_key[cells.key], cells, actor)
+            written += 1
+    db.session.flush()
+    return written
+
+
+def _typed_row(row: GridRow, sent: Submitted) -> TypedRow:
+    return TypedRow(
+        key=row.key, label=row.label, rule=row.rule, value=sent.value, n=sent.n,
+        note=sent.note, is_new=row.observation is None,
+    )  # fmt: skip
+
+
+def _write(
+    department: Department, period: ReportingPeriod, row: GridRow, cells: ParsedRow, actor: User
+) -> None:
+    obs = row.observation
+    before = observation_state(obs) if obs is not None else None
+    if obs is None:
+        obs = Observation(
+            department=department, metric=row.metric, period=period, service=row.service,
+            channel=row.channel, import_key="", source=Source.FORM, created_by_id=actor.id,
+        )  # fmt: skip
+        db.session.add(obs)
+    if obs.distribution is not None and cells.value != obs.value:
+        obs.distribution = None  # the answer counts no longer describe the typed value
+    obs.value, obs.n, obs.note = float(cells.value or 0.0), cells.n, cells.note
+    obs.updated_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        "update" if before else "create", "observation", obs.id, actor=actor, before=before,
+        after=observation_state(obs), department_id=department.id, period_label=period.label,
+    )  # fmt: skip

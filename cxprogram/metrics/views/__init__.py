@@ -1,0 +1,34 @@
+"""Pages of the metrics feature: the catalog, the data-entry grid and the periods."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+from sqlalchemy import select
+
+from cxprogram.extensions import db
+from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.metrics.queries import period_by_label
+from cxprogram.org.models import Department
+
+bp = Blueprint("metrics", __name__)
+
+
+def load_department(code: str) -> Department:
+    """The department with this code, or 404."""
+    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
+    if dept is None:
+        abort(404)
+    return dept
+
+
+def load_period(label: str) -> ReportingPeriod:
+    """The period with this label, or 404."""
+    period = period_by_label(label)
+    if period is None:
+        abort(404)
+    return period
+
+
+from cxprogram.metrics.views import catalog as catalog  # noqa: E402
+from cxprogram.metrics.views import entry as entry  # noqa: E402
+from cxprogram.metrics.views import periods as periods  # noqa: E402

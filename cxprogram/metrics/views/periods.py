@@ -1,0 +1,71 @@
+"""The reporting periods: their dates and state; the chief closes and reopens them."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from cxprogram.auth.models import Role
+from cxprogram.core.fiscal import due_date, parse_period
+from cxprogram.core.permissions import roles, signed_in
+from cxprogram.extensions import db
+from cxprogram.main.queries import settings
+from cxprogram.metrics import services
+from cxprogram.metrics.forms import ClosePeriodForm, ReopenPeriodForm
+from cxprogram.metrics.queries import periods_query
+from cxprogram.metrics.views import bp, load_period
+
+
+def _render(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    org = settings()
+    periods = db.session.scalars(periods_query()).all()
+    due = {
+        p.label: due_date(parse_period(p.label), org.fiscal_year_start_month, org.due_days)
+        for p in periods
+    }
+    page = render_template(
+        "metrics/list_periods.html", periods=periods, due=due, errors=errors or {},
+        close_form=ClosePeriodForm(), reopen_form=ReopenPeriodForm(),
+        is_chief=current_user.role == Role.CHIEF,
+    )  # fmt: skip
+    return page, status
+
+
+@bp.route("/periods")
+@signed_in
+def list_periods() -> tuple[str, int]:
+    """Every reporting period with its dates, due date and state."""
+    return _render()
+
+
+@bp.route("/periods/<label>/close", methods=["POST"])
+@roles(Role.CHIEF)
+def close_period(label: str) -> Response | tuple[str, int]:
+    """Close (lock) a period: no one changes its values or plans until it is reopened."""
+    period = load_period(label)
+    form = ClosePeriodForm()
+    if not form.validate_on_submit():
+        return _render({period.label: "; ".join(form.reason.errors) or "Try again."}, 400)
+    if services.close_period(period, current_user, form.reason.data or ""):
+        db.session.commit()
+        flash(f"{period.label} is closed. Its values and plans are locked.", "success")
+    else:
+        flash(f"{period.label} was already closed.", "info")
+    return redirect(url_for("metrics.list_periods"))
+
+
+@bp.route("/periods/<label>/reopen", methods=["POST"])
+@roles(Role.CHIEF)
+def reopen_period(label: str) -> Response | tuple[str, int]:
+    """Reopen a closed period; the reason is required and audited."""
+    period = load_period(label)
+    form = ReopenPeriodForm()
+    if not form.validate_on_submit():
+        return _render({period.label: "; ".join(form.reason.errors) or "Try again."}, 422)
+    if services.reopen_period(period, current_user, form.reason.data or ""):
+        db.session.commit()
+        flash(f"{period.label} is open again.", "success")
+    else:
+        flash(f"{period.label} was already open.", "info")
+    return redirect(url_for("metrics.list_periods"))
