@@ -29,6 +29,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("main.metrics", "Metrics", frozenset(Role)),
     NavItem("metrics.list_periods", "Periods", frozenset(Role)),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
+    NavItem("admin.edit_settings", "Organization", frozenset({Role.ADMIN, Role.CHIEF})),
+    NavItem("admin.list_departments", "Departments admin", frozenset({Role.ADMIN})),
     NavItem("people.list_officers", "Officers", frozenset(Role)),
     NavItem("people.list_users", "Users", frozenset({Role.ADMIN})),
     NavItem("auth.change_password", "Account", frozenset(Role)),

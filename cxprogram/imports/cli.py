@@ -49,6 +49,24 @@ def import_observations_command(file: Path) -> None:
     run_import(observation_importer(), file)
 
 
+@import_cli.command("departments")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_departments_command(file: Path) -> None:
+    """Import departments (code, name, parent); all or nothing, every bad row listed."""
+    from cxprogram.imports.departments import DepartmentImporter
+
+    run_import(DepartmentImporter(), file)
+
+
+@import_cli.command("services")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_services_command(file: Path) -> None:
+    """Import services (department, service, channels, journey_stages); all or nothing."""
+    from cxprogram.imports.services_import import ServiceImporter
+
+    run_import(ServiceImporter(), file)
+
+
 def run_import(importer: Importer, file: Path) -> None:
     """Validate the whole file; print every error and exit 1, or write it all and print counts."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]

@@ -10,4 +10,8 @@ def importers() -> dict[str, Importer]:
     from cxprogram.imports.observations import observation_importer
 
     found: list[Importer] = [observation_importer()]
+    from cxprogram.imports.departments import DepartmentImporter
+    from cxprogram.imports.services_import import ServiceImporter
+
+    found += [DepartmentImporter(), ServiceImporter()]
     return {importer.kind: importer for importer in found}

@@ -21,6 +21,9 @@ class OrgSettings(Base):
     reminder_days_before: Mapped[int] = mapped_column(Integer, default=7)
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     smtp_sender_name: Mapped[str] = mapped_column(String(200), default="cxprogram")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Department(Base):
@@ -33,10 +36,13 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     parent: Mapped[Department | None] = relationship(remote_side=[id])
     services: Mapped[list[Service]] = relationship(
         back_populates="department", order_by="Service.name"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Channel(Base):

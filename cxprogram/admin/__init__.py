@@ -1,0 +1,1 @@
+"""Administration: organization settings, departments and services."""

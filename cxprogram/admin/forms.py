@@ -1,0 +1,79 @@
+"""Forms of the administration pages (validation only)."""
+
+from __future__ import annotations
+
+import calendar
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+
+from cxprogram.admin import calc
+from cxprogram.org.forms import CheckboxesField
+
+MONTHS = [(str(m), calendar.month_name[m]) for m in range(1, 13)]
+
+
+class SettingsForm(FlaskForm):  # type: ignore[misc]
+    """The organization's settings; the chief's copy keeps only the calendar fields."""
+
+    name = StringField("Organization name", validators=[InputRequired(), Length(max=200)])
+    fiscal_year_start_month = SelectField("Fiscal year starts in", choices=MONTHS, coerce=int)
+    due_days = IntegerField(
+        "Data due (days after quarter end)", validators=[InputRequired(), NumberRange(0, 365)]
+    )
+    grace_days = IntegerField(
+        "Grace days after the due date", validators=[InputRequired(), NumberRange(0, 365)]
+    )
+    reminder_days_before = IntegerField(
+        "Reminder (days before the due date)", validators=[InputRequired(), NumberRange(0, 365)]
+    )
+    time_zone = StringField("Time zone", validators=[InputRequired(), Length(max=64)])
+    smtp_sender_name = StringField(
+        "Sender name on e-mail", validators=[InputRequired(), Length(max=200)]
+    )
+    version = HiddenField(validators=[InputRequired()])
+
+    def validate_time_zone(self, field: Any) -> None:
+        """An IANA time zone name known to zoneinfo, such as America/Chicago."""
+        value = (field.data or "").strip()
+        if value not in available_timezones():
+            raise ValidationError(
+                f"'{value}' is not a time zone name; use one like America/Chicago or UTC"
+            )
+        field.data = value
+
+
+class DepartmentForm(FlaskForm):  # type: ignore[misc]
+    """A department's code, name and parent."""
+
+    code = StringField("Code", validators=[InputRequired(), Length(max=20)])
+    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    parent = SelectField("Parent department", choices=[("", "None")], validate_choice=False)
+    version = HiddenField()
+
+    def validate_code(self, field: Any) -> None:
+        """Codes are 2..12 upper-case letters, digits or hyphens (lower case is raised)."""
+        field.data = calc.normalise_code(field.data or "")
+        original = getattr(self, "original_code", None)
+        problem = None if field.data == original else calc.code_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class StatusForm(FlaskForm):  # type: ignore[misc]
+    """Deactivate or reactivate (CSRF and the version the person saw)."""
+
+    version = HiddenField(validators=[InputRequired()])
+
+
+class AdminServiceForm(FlaskForm):  # type: ignore[misc]
+    """A service as an administrator sets it up."""
+
+    name = StringField("Name", validators=[InputRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    channels = CheckboxesField("Channels it is offered through", coerce=int)
+    journey_stages = CheckboxesField("Journey stages it serves", coerce=int)
+    version = HiddenField()

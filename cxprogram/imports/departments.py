@@ -1,0 +1,158 @@
+"""The departments import: columns `code, name` and optional `parent` (a code).
+
+All or nothing. Every row is checked before anything is written: the code's format, a code
+given twice, a missing name, a parent that is neither stored nor in the file (a parent may
+come later in the same file), and parents that would make a department its own ancestor.
+A row naming a stored department changes its name and parent (shown before/after in the
+preview); a row matching the stored department exactly changes nothing, so re-importing
+the same file is a no-op. Importing never deactivates or deletes a department.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from cxprogram.admin import calc, queries
+from cxprogram.admin.services import department_state
+from cxprogram.auth.models import Role, User
+from cxprogram.core import audit
+from cxprogram.extensions import db
+from cxprogram.imports.framework import ImportPlan, PlannedRow
+from cxprogram.imports.tabular import Row, RowError, Table, unneutralise
+from cxprogram.org.models import Department
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One valid-looking row: normalised code, name and parent code."""
+
+    row: int
+    code: str
+    name: str
+    parent: str | None
+
+    def state(self) -> dict[str, Any]:
+        """What the file says about the department."""
+        return {"name": self.name, "parent": self.parent}
+
+
+class DepartmentImporter:
+    """Importer of kind "departments" (administrators only)."""
+
+    kind = "departments"
+    title = "Departments"
+    required: tuple[str, ...] = ("code", "name")
+    optional: tuple[str, ...] = ("parent",)
+
+    def may_use(self, user: User) -> bool:
+        """Only administrators manage the organization's structure."""
+        return user.role == Role.ADMIN
+
+    def plan(self, table: Table, actor: User | None) -> ImportPlan:
+        """Check every row, then compare each with the stored department; write nothing."""
+        plan = ImportPlan("")
+        stored = queries.parent_map()
+        names = dict(db.session.execute(select(Department.code, Department.name)).tuples())
+        parsed = _parse_rows(table.rows, set(stored), plan.errors)
+        plan.errors += _parent_errors(parsed, stored)
+        if plan.errors:
+            return plan
+        for item in parsed:
+            plan.rows.append(_planned(item, stored, names))
+        plan.payload = parsed
+        return plan
+
+    def apply(self, plan: ImportPlan, actor: User | None) -> dict[str, int]:
+        """Create the new departments, then set every name and parent; audited per department."""
+        rows: list[DepartmentRow] = plan.payload
+        by_code = {d.code: d for d in db.session.scalars(select(Department))}
+        before = {code: department_state(d) for code, d in by_code.items()}
+        for item in rows:
+            if item.code not in by_code:
+                by_code[item.code] = Department(code=item.code, name=item.name, is_active=True)
+                db.session.add(by_code[item.code])
+        db.session.flush()
+        for item in rows:
+            dept = by_code[item.code]
+            dept.name = item.name
+            dept.parent = by_code[item.parent] if item.parent else None
+        db.session.flush()
+        return _audit(rows, by_code, before, actor)
+
+
+def _audit(
+    rows: list[DepartmentRow],
+    by_code: dict[str, Department],
+    before: dict[str, dict[str, Any]],
+    actor: User | None,
+) -> dict[str, int]:
+    counts = {"departments_added": 0, "departments_changed": 0, "unchanged": 0}
+    for item in rows:
+        dept = by_code[item.code]
+        after = department_state(dept)
+        if item.code not in before:
+            audit.record("create", "department", dept.id, actor=actor, after=after,
+                         department_id=dept.id, reason="import")  # fmt: skip
+            counts["departments_added"] += 1
+        elif after != before[item.code]:
+            audit.record("update", "department", dept.id, actor=actor, before=before[item.code],
+                         after=after, department_id=dept.id, reason="import")  # fmt: skip
+            counts["departments_changed"] += 1
+        else:
+            counts["unchanged"] += 1
+    return counts
+
+
+def _parse_rows(rows: list[Row], stored: set[str], errors: list[RowError]) -> list[DepartmentRow]:
+    """Rows with a well-formed, first-seen code and a name; errors for the others."""
+    parsed: list[DepartmentRow] = []
+    first: dict[str, int] = {}
+    for row in rows:
+        code = calc.normalise_code(unneutralise(row.get("code")))
+        name = unneutralise(row.get("name"))
+        problem = None if code in stored else calc.code_problem(code)
+        if problem:
+            errors.append(RowError(row.number, "code", problem))
+        elif code in first:
+            errors.append(RowError(row.number, "code", f"{code} is also on row {first[code]}"))
+        first.setdefault(code, row.number)
+        if not name:
+            errors.append(RowError(row.number, "name", "a name is required"))
+        elif len(name) > 200:
+            errors.append(RowError(row.number, "name", "the name is longer than 200 characters"))
+        if not problem and first[code] == row.number and name and len(name) <= 200:
+            parent = calc.normalise_code(unneutralise(row.get("parent"))) or None
+            parsed.append(DepartmentRow(row.number, code, name, parent))
+    return parsed
+
+
+def _parent_errors(parsed: list[DepartmentRow], stored: dict[str, str | None]) -> list[RowError]:
+    """Unknown parents and cycles, judged on the structure the whole file would leave."""
+    after = {**stored, **{item.code: item.parent for item in parsed}}
+    errors = []
+    for item in parsed:
+        if item.parent is None:
+            continue
+        if item.parent not in after:
+            reason = f"unknown parent {item.parent}: not a department, nor a code in this file"
+            errors.append(RowError(item.row, "parent", reason))
+        elif calc.creates_cycle(item.code, item.parent, after):
+            chain = " -> ".join([item.code, *calc.ancestors(item.code, after)])
+            reason = f"{item.code} would be its own ancestor ({chain})"
+            errors.append(RowError(item.row, "parent", reason))
+    return errors
+
+
+def _planned(
+    item: DepartmentRow, stored: dict[str, str | None], names: dict[str, str]
+) -> PlannedRow:
+    label = f"{item.code}: {item.name}"
+    if item.code not in stored:
+        return PlannedRow(item.row, "add", label, after={"code": item.code, **item.state()})
+    current = {"name": names[item.code], "parent": stored[item.code]}
+    if current == item.state():
+        return PlannedRow(item.row, "same", label)
+    return PlannedRow(item.row, "change", label, before=current, after=item.state())
