@@ -49,6 +49,15 @@ def import_observations_command(file: Path) -> None:
     run_import(observation_importer(), file)
 
 
+@import_cli.command("users")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_users_command(file: Path) -> None:
+    """Import users (email, name, role, departments); all or nothing; no passwords set."""
+    from cxprogram.imports.users_import import user_importer
+
+    run_import(user_importer(), file)
+
+
 @import_cli.command("departments")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_departments_command(file: Path) -> None:

@@ -14,4 +14,7 @@ def importers() -> dict[str, Importer]:
     from cxprogram.imports.services_import import ServiceImporter
 
     found += [DepartmentImporter(), ServiceImporter()]
+    from cxprogram.imports.users_import import user_importer
+
+    found.append(user_importer())
     return {importer.kind: importer for importer in found}

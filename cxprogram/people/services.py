@@ -48,7 +48,7 @@ def check_not_last_admin(user: User) -> None:
         raise UserError(LAST_ADMIN.format(email=user.email))
 
 
-def update_user(user: User, change: UserChange, actor: User) -> None:
+def update_user(user: User, change: UserChange, actor: User | None) -> None:
     """Change name, role and department assignments; refuse stale or last-admin edits."""
     if change.version != user.version:
         raise EditConflict
@@ -102,7 +102,7 @@ def _departments(ids: list[int]) -> list[Department]:
     return sorted(found, key=lambda d: d.code)
 
 
-def _save(user: User, action: str, actor: User, before: dict[str, object]) -> None:
+def _save(user: User, action: str, actor: User | None, before: dict[str, object]) -> None:
     user.version += 1
     db.session.flush()
     audit.record(action, "user", user.id, actor=actor, before=before, after=user_state(user))
