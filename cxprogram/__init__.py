@@ -53,6 +53,8 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.metrics.views import bp as metrics_bp
     from cxprogram.org.views import bp as org_bp
     from cxprogram.people.views import bp as people_bp
+    from cxprogram.review.views import bp as review_bp
+    from cxprogram.strategies.views import bp as strategies_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
@@ -61,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(strategies_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(people_bp)
 
 

@@ -1,0 +1,25 @@
+"""Forms of the plan page: validation only."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+
+class SubmitForm(FlaskForm):  # type: ignore[misc]
+    """Submit a plan for review (a button; the form carries the CSRF token)."""
+
+
+class DecisionForm(FlaskForm):  # type: ignore[misc]
+    """The chief's decision on a submitted plan."""
+
+    decision = RadioField(
+        "Decision",
+        choices=[("approve", "Approve the plan"), ("request_changes", "Ask for changes")],
+        validators=[InputRequired("Choose to approve or to ask for changes.")],
+    )
+    comment = TextAreaField(
+        "Comment for the department (required when asking for changes)",
+        validators=[Length(max=5000)],
+    )

@@ -1,0 +1,119 @@
+"""Reads behind the department plan page: the plan's period, state, lock and reds."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+
+from cxprogram.auth.models import Role, User
+from cxprogram.core.models import AuditEvent
+from cxprogram.extensions import db
+from cxprogram.metrics.models import (
+    Direction,
+    MetricDefinition,
+    Observation,
+    PeriodState,
+    ReportingPeriod,
+)
+from cxprogram.org.models import Department
+from cxprogram.review.models import PlanReview, ReviewState
+from cxprogram.rollup.calc import compute_status
+from cxprogram.strategies.models import Strategy
+
+
+def period_by_label(label: str) -> ReportingPeriod | None:
+    """The reporting period with this label (case-insensitive), or None."""
+    return db.session.scalar(
+        select(ReportingPeriod).where(ReportingPeriod.label == label.strip().upper())
+    )
+
+
+def current_period() -> ReportingPeriod | None:
+    """The period whose plan is being worked on: the latest open one, else the latest one."""
+    latest_open = db.session.scalar(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.state == PeriodState.OPEN)
+        .order_by(ReportingPeriod.end_date.desc())
+        .limit(1)
+    )
+    if latest_open is not None:
+        return latest_open
+    return db.session.scalar(
+        select(ReportingPeriod).order_by(ReportingPeriod.end_date.desc()).limit(1)
+    )
+
+
+def plan_review(department_id: int, period_id: int) -> PlanReview | None:
+    """The stored review of a department's plan for a period (None means draft)."""
+    return db.session.scalar(
+        select(PlanReview).where(
+            PlanReview.department_id == department_id, PlanReview.period_id == period_id
+        )
+    )
+
+
+def plan_state(department_id: int, period_id: int) -> ReviewState:
+    """draft, submitted, approved or changes requested."""
+    review = plan_review(department_id, period_id)
+    return review.state if review is not None else ReviewState.DRAFT
+
+
+def plan_lock_reason(department: Department, period: ReportingPeriod) -> str | None:
+    """Why officers may not change this department's plan for this period, or None."""
+    if period.is_closed:
+        return f"Period {period.label} is closed: {department.code}'s plan for it is locked."
+    if plan_state(department.id, period.id) == ReviewState.SUBMITTED:
+        return (
+            f"{department.code}'s plan for {period.label} is submitted for review: its "
+            "strategies are read-only until the chief approves it or asks for changes."
+        )
+    return None
+
+
+def strategy_lock_reason(user: User, department: Department) -> str | None:
+    """Why this user may not change the department's strategies now (officers only)."""
+    if user.role != Role.OFFICER:
+        return None
+    period = current_period()
+    return plan_lock_reason(department, period) if period is not None else None
+
+
+def unexplained_red_metrics(department_id: int, period_id: int) -> list[str]:
+    """Names of metrics with a red observation and no explanation note (SPEC 4.5)."""
+    rows = db.session.execute(
+        select(MetricDefinition, Observation.value, Observation.note)
+        .join(Observation.metric)
+        .where(Observation.department_id == department_id, Observation.period_id == period_id)
+        .where(MetricDefinition.target.is_not(None))
+    ).tuples()
+    names = {
+        metric.name
+        for metric, value, note in rows
+        if not (note or "").strip()
+        and compute_status(
+            value, metric.target, metric.tolerance, metric.direction == Direction.HIGHER
+        )
+        == "red"
+    }
+    return sorted(names)
+
+
+def plan_strategies_query(department_id: int, period: ReportingPeriod) -> Select[tuple[Strategy]]:
+    """The department's strategies whose dates overlap the period (or that have no dates)."""
+    return (
+        select(Strategy)
+        .where(Strategy.department_id == department_id)
+        .where(or_(Strategy.start_date.is_(None), Strategy.start_date <= period.end_date))
+        .where(or_(Strategy.end_date.is_(None), Strategy.end_date >= period.start_date))
+        .order_by(Strategy.title, Strategy.id)
+    )
+
+
+def plan_events_query(department_id: int, period_label: str) -> Select[tuple[AuditEvent]]:
+    """Audit events of a department's plan review for one period, newest first."""
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "plan_review")
+        .where(AuditEvent.department_id == department_id)
+        .where(AuditEvent.period_label == period_label)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )

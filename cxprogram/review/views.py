@@ -1,0 +1,132 @@
+"""The department plan page for a period: its review state, its strategies, and the
+submit / approve / request-changes actions of the review state machine."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from cxprogram.auth.models import Role
+from cxprogram.core.permissions import (
+    can_edit_department,
+    can_read_department,
+    require_edit,
+    roles,
+    signed_in,
+)
+from cxprogram.extensions import db
+from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.org.models import Department
+from cxprogram.review import queries, services
+from cxprogram.review.forms import DecisionForm, SubmitForm
+from cxprogram.review.models import ReviewState
+from cxprogram.strategies.queries import is_late
+
+bp = Blueprint("review", __name__, url_prefix="/departments")
+
+
+def _load(code: str, label: str) -> tuple[Department, ReportingPeriod]:
+    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
+    period = queries.period_by_label(label)
+    if dept is None or period is None:
+        abort(404)
+    if not can_read_department(current_user, dept.id):
+        abort(403)
+    return dept, period
+
+
+@bp.route("/<code>/plan")
+@signed_in
+def view_current_plan(code: str) -> Response:
+    """The department's plan for the current period."""
+    period = queries.current_period()
+    if period is None:
+        abort(404)
+    return redirect(url_for("review.view_plan", code=code.upper(), label=period.label))
+
+
+@bp.route("/<code>/plan/<label>")
+@signed_in
+def view_plan(code: str, label: str) -> str:
+    """The plan's review state, the chief's comment, its strategies and the actions."""
+    dept, period = _load(code, label)
+    return _render(dept, period)
+
+
+def _render(
+    dept: Department,
+    period: ReportingPeriod,
+    decision: DecisionForm | None = None,
+    error: str | None = None,
+) -> str:
+    review = queries.plan_review(dept.id, period.id)
+    state = review.state if review is not None else ReviewState.DRAFT
+    strategies = db.session.scalars(queries.plan_strategies_query(dept.id, period)).all()
+    can_act = not period.is_closed and can_edit_department(current_user, dept.id)
+    return render_template(
+        "review/view_plan.html", department=dept, period=period, review=review, state=state,
+        strategies=strategies, today=date.today(), is_late=is_late, error=error,
+        lock_reason=queries.plan_lock_reason(dept, period),
+        can_submit=can_act and state in services.ALLOWED_FROM["submit"],
+        can_decide=can_act and current_user.role == Role.CHIEF
+        and state in services.ALLOWED_FROM["approve"],
+        reds=queries.unexplained_red_metrics(dept.id, period.id),
+        submit_form=SubmitForm(formdata=None),
+        decision_form=decision or DecisionForm(formdata=None),
+        events=db.session.scalars(queries.plan_events_query(dept.id, period.label)).all(),
+    )  # fmt: skip
+
+
+def _refused(
+    dept: Department, period: ReportingPeriod, message: str, decision: DecisionForm | None = None
+) -> tuple[str, int]:
+    db.session.rollback()
+    return _render(dept, period, decision=decision, error=message), 409
+
+
+@bp.route("/<code>/plan/<label>/submit", methods=["POST"])
+@roles(Role.CHIEF, Role.OFFICER)
+def submit_plan(code: str, label: str) -> Response | tuple[str, int]:
+    """Submit the plan for the chief's review (officers of the department, or the chief)."""
+    dept, period = _load(code, label)
+    require_edit(current_user, dept.id)
+    if not SubmitForm().validate_on_submit():
+        abort(400)
+    try:
+        services.submit_plan(dept, period, current_user)
+        db.session.commit()
+    except services.ReviewError as error:
+        return _refused(dept, period, str(error))
+    except StaleDataError:
+        return _refused(dept, period, "Someone else changed this plan's review just now.")
+    flash(f"Submitted {dept.code}'s plan for {period.label} for review.", "success")
+    return redirect(url_for("review.view_plan", code=dept.code, label=period.label))
+
+
+@bp.route("/<code>/plan/<label>/decide", methods=["POST"])
+@roles(Role.CHIEF)
+def decide_plan(code: str, label: str) -> Response | tuple[str, int]:
+    """The chief approves the submitted plan or asks for changes, with a comment."""
+    dept, period = _load(code, label)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _refused(dept, period, "Choose to approve or to ask for changes.", form)
+    comment = form.comment.data or ""
+    try:
+        if form.decision.data == "approve":
+            services.approve_plan(dept, period, current_user, comment)
+        else:
+            services.request_changes(dept, period, current_user, comment)
+        db.session.commit()
+    except services.ReviewError as error:
+        return _refused(dept, period, str(error), form)
+    except StaleDataError:
+        return _refused(dept, period, "Someone else changed this plan's review just now.", form)
+    verb = "Approved" if form.decision.data == "approve" else "Asked for changes to"
+    flash(f"{verb} {dept.code}'s plan for {period.label}.", "success")
+    return redirect(url_for("review.view_plan", code=dept.code, label=period.label))

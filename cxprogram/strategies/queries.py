@@ -1,0 +1,141 @@
+"""Reads over strategies: the filtered list, form choices and a strategy's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from cxprogram.auth.models import Role, User
+from cxprogram.core.models import AuditEvent
+from cxprogram.extensions import db
+from cxprogram.metrics.models import Driver, MetricDefinition
+from cxprogram.org.models import Channel, Department, JourneyStage
+from cxprogram.strategies.models import (
+    Milestone,
+    Strategy,
+    StrategyDriver,
+    StrategyStatus,
+    StrategyTouchpoint,
+)
+
+
+@dataclass(frozen=True)
+class StrategyFilter:
+    """What the list is narrowed to; None means any."""
+
+    department_id: int | None = None
+    status: StrategyStatus | None = None
+    driver: Driver | None = None
+    channel_id: int | None = None
+
+
+def readable_department_ids(user: User) -> set[int] | None:
+    """None when the user reads every department, else the ids they may read."""
+    if user.role in (Role.CHIEF, Role.OFFICER) or user.sees_all_departments:
+        return None
+    return set(user.department_ids)
+
+
+def strategies_query(filters: StrategyFilter, readable: set[int] | None) -> Select[tuple[Strategy]]:
+    """Strategies matching the filters, among the departments the user may read."""
+    query = select(Strategy).join(Strategy.department).order_by(Department.code, Strategy.title)
+    if readable is not None:
+        query = query.where(Strategy.department_id.in_(readable))
+    if filters.department_id is not None:
+        query = query.where(Strategy.department_id == filters.department_id)
+    if filters.status is not None:
+        query = query.where(Strategy.status == filters.status)
+    if filters.driver is not None:
+        query = query.where(Strategy.drivers.any(StrategyDriver.driver == filters.driver))
+    if filters.channel_id is not None:
+        query = query.where(
+            Strategy.touchpoints.any(StrategyTouchpoint.channel_id == filters.channel_id)
+        )
+    return query
+
+
+def departments_query(readable: set[int] | None) -> Select[tuple[Department]]:
+    """Active departments the user may read, by code (the list's filter choices)."""
+    query = select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
+    return query if readable is None else query.where(Department.id.in_(readable))
+
+
+def channels() -> list[Channel]:
+    """Every channel, by name."""
+    return list(db.session.scalars(select(Channel).order_by(Channel.name)))
+
+
+def stages() -> list[JourneyStage]:
+    """Every journey stage, in journey order."""
+    return list(db.session.scalars(select(JourneyStage).order_by(JourneyStage.position)))
+
+
+def linkable_metrics(department_id: int) -> list[MetricDefinition]:
+    """Metrics a strategy of this department may link: standard ones and its own."""
+    query = (
+        select(MetricDefinition)
+        .where(
+            or_(
+                MetricDefinition.owner_department_id.is_(None),
+                MetricDefinition.owner_department_id == department_id,
+            )
+        )
+        .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.name)
+    )
+    return list(db.session.scalars(query))
+
+
+def is_late(milestone: Milestone, today: date) -> bool:
+    """A milestone is late when its due date has passed and it is not done."""
+    return not milestone.is_done and milestone.due_date is not None and milestone.due_date < today
+
+
+def history_query(strategy_id: int) -> Select[tuple[AuditEvent]]:
+    """The audit events of one strategy, newest first."""
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "strategy", AuditEvent.entity_id == str(strategy_id))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an audit event, before and after, as text."""
+
+    field: str
+    before: str
+    after: str
+
+
+def describe_changes(event: AuditEvent) -> list[Change]:
+    """The fields an event changed (every field of a creation), readable."""
+    before, after = event.before or {}, event.after or {}
+    fields = [k for k in after if k != "version"] + [
+        k for k in before if k not in after and k != "version"
+    ]
+    return [
+        Change(f.replace("_", " "), _text(before.get(f)), _text(after.get(f)))
+        for f in fields
+        if before.get(f) != after.get(f)
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, str) and value in _STATUS_WORDS:
+        return value.replace("_", " ")
+    return str(value)
+
+
+_STATUS_WORDS = {s.value for s in StrategyStatus}
