@@ -12,6 +12,7 @@ from cxprogram.auth.models import Role, User
 from cxprogram.core.permissions import signed_in
 from cxprogram.extensions import db
 from cxprogram.main import queries
+from cxprogram.metrics.views.catalog import can_edit_metric
 from cxprogram.org.models import Department
 
 bp = Blueprint("main", __name__)
@@ -71,5 +72,8 @@ def departments() -> str:
 def metrics() -> str:
     """The metric catalog (read-only here)."""
     return render_template(
-        "main/list_metrics.html", metrics=db.session.scalars(queries.metrics_query()).all()
+        "main/list_metrics.html",
+        metrics=db.session.scalars(queries.metrics_query()).all(),
+        can_add=current_user.role in (Role.CHIEF, Role.OFFICER),
+        can_edit=lambda metric: can_edit_metric(current_user, metric),
     )

@@ -40,8 +40,9 @@ class MetricForm(FlaskForm):  # type: ignore[misc]
 
     code = StringField(
         "Code",
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
         validators=[
-            InputRequired("A code is required."),
+            DataRequired("A code is required."),
             Length(max=60),
             Regexp(r"^[a-z][a-z0-9_]*$", message="Use lower-case letters, digits and _."),
         ],

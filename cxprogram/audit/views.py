@@ -1,0 +1,113 @@
+"""Audit history of a department-period, and the chief's export of the whole log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from cxprogram.audit import queries
+from cxprogram.audit.calc import compute_changes
+from cxprogram.auth.models import Role
+from cxprogram.core.fiscal import due_date, parse_period
+from cxprogram.core.models import AuditEvent
+from cxprogram.core.permissions import can_read_department, roles, signed_in
+from cxprogram.extensions import db
+from cxprogram.imports.tabular import neutralise
+from cxprogram.main.queries import settings
+from cxprogram.metrics.queries import period_by_label
+from cxprogram.org.models import Department
+
+bp = Blueprint("audit", __name__)
+
+COLUMNS = (
+    "id", "occurred_at", "actor", "action", "entity_type", "entity_id", "department",
+    "period", "before", "after", "reason",
+)  # fmt: skip
+
+
+@bp.route("/departments/<code>/periods/<label>/history")
+@signed_in
+def view_history(code: str, label: str) -> str:
+    """Every change to a department's values and plan in one period, newest first."""
+    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
+    period = period_by_label(label)
+    if dept is None or period is None:
+        abort(404)
+    if not can_read_department(current_user, dept.id):
+        abort(403)
+    org = settings()
+    until = due_date(parse_period(period.label), org.fiscal_year_start_month, org.due_days)
+    query = queries.history_query(dept.id, period.label, period.start_date, until)
+    events = db.session.scalars(query.limit(1000)).all()
+    rows = [(e, compute_changes(e.before, e.after)) for e in events]
+    return render_template(
+        "audit/view_history.html", department=dept, period=period, rows=rows, until=until
+    )
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"{name} is not a date (YYYY-MM-DD)")
+
+
+@bp.route("/audit")
+@roles(Role.CHIEF)
+def export_audit() -> str:
+    """The export page: choose an optional date range and download the log as CSV."""
+    return render_template(
+        "audit/export_audit.html", start=request.args.get("start", ""),
+        end=request.args.get("end", ""),
+    )  # fmt: skip
+
+
+@bp.route("/audit/export.csv")
+@roles(Role.CHIEF)
+def download_audit() -> Response:
+    """The whole audit log (optionally from/to a date) as CSV, streamed, cells neutralised."""
+    start, end = _date_arg("start"), _date_arg("end")
+    query = queries.export_query(start, end).execution_options(yield_per=500)
+    codes = dict(db.session.execute(select(Department.id, Department.code)).tuples().all())
+    name = f"audit-log{'-from-' + start.isoformat() if start else ''}"
+    name += f"{'-to-' + end.isoformat() if end else ''}.csv"
+    body = stream_with_context(_csv_lines(db.session.scalars(query), codes))
+    return Response(
+        body, mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )  # fmt: skip
+
+
+def _csv_lines(events: Iterator[AuditEvent], codes: dict[int, str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for event in events:
+        writer.writerow([neutralise(cell) for cell in _cells(event, codes)])
+        if buffer.tell() > 16_384:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cells(event: AuditEvent, codes: dict[int, str]) -> list[object]:
+    def as_json(value: object) -> str:
+        return "" if value is None else json.dumps(value, sort_keys=True, default=str)
+
+    return [
+        event.id, event.occurred_at.isoformat(), event.actor_label, event.action,
+        event.entity_type, event.entity_id,
+        codes.get(event.department_id, "") if event.department_id else "",
+        event.period_label or "", as_json(event.before), as_json(event.after), event.reason or "",
+    ]  # fmt: skip
