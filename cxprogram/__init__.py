@@ -48,6 +48,7 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.admin.views import bp as admin_bp
     from cxprogram.api.views import bp as api_bp
     from cxprogram.audit.views import bp as audit_bp
+    from cxprogram.audit.views import bp as audit_bp
     from cxprogram.auth.views import bp as auth_bp
     from cxprogram.imports.views import bp as imports_bp
     from cxprogram.main.views import bp as main_bp
@@ -60,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(metrics_bp)
     app.register_blueprint(org_bp)
