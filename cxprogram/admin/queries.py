@@ -31,7 +31,7 @@ def parent_map() -> dict[str, str | None]:
     rows = db.session.execute(
         select(Department.code, parent.code).outerjoin(parent, Department.parent_id == parent.id)
     )
-    return dict(rows.tuples())
+    return dict(rows.tuples().all())
 
 
 def department_by_code(code: str) -> Department | None:

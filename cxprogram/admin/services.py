@@ -243,9 +243,9 @@ class ServiceData:
 
 def create_service(dept: Department, data: ServiceData, actor: User) -> Service:
     """Add a service to a department; its name must be new in that department."""
-    service = Service(department=dept, name=_service_name(dept, data.name, None))
-    _fill_service(service, data)
+    service = Service(department=dept, name=_service_name(dept, data.name, None), provider="")
     db.session.add(service)
+    _fill_service(service, data)
     db.session.flush()
     audit.record("create", "service", service.id, actor=actor,
                  after=service_state(service), department_id=dept.id)  # fmt: skip

@@ -55,7 +55,7 @@ class DepartmentImporter:
         """Check every row, then compare each with the stored department; write nothing."""
         plan = ImportPlan("")
         stored = queries.parent_map()
-        names = dict(db.session.execute(select(Department.code, Department.name)).tuples())
+        names = dict(db.session.execute(select(Department.code, Department.name)).tuples().all())
         parsed = _parse_rows(table.rows, set(stored), plan.errors)
         plan.errors += _parent_errors(parsed, stored)
         if plan.errors:

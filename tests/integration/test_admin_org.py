@@ -35,7 +35,7 @@ VALID = {
 @pytest.fixture
 def org(db_session: Any) -> OrgSettings:
     settings = metric_services.ensure_settings("Before")
-    db_session.flush()
+    db_session.commit()  # a request's rollback must not take the setup with it
     return settings
 
 
@@ -142,7 +142,7 @@ def test_fiscal_start_change_is_refused_when_periods_hold_observations(
     )[0]
     held, empty = _period("FY2024-Q1"), _period("FY2024-Q2")
     db_session.add(Observation(department=dept, metric=metric, period=held, value=4.2, n=10))
-    db_session.flush()
+    db_session.commit()
     response = _post(client, org, fiscal_year_start_month="7", name="Not saved either")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
