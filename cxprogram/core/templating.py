@@ -28,8 +28,6 @@ NAV: tuple[NavItem, ...] = (
     NavItem("main.departments", "Departments", frozenset(Role)),
     NavItem("main.metrics", "Metrics", frozenset(Role)),
     NavItem("metrics.list_periods", "Periods", frozenset(Role)),
-    NavItem("metrics.list_periods", "Periods", frozenset(Role)),
-    NavItem("metrics.list_periods", "Periods", frozenset(Role)),
     NavItem("strategies.list_strategies", "Strategies", frozenset(Role)),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
     NavItem("admin.edit_settings", "Organization", frozenset({Role.ADMIN, Role.CHIEF})),
