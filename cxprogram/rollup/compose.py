@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from cxprogram.rollup.calc import (
-    DepartmentAggregate,
     PeriodScores,
     compute_consistency,
     compute_consistency_index,
     compute_decomposition,
-    compute_department_score,
     compute_dispersion,
     compute_effect,
     compute_org_score,
     compute_status,
-    compute_trend_signal,
-    compute_weights,
 )
+from cxprogram.rollup.columns import column_weights, trend_signal
 
 EFFECT_WINDOW = 2
 
@@ -50,6 +48,15 @@ class StrategyInput:
 
 
 @dataclass(frozen=True)
+class DepartmentColumns:
+    """One metric's department scores s_d and volumes N_d in one period, as parallel columns."""
+
+    departments: tuple[str, ...]
+    scores: Sequence[float]
+    volumes: Sequence[float]
+
+
+@dataclass(frozen=True)
 class RollupInputs:
     """Everything a period's rollup depends on; its hash decides whether a snapshot is new."""
 
@@ -57,8 +64,11 @@ class RollupInputs:
     period_index: int
     periods: dict[int, str]  # index -> label, every period up to and including this one
     metrics: tuple[MetricInput, ...]
-    aggregates: dict[str, dict[int, tuple[DepartmentAggregate, ...]]]  # metric -> index -> aggs
+    scores: dict[str, dict[int, DepartmentColumns]]  # metric -> index (ascending) -> columns
     strategies: tuple[StrategyInput, ...]
+    # what the scores were derived from: per-period aggregate digests, id -> code maps,
+    # departments left out; the hash covers these instead of re-reading every value
+    sources: dict[str, Any]
 
     def digest(self) -> str:
         """SHA-256 of a canonical JSON form of the inputs."""
@@ -67,43 +77,31 @@ class RollupInputs:
             "periods": {str(k): v for k, v in self.periods.items()},
             "metrics": [asdict(m) for m in self.metrics],
             "strategies": [asdict(s) for s in self.strategies],
-            # plain tuples: asdict() per aggregate costs seconds at 500,000 observations
-            "aggregates": {
-                m: {
-                    str(i): sorted(
-                        (a.department, a.weighted_sum, a.weight_total, a.plain_sum, a.count)
-                        for a in aggs
-                    )
-                    for i, aggs in by.items()
-                }
-                for m, by in self.aggregates.items()
-            },
+            "sources": self.sources,
         }
         text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _period_scores(
-    metric: MetricInput, aggs: tuple[DepartmentAggregate, ...]
-) -> tuple[PeriodScores, dict[str, float]]:
-    scores = [compute_department_score(a, metric.aggregation) for a in aggs]
-    weights = compute_weights(scores, metric.weighting)
-    return PeriodScores({s.department: s.score for s in scores}, weights), {
-        s.department: s.n for s in scores
-    }
+def period_scores(metric: MetricInput, columns: DepartmentColumns | None) -> PeriodScores:
+    """A period's scores and weights of one metric (empty without data)."""
+    if columns is None:
+        return PeriodScores({}, {})
+    scores = dict(zip(columns.departments, columns.scores, strict=True))
+    return PeriodScores(
+        scores, column_weights(columns.departments, columns.volumes, metric.weighting)
+    )
 
 
-def compose_metric(
-    metric: MetricInput, inputs: RollupInputs
-) -> tuple[dict[str, Any], dict[int, PeriodScores]]:
-    """One metric's block of the rollup, and its score series for the effects."""
-    series: dict[int, PeriodScores] = {}
-    volumes: dict[int, dict[str, float]] = {}
-    for index, aggs in inputs.aggregates.get(metric.code, {}).items():
-        series[index], volumes[index] = _period_scores(metric, aggs)
-    current = series.get(inputs.period_index, PeriodScores({}, {}))
+def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
+    """One metric's block of the rollup."""
+    by_period = inputs.scores.get(metric.code, {})
+    index = inputs.period_index
+    columns = by_period.get(index)
+    current = period_scores(metric, columns)
     org = compute_org_score(current.scores, current.weights, metric.aggregation)
     dispersion = compute_dispersion(current.scores.values())
+    previous = period_scores(metric, by_period.get(index - 1))
     block: dict[str, Any] = {
         "org_score": org,
         "weighting": metric.weighting,
@@ -115,41 +113,61 @@ def compose_metric(
             ("mean", "sd", "cv", "min", "max", "range", "iqr"))),
         "consistency": compute_consistency(current.scores.values(), org, metric.tolerance)
         if org is not None else None,
-        "departments": _departments(metric, current, volumes.get(inputs.period_index, {}), series),
-        "decomposition": _decomposition(metric, series, inputs.period_index),
+        "departments": _departments(metric, current, columns, by_period, index),
+        "decomposition": _decomposition(metric, previous, current),
     }  # fmt: skip
-    previous = series.get(inputs.period_index - 1)
     block["convergence"] = _convergence(metric, previous, block)
-    return block, series
+    return block
 
 
 def _departments(
     metric: MetricInput,
     current: PeriodScores,
-    volumes: dict[str, float],
-    series: dict[int, PeriodScores],
+    columns: DepartmentColumns | None,
+    by_period: dict[int, DepartmentColumns],
+    index: int,
 ) -> dict[str, Any]:
+    if columns is None:
+        return {}
+    histories = _histories(columns, [c for i, c in by_period.items() if i < index])
+    volumes = dict(zip(columns.departments, columns.volumes, strict=True))
     out = {}
     for dept in sorted(current.scores):
-        history = [series[i].scores[dept] for i in sorted(series) if dept in series[i].scores]
-        trend = compute_trend_signal(history)
+        score = current.scores[dept]
         out[dept] = {
-            "score": current.scores[dept],
+            "score": score,
             "n": volumes[dept],
             "weight": current.weights[dept],
             "status": compute_status(
-                current.scores[dept], metric.target, metric.tolerance, metric.higher_is_better
+                score, metric.target, metric.tolerance, metric.higher_is_better
             ),
-            "trend": asdict(trend),
+            "trend": trend_signal(histories.get(dept, ()), score),
         }
     return out
 
 
+def _histories(
+    current: DepartmentColumns, earlier: list[DepartmentColumns]
+) -> dict[str, Sequence[float]]:
+    """Each current department's scores in the earlier periods where it has one, in order."""
+    if all(c.departments == current.departments for c in earlier):
+        if not earlier:
+            return {}
+        transposed = zip(*(c.scores for c in earlier), strict=True)
+        return dict(zip(current.departments, transposed, strict=True))
+    wanted = set(current.departments)
+    out: dict[str, list[float]] = {}
+    for columns in earlier:
+        for dept, score in zip(columns.departments, columns.scores, strict=True):
+            if dept in wanted:
+                out.setdefault(dept, []).append(score)
+    return dict(out)
+
+
 def _decomposition(
-    metric: MetricInput, series: dict[int, PeriodScores], index: int
+    metric: MetricInput, previous: PeriodScores, current: PeriodScores
 ) -> dict[str, Any] | None:
-    previous, current = series.get(index - 1), series.get(index)
-    if previous is None or current is None:
+    if not previous.scores or not current.scores:
         return None
     result = compute_decomposition(previous, current, metric.aggregation)
     return {
@@ -163,9 +181,9 @@ def _decomposition(
 
 
 def _convergence(
-    metric: MetricInput, previous: PeriodScores | None, block: dict[str, Any]
+    metric: MetricInput, previous: PeriodScores, block: dict[str, Any]
 ) -> dict[str, Any] | None:
-    if previous is None or not previous.scores:
+    if not previous.scores:
         return None
     org0 = compute_org_score(previous.scores, previous.weights, metric.aggregation)
     dispersion0 = compute_dispersion(previous.scores.values())
@@ -186,10 +204,7 @@ def _convergence(
 
 def compose_rollup(inputs: RollupInputs) -> dict[str, Any]:
     """The whole rollup of one period (without the snapshot block, which the store adds)."""
-    metrics: dict[str, Any] = {}
-    all_series: dict[str, dict[int, PeriodScores]] = {}
-    for metric in inputs.metrics:
-        metrics[metric.code], all_series[metric.code] = compose_metric(metric, inputs)
+    metrics = {metric.code: compose_metric(metric, inputs) for metric in inputs.metrics}
     standard = [
         metrics[m.code]["consistency"]
         for m in inputs.metrics
@@ -200,20 +215,34 @@ def compose_rollup(inputs: RollupInputs) -> dict[str, Any]:
         "previous_period": inputs.periods.get(inputs.period_index - 1),
         "consistency_index": compute_consistency_index(standard),
         "metrics": {code: block for code, block in metrics.items() if block["n_departments"]},
-        "strategy_effects": _effects(inputs, all_series),
+        "strategy_effects": _effects(inputs),
     }
 
 
-def _effects(
-    inputs: RollupInputs, all_series: dict[str, dict[int, PeriodScores]]
-) -> list[dict[str, Any]]:
+def _window_series(
+    metric: MetricInput | None, inputs: RollupInputs, first: int, last: int
+) -> dict[int, PeriodScores]:
+    """A metric's scores and weights in periods first..last (only those periods are read)."""
+    if metric is None:
+        return {}
+    by_period = inputs.scores.get(metric.code, {})
+    return {
+        i: period_scores(metric, by_period[i]) for i in range(first, last + 1) if i in by_period
+    }
+
+
+def _effects(inputs: RollupInputs) -> list[dict[str, Any]]:
     effects = []
+    metrics = {m.code: m for m in inputs.metrics}
     for strategy in sorted(inputs.strategies, key=lambda s: s.strategy_id):
         if strategy.effective_index > inputs.period_index:
             continue
+        first = strategy.effective_index - EFFECT_WINDOW
+        last = min(strategy.effective_index + EFFECT_WINDOW - 1, inputs.period_index)
         for code in strategy.metrics:
+            series = _window_series(metrics.get(code), inputs, first, last)
             effect = compute_effect(
-                strategy.department, all_series.get(code, {}), strategy.effective_index,
+                strategy.department, series, strategy.effective_index,
                 EFFECT_WINDOW, last_index=inputs.period_index,
             )  # fmt: skip
             effects.append(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    DDL,
+    JSON,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxprogram.core.models import UTCDateTime, utcnow
@@ -25,6 +34,64 @@ class RollupSnapshot(Base):
     inputs_hash: Mapped[str] = mapped_column(String(64))
     is_final: Mapped[bool] = mapped_column(default=False)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RollupPeriodAggregates(Base):
+    """A period's department aggregates, kept so that a rollup re-reads only its own period.
+
+    fingerprint says which state of the period's observations the row was computed from
+    (see queries.period_fingerprints); digest is the SHA-256 of the aggregates themselves,
+    so the inputs hash of a snapshot changes exactly when some period's aggregates do.
+    """
+
+    __tablename__ = "rollup_period_aggregates"
+
+    period_id: Mapped[int] = mapped_column(
+        ForeignKey("reporting_periods.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RollupPeriodStamp(Base):
+    """A change counter per period, bumped by triggers on every observation write (SQLite).
+
+    SQLite runs one writer at a time, so the counter costs no concurrency there; on
+    PostgreSQL the fingerprint is computed from the observations instead (no triggers).
+    """
+
+    __tablename__ = "rollup_period_stamps"
+
+    period_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _bump(row: str) -> str:
+    # row is NEW or OLD, never outside input
+    return (
+        "INSERT OR IGNORE INTO rollup_period_stamps (period_id, revision) "  # noqa: S608
+        f"VALUES ({row}.period_id, 0); UPDATE rollup_period_stamps "
+        f"SET revision = revision + 1 WHERE period_id = {row}.period_id; "
+    )
+
+
+# SQLite triggers (name -> statement); fixed text, no outside input
+STAMP_TRIGGERS = {
+    f"rollup_stamp_observation_{operation.lower()}": (
+        f"CREATE TRIGGER IF NOT EXISTS rollup_stamp_observation_{operation.lower()} "
+        f"AFTER {operation} ON observations BEGIN {''.join(_bump(r) for r in rows)}END"
+    )
+    for operation, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
+}
+
+for _statement in STAMP_TRIGGERS.values():
+    event.listen(
+        Base.metadata,
+        "after_create",
+        DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
+    )
 
 
 class ReminderLog(Base):

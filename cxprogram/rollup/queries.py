@@ -1,44 +1,179 @@
-"""Load a period's rollup inputs with a few aggregate queries (the database groups)."""
+"""Read a period's rollup inputs: its own GROUP BY and the earlier periods' cached aggregates."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from array import array
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
+from sqlalchemy.orm import defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Department, OrgSettings
-from cxprogram.rollup.calc import DepartmentAggregate
-from cxprogram.rollup.compose import MetricInput, RollupInputs, StrategyInput
-from cxprogram.rollup.models import RollupSnapshot
+from cxprogram.rollup.cache import AggregateRow, unpack
+from cxprogram.rollup.compose import DepartmentColumns, MetricInput, RollupInputs, StrategyInput
+from cxprogram.rollup.models import (
+    STAMP_TRIGGERS,
+    RollupPeriodAggregates,
+    RollupPeriodStamp,
+    RollupSnapshot,
+)
 from cxprogram.strategies.models import Strategy, StrategyMetric, StrategyStatus
 
 
-def load_inputs(period: ReportingPeriod) -> RollupInputs:
-    """Everything the rollup of this period depends on, up to and including it."""
-    index = parse_period(period.label).index
-    periods = {
-        parse_period(label).index: label
-        for label in db.session.scalars(
-            select(ReportingPeriod.label).where(ReportingPeriod.end_date <= period.end_date)
+def periods_up_to(period: ReportingPeriod) -> dict[int, str]:
+    """period id -> label of every period ending no later than this one."""
+    query = select(ReportingPeriod.id, ReportingPeriod.label).where(
+        ReportingPeriod.end_date <= period.end_date
+    )
+    return dict(db.session.execute(query).tuples().all())
+
+
+def period_fingerprints(period_ids: list[int]) -> dict[int, str]:
+    """A value per period that changes whenever one of its observations is added, edited
+    or deleted: the trigger-kept revision on SQLite, else count, max id, sum of versions
+    and latest update read from the observations themselves."""
+    if _has_stamp_triggers():
+        stamps = dict(
+            db.session.execute(select(RollupPeriodStamp.period_id, RollupPeriodStamp.revision))
+            .tuples()
+            .all()
         )
+        return {pid: f"r{stamps.get(pid, 0)}" for pid in period_ids}
+    query = (
+        select(
+            Observation.period_id,
+            func.count(),
+            func.max(Observation.id),
+            func.sum(Observation.version),
+            func.max(Observation.updated_at),
+        )
+        .where(Observation.period_id.in_(period_ids))
+        .group_by(Observation.period_id)
+    )
+    found = {
+        pid: f"c{count}:{max_id}:{versions}:{latest}"
+        for pid, count, max_id, versions, latest in db.session.execute(query).tuples()
     }
+    return {pid: found.get(pid, "c0") for pid in period_ids}
+
+
+def _has_stamp_triggers() -> bool:
+    if db.session.get_bind().dialect.name != "sqlite":
+        return False
+    names = db.session.execute(
+        text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
+        {"p": "rollup_stamp_observation_%"},
+    ).scalar_one()
+    return int(names) == len(STAMP_TRIGGERS)
+
+
+def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:
+    """The fingerprint each cached period's aggregates were computed from."""
+    query = select(RollupPeriodAggregates.period_id, RollupPeriodAggregates.fingerprint).where(
+        RollupPeriodAggregates.period_id.in_(period_ids)
+    )
+    return dict(db.session.execute(query).tuples().all())
+
+
+def period_aggregate_rows(period_id: int) -> list[AggregateRow]:
+    """One GROUP BY over the period's observations: the sums of SPEC 4.1 per metric and
+    department (weighted sums over observations with n > 0 only)."""
+    has_n = Observation.n > 0
+    query = (
+        select(
+            Observation.metric_id,
+            Observation.department_id,
+            func.coalesce(func.sum(case((has_n, Observation.value * Observation.n))), 0.0),
+            func.coalesce(func.sum(case((has_n, Observation.n))), 0.0),
+            func.sum(Observation.value),
+            func.count(),
+        )
+        .where(Observation.period_id == period_id)
+        .group_by(Observation.metric_id, Observation.department_id)
+    )
+    return [
+        (m, d, float(w), float(t), float(p), int(c))
+        for m, d, w, t, p, c in db.session.execute(query).tuples()
+    ]
+
+
+def load_inputs(period: ReportingPeriod) -> RollupInputs:
+    """Everything the rollup of this period depends on, up to and including it, from the
+    cached per-period aggregates (refresh them first: services.refresh_aggregates).
+
+    An open period's rollup leaves deactivated departments out, in every period it looks
+    back on; a closed period's keeps everyone who reported then (history is kept)."""
+    labels = periods_up_to(period)
+    metrics, metric_codes = _metrics()
+    departments = dict(db.session.execute(select(Department.id, Department.code)).tuples().all())
+    inactive = set(db.session.scalars(select(Department.id).where(Department.is_active.is_(False))))
+    excluded = set() if period.is_closed else inactive
+    rows = db.session.execute(
+        select(
+            RollupPeriodAggregates.period_id,
+            RollupPeriodAggregates.digest,
+            RollupPeriodAggregates.data,
+        ).where(RollupPeriodAggregates.period_id.in_(list(labels)))
+    ).tuples()
+    index_of = {pid: parse_period(label).index for pid, label in labels.items()}
+    digests: dict[str, str] = {}
+    scores: dict[str, dict[int, DepartmentColumns]] = {}
+    decoder = _Decoder(departments, excluded)
+    aggregation = {m.code: m.aggregation for m in metrics}
+    for pid, digest, data in rows:
+        digests[str(index_of[pid])] = digest
+        for metric_id, columns in unpack(data).items():
+            code = metric_codes[metric_id]
+            values, volumes = columns.scores(aggregation[code])
+            scores.setdefault(code, {})[index_of[pid]] = decoder.columns(
+                columns.department_ids, values, volumes
+            )
+    excluded_codes = sorted(departments[d] for d in excluded)
     return RollupInputs(
         period=period.label,
-        period_index=index,
-        periods=periods,
-        metrics=_metrics(),
-        aggregates=_aggregates(period),
-        strategies=_strategies(),
+        period_index=index_of[period.id],
+        periods={index_of[pid]: label for pid, label in labels.items()},
+        metrics=metrics,
+        scores={m: dict(sorted(by.items())) for m, by in scores.items()},
+        strategies=tuple(s for s in _strategies() if s.department not in excluded_codes),
+        sources={
+            "aggregates": digests,
+            "metric_ids": {str(k): v for k, v in metric_codes.items()},
+            "departments": {str(k): v for k, v in departments.items()},
+            "excluded": excluded_codes,
+        },
     )
 
 
-def _metrics() -> tuple[MetricInput, ...]:
-    rows = db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.code))
-    return tuple(
+class _Decoder:
+    """Department ids to codes, memoised per distinct id column (mostly one for all periods)."""
+
+    def __init__(self, codes: dict[int, str], excluded: set[int]) -> None:
+        self.codes, self.excluded = codes, excluded
+        self.memo: dict[bytes, tuple[str, ...]] = {}
+
+    def columns(self, ids: array, values: array, volumes: array) -> DepartmentColumns:  # type: ignore[type-arg]
+        """The department codes with their scores and volumes, leaving excluded ones out."""
+        if self.excluded and not self.excluded.isdisjoint(ids):
+            keep = [k for k, i in enumerate(ids) if i not in self.excluded]
+            return DepartmentColumns(
+                tuple(self.codes[ids[k]] for k in keep),
+                [values[k] for k in keep],
+                [volumes[k] for k in keep],
+            )
+        key = ids.tobytes()
+        departments = self.memo.get(key)
+        if departments is None:
+            departments = self.memo[key] = tuple(self.codes[i] for i in ids)
+        return DepartmentColumns(departments, values, volumes)
+
+
+def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:
+    rows = list(db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.code)))
+    inputs = tuple(
         MetricInput(
             code=m.code,
             aggregation=m.aggregation.value,
@@ -50,54 +185,7 @@ def _metrics() -> tuple[MetricInput, ...]:
         )  # fmt: skip
         for m in rows
     )
-
-
-def _aggregates(
-    period: ReportingPeriod,
-) -> dict[str, dict[int, tuple[DepartmentAggregate, ...]]]:
-    """One GROUP BY over observations alone (ids only); codes are mapped in Python."""
-    period_index = {
-        pid: parse_period(label).index
-        for pid, label in db.session.execute(
-            select(ReportingPeriod.id, ReportingPeriod.label).where(
-                ReportingPeriod.end_date <= period.end_date
-            )
-        ).tuples()
-    }
-    metric_codes = dict(
-        db.session.execute(select(MetricDefinition.id, MetricDefinition.code)).tuples().all()
-    )
-    active = select(Department.id, Department.code).where(Department.is_active.is_(True))
-    dept_codes = dict(db.session.execute(active).tuples().all())
-    has_n = Observation.n > 0
-    query = (
-        select(
-            Observation.metric_id,
-            Observation.period_id,
-            Observation.department_id,
-            func.coalesce(func.sum(case((has_n, Observation.value * Observation.n))), 0.0),
-            func.coalesce(func.sum(case((has_n, Observation.n))), 0.0),
-            func.sum(Observation.value),
-            func.count(),
-        )
-        .where(Observation.period_id.in_(list(period_index)))
-        .group_by(Observation.metric_id, Observation.period_id, Observation.department_id)
-    )
-    grouped: dict[str, dict[int, list[DepartmentAggregate]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for metric_id, period_id, dept_id, wsum, wtotal, psum, count in db.session.execute(
-        query
-    ).tuples():
-        code = dept_codes.get(dept_id)
-        if code is None:
-            continue  # deactivated departments drop out of rollups
-        aggregate = DepartmentAggregate(code, float(wsum), float(wtotal), float(psum), int(count))
-        grouped[metric_codes[metric_id]][period_index[period_id]].append(aggregate)
-    return {
-        m: {i: tuple(sorted(aggs, key=lambda a: a.department)) for i, aggs in sorted(by.items())}
-        for m, by in sorted(grouped.items())
-    }
+    return inputs, {m.id: m.code for m in rows}
 
 
 def _strategies() -> tuple[StrategyInput, ...]:
@@ -123,11 +211,14 @@ def _strategies() -> tuple[StrategyInput, ...]:
     return tuple(out)
 
 
-def latest_snapshot(period_id: int) -> RollupSnapshot | None:
-    """The newest snapshot of a period, or None."""
-    return db.session.scalar(
+def latest_snapshot(period_id: int, with_result: bool = True) -> RollupSnapshot | None:
+    """The newest snapshot of a period, or None (its result loaded later when not asked)."""
+    query = (
         select(RollupSnapshot)
         .where(RollupSnapshot.period_id == period_id)
         .order_by(RollupSnapshot.version.desc())
         .limit(1)
     )
+    if not with_result:
+        query = query.options(defer(RollupSnapshot.result))
+    return db.session.scalar(query)

@@ -7,12 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.rollup.cache import pack
 from cxprogram.rollup.compose import compose_rollup
-from cxprogram.rollup.models import RollupSnapshot
-from cxprogram.rollup.queries import latest_snapshot, load_inputs
+from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
+from cxprogram.rollup.queries import (
+    cached_fingerprints,
+    latest_snapshot,
+    load_inputs,
+    period_aggregate_rows,
+    period_fingerprints,
+    periods_up_to,
+)
 
 
 @dataclass(frozen=True)
@@ -29,9 +38,10 @@ def run_rollup(period: ReportingPeriod, now: datetime) -> RollupOutcome:
 
     The snapshot of a closed period is final: it is kept until the period is reopened.
     """
-    previous = latest_snapshot(period.id)
+    previous = latest_snapshot(period.id, with_result=False)
     if previous is not None and previous.is_final and period.is_closed:
         return RollupOutcome(period.label, previous, False)
+    refresh_aggregates(list(periods_up_to(period)), now)
     inputs = load_inputs(period)
     digest = inputs.digest()
     if (
@@ -51,6 +61,31 @@ def run_rollup(period: ReportingPeriod, now: datetime) -> RollupOutcome:
     db.session.add(snapshot)
     db.session.flush()
     return RollupOutcome(period.label, snapshot, True)
+
+
+def refresh_aggregates(period_ids: list[int], now: datetime) -> int:
+    """Recompute the cached aggregates of every period whose observations changed since
+    they were cached (one GROUP BY each); returns how many were refreshed."""
+    live = period_fingerprints(period_ids)
+    cached = cached_fingerprints(period_ids)
+    stale = [pid for pid in period_ids if cached.get(pid) != live[pid]]
+    for pid in stale:
+        data, digest = pack(period_aggregate_rows(pid))
+        _upsert_aggregates(
+            {"period_id": pid, "fingerprint": live[pid], "digest": digest, "data": data,
+             "computed_at": now}
+        )  # fmt: skip
+    return len(stale)
+
+
+def _upsert_aggregates(values: dict[str, Any]) -> None:
+    """Insert or replace one period's cached row (two rollups at once both succeed)."""
+    table = RollupPeriodAggregates.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)  # type: ignore[arg-type]
+    changed = {k: statement.excluded[k] for k in ("fingerprint", "digest", "data", "computed_at")}
+    db.session.execute(statement.on_conflict_do_update(index_elements=["period_id"], set_=changed))
 
 
 def snapshot_document(snapshot: RollupSnapshot) -> dict[str, Any]:

@@ -1,0 +1,208 @@
+"""The per-period aggregate cache of the rollup: a snapshot changes exactly when one of its
+inputs does (earlier periods included), and deactivated departments drop out of open
+periods' rollups while closed periods keep their history."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.metrics import services as metric_services
+from cxprogram.metrics.catalog import SURVEY_METRICS
+from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod
+from cxprogram.org.models import Department
+from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
+from cxprogram.rollup.queries import period_fingerprints
+from cxprogram.rollup.services import RollupOutcome, run_rollup
+
+NOW = datetime(2031, 1, 1, tzinfo=UTC)
+CODES = ("AAA", "BBB", "CCC", "DDD")
+
+
+@pytest.fixture
+def org(db_session: Any, make_department: Any) -> dict[str, Any]:
+    """Four departments, two survey metrics, six open quarters with random observations."""
+    rng = random.Random(11)
+    metric_services.ensure_settings("Cache test")
+    metrics = [metric_services.ensure_metric(spec)[0] for spec in SURVEY_METRICS[:2]]
+    depts = [make_department(code) for code in CODES]
+    periods = [
+        metric_services.ensure_period(FiscalQuarter(2031, 1).shift(k), 10)[0] for k in range(6)
+    ]
+    for period in periods:
+        for dept in depts:
+            for metric in metrics:
+                for key in ("a", "b"):
+                    db_session.add(
+                        Observation(
+                            department=dept, metric=metric, period=period, import_key=key,
+                            value=rng.uniform(2, 5), n=float(rng.randint(10, 500)),
+                        )
+                    )  # fmt: skip
+    db_session.flush()
+    return {"depts": depts, "metrics": metrics, "periods": periods}
+
+
+def _roll(period: ReportingPeriod) -> RollupOutcome:
+    return run_rollup(period, NOW)
+
+
+def _count(db_session: Any, period: ReportingPeriod) -> int:
+    query = select(func.count(RollupSnapshot.id)).where(RollupSnapshot.period_id == period.id)
+    return int(db_session.scalar(query))
+
+
+def _uncached(db_session: Any, period: ReportingPeriod) -> dict[str, Any]:
+    """The period's rollup computed again with the cache emptied (the reference)."""
+    db_session.execute(delete(RollupPeriodAggregates))
+    db_session.execute(delete(RollupSnapshot).where(RollupSnapshot.period_id == period.id))
+    return _roll(period).snapshot.result
+
+
+def _first_obs(db_session: Any, period: ReportingPeriod, dept: Department) -> Observation:
+    return db_session.scalars(
+        select(Observation)
+        .where(Observation.period_id == period.id, Observation.department_id == dept.id)
+        .order_by(Observation.id)
+    ).first()
+
+
+def test_unchanged_inputs_store_no_new_version(db_session: Any, org: dict[str, Any]) -> None:
+    last = org["periods"][-1]
+    first = _roll(last)
+    assert first.is_new and first.snapshot.version == 1
+    again = _roll(last)
+    assert not again.is_new and again.snapshot.id == first.snapshot.id
+    assert _count(db_session, last) == 1
+
+
+@pytest.mark.parametrize("change", ["edit", "insert", "delete"])
+def test_a_change_in_an_earlier_period_changes_the_later_snapshot(
+    db_session: Any, org: dict[str, Any], change: str
+) -> None:
+    early, last = org["periods"][0], org["periods"][-1]
+    dept = org["depts"][1]
+    before = _roll(last).snapshot
+    old_hash, old_trend = before.inputs_hash, before.result["metrics"]["satisfaction"]
+    obs = _first_obs(db_session, early, dept)
+    if change == "edit":
+        obs.value += 0.75
+    elif change == "insert":
+        db_session.add(
+            Observation(department=dept, metric=obs.metric, period=early, import_key="new",
+                        value=1.0, n=900.0)
+        )  # fmt: skip
+    else:
+        db_session.delete(obs)
+    db_session.flush()
+    after = _roll(last)
+    assert after.is_new and after.snapshot.version == 2
+    assert after.snapshot.inputs_hash != old_hash
+    # the trend of the department looks back on the changed period
+    trend = after.snapshot.result["metrics"]["satisfaction"]["departments"][dept.code]["trend"]
+    assert trend["center"] != old_trend["departments"][dept.code]["trend"]["center"]
+    assert after.snapshot.result == _uncached(db_session, last)
+
+
+def test_every_observation_write_changes_the_period_fingerprint(
+    db_session: Any, org: dict[str, Any]
+) -> None:
+    period, other = org["periods"][2], org["periods"][3]
+    ids = [period.id, other.id]
+    seen = [period_fingerprints(ids)]
+    obs = _first_obs(db_session, period, org["depts"][0])
+    obs.value += 0.5
+    db_session.flush()
+    seen.append(period_fingerprints(ids))
+    db_session.add(Observation(department=org["depts"][0], metric=obs.metric, period=period,
+                               import_key="x", value=3.0, n=5.0))  # fmt: skip
+    db_session.flush()
+    seen.append(period_fingerprints(ids))
+    db_session.delete(obs)
+    db_session.flush()
+    seen.append(period_fingerprints(ids))
+    assert len({s[period.id] for s in seen}) == 4  # each write gave a new fingerprint
+    assert len({s[other.id] for s in seen}) == 1  # the other period's stayed
+
+
+def test_other_inputs_change_the_hash(db_session: Any, org: dict[str, Any]) -> None:
+    last = org["periods"][-1]
+    hashes = [_roll(last).snapshot.inputs_hash]
+    org["metrics"][0].target = 4.5
+    db_session.flush()
+    hashes.append(_roll(last).snapshot.inputs_hash)
+    org["metrics"][0].tolerance = 0.1
+    db_session.flush()
+    hashes.append(_roll(last).snapshot.inputs_hash)
+    org["depts"][2].code = "CCX"
+    db_session.flush()
+    outcome = _roll(last)
+    hashes.append(outcome.snapshot.inputs_hash)
+    assert "CCX" in outcome.snapshot.result["metrics"]["satisfaction"]["departments"]
+    assert len(set(hashes)) == 4 and outcome.snapshot.version == 4
+
+
+def test_deactivated_department_drops_out_of_open_periods_only(
+    db_session: Any, org: dict[str, Any]
+) -> None:
+    periods, gone = org["periods"], org["depts"][3]
+    closed, reclosed, open_ = periods[3], periods[4], periods[5]
+    closed.state = PeriodState.CLOSED
+    db_session.flush()
+    final = _roll(closed).snapshot
+    assert final.is_final and gone.code in final.result["metrics"]["satisfaction"]["departments"]
+    gone.is_active = False
+    db_session.flush()
+    # the closed period's final snapshot is kept as it was
+    kept = _roll(closed)
+    assert not kept.is_new and kept.snapshot.id == final.id
+    # a closed period rolled up for the first time after the deactivation keeps its history
+    reclosed.state = PeriodState.CLOSED
+    db_session.flush()
+    assert gone.code in _roll(reclosed).snapshot.result["metrics"]["satisfaction"]["departments"]
+    # the open period leaves the department out, in its own period and its look-back
+    block = _roll(open_).snapshot.result["metrics"]["satisfaction"]
+    assert gone.code not in block["departments"] and block["n_departments"] == 3
+    assert gone.code not in block["decomposition"]["departments"]
+    weights = [d["weight"] for d in block["departments"].values()]
+    assert sum(weights) == pytest.approx(1.0, abs=1e-12)
+    # reactivating brings it back: a new version again
+    gone.is_active = True
+    db_session.flush()
+    back = _roll(open_)
+    assert (
+        back.is_new and gone.code in back.snapshot.result["metrics"]["satisfaction"]["departments"]
+    )
+
+
+def test_deactivation_changes_the_open_snapshot_and_matches_an_uncached_run(
+    db_session: Any, org: dict[str, Any]
+) -> None:
+    last = org["periods"][-1]
+    first = _roll(last).snapshot
+    org["depts"][0].is_active = False
+    db_session.flush()
+    second = _roll(last)
+    assert second.is_new and second.snapshot.inputs_hash != first.inputs_hash
+    assert second.snapshot.result == _uncached(db_session, last)
+
+
+def test_cached_rollup_equals_an_uncached_one_after_many_writes(
+    db_session: Any, org: dict[str, Any]
+) -> None:
+    rng = random.Random(5)
+    periods = org["periods"]
+    for period in periods:
+        _roll(period)
+    for _ in range(6):
+        period = rng.choice(periods)
+        obs = _first_obs(db_session, period, rng.choice(org["depts"]))
+        obs.value, obs.n = rng.uniform(1, 5), rng.choice([None, 0.0, float(rng.randint(1, 99))])
+        db_session.flush()
+    last = periods[-1]
+    assert _roll(last).snapshot.result == _uncached(db_session, last)
