@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from cxprogram.core.fiscal import FiscalQuarter, due_date, parse_period, quarter_of
 from cxprogram.extensions import db
-from cxprogram.metrics.models import MetricDefinition, Observation, PeriodState, ReportingPeriod
-from cxprogram.org.models import Department, OrgSettings
+from cxprogram.metrics.models import (
+    Direction,
+    MetricDefinition,
+    Observation,
+    PeriodState,
+    ReportingPeriod,
+)
+from cxprogram.org.models import Channel, Department, OrgSettings, Service
 from cxprogram.review.models import PlanReview, ReviewState
+from cxprogram.rollup.calc import compute_status
 from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus
 
 
@@ -40,6 +48,7 @@ class DepartmentProgress:
     strategies_open: int
     milestones_late: int
     is_late: bool
+    reds_unexplained: int = 0
 
     @property
     def completion(self) -> str:
@@ -91,17 +100,12 @@ def department_progress(
 ) -> list[DepartmentProgress]:
     """Progress of each department in the reporting window, with a few aggregate queries."""
     ids = [d.id for d in departments]
-    expected = int(
-        db.session.scalar(
-            select(func.count(MetricDefinition.id)).where(
-                MetricDefinition.owner_department_id.is_(None)
-            )
-        )
-        or 0
-    )
+    expected = _expected_metrics(ids)
     reported = _count_by_department(
         select(Observation.department_id, func.count(func.distinct(Observation.metric_id)))
+        .join(Observation.metric)
         .where(Observation.period_id == window.period_id, Observation.department_id.in_(ids))
+        .where(_reported_by_department())
         .group_by(Observation.department_id)
     )
     plan_rows = db.session.execute(
@@ -112,31 +116,103 @@ def department_progress(
     plans = dict(plan_rows.tuples().all())
     open_strategies = _count_by_department(
         select(Strategy.department_id, func.count(Strategy.id))
-        .where(Strategy.department_id.in_(ids))
-        .where(Strategy.status.not_in([StrategyStatus.DONE, StrategyStatus.CANCELLED]))
+        .where(Strategy.department_id.in_(ids), Strategy.status.not_in(CLOSED_STRATEGIES))
         .group_by(Strategy.department_id)
     )
     late = _count_by_department(
         select(Strategy.department_id, func.count(Milestone.id))
         .join(Milestone.strategy)
-        .where(Strategy.department_id.in_(ids), Milestone.is_done.is_(False))
-        .where(Milestone.due_date < today)
-        .where(Strategy.status.not_in([StrategyStatus.DONE, StrategyStatus.CANCELLED]))
+        .where(Strategy.department_id.in_(ids), _is_late(today))
         .group_by(Strategy.department_id)
     )
+    reds = Counter(r.department_id for r in unexplained_reds(window.period_id, ids))
     return [
         DepartmentProgress(
             department_id=d.id,
             code=d.code,
             name=d.name,
             metrics_reported=reported.get(d.id, 0),
-            metrics_expected=expected,
+            metrics_expected=expected.get(d.id, 0),
             plan_state=ReviewState(plans.get(d.id, ReviewState.DRAFT)).value,
             strategies_open=open_strategies.get(d.id, 0),
             milestones_late=late.get(d.id, 0),
-            is_late=window.days_to_due < 0 and reported.get(d.id, 0) < expected,
+            is_late=window.days_to_due < 0 and reported.get(d.id, 0) < expected.get(d.id, 0),
+            reds_unexplained=reds.get(d.id, 0),
         )
         for d in departments
+    ]
+
+
+CLOSED_STRATEGIES = (StrategyStatus.DONE, StrategyStatus.CANCELLED)
+
+
+def _is_late(today: date) -> ColumnElement[bool]:
+    """A milestone not done, due before today, of a strategy still under way."""
+    return and_(
+        Milestone.is_done.is_(False),
+        Milestone.due_date < today,
+        Strategy.status.not_in(CLOSED_STRATEGIES),
+    )
+
+
+def _reported_by_department() -> ColumnElement[bool]:
+    """Standard metrics, or metrics owned by the observation's own department."""
+    return or_(
+        MetricDefinition.owner_department_id.is_(None),
+        MetricDefinition.owner_department_id == Observation.department_id,
+    )
+
+
+def _expected_metrics(ids: list[int]) -> dict[int, int]:
+    """How many metrics each department reports: every standard one plus its own."""
+    standard = int(
+        db.session.scalar(
+            select(func.count(MetricDefinition.id)).where(
+                MetricDefinition.owner_department_id.is_(None)
+            )
+        )
+        or 0
+    )
+    rows = db.session.execute(
+        select(MetricDefinition.owner_department_id, func.count(MetricDefinition.id))
+        .where(MetricDefinition.owner_department_id.in_(ids))
+        .group_by(MetricDefinition.owner_department_id)
+    )
+    own = {dept: int(count) for dept, count in rows.tuples()}
+    return {i: standard + own.get(i, 0) for i in ids}
+
+
+@dataclass(frozen=True)
+class RedValue:
+    """A red observation without an explanation note."""
+
+    department_id: int
+    metric: str
+    service: str | None
+    channel: str | None
+    value: float
+    target: float | None
+
+
+def unexplained_reds(period_id: int | None, ids: list[int]) -> list[RedValue]:
+    """Observations of the period that are red against their target and have no note."""
+    query = (
+        select(Observation.department_id, MetricDefinition.name, Service.name, Channel.name,
+               Observation.value, MetricDefinition.target, MetricDefinition.tolerance,
+               MetricDefinition.direction)
+        .join(Observation.metric)
+        .outerjoin(Observation.service)
+        .outerjoin(Observation.channel)
+        .where(Observation.period_id == period_id, Observation.department_id.in_(ids))
+        .where(Observation.note == "", MetricDefinition.target.is_not(None))
+        .order_by(MetricDefinition.id, Service.name, Channel.name, Observation.id)
+    )  # fmt: skip
+    return [
+        RedValue(dept, metric, service, channel, value, target)
+        for dept, metric, service, channel, value, target, tol, direction in db.session.execute(
+            query
+        ).tuples()
+        if compute_status(value, target, tol, direction == Direction.HIGHER) == "red"
     ]
 
 
@@ -149,3 +225,64 @@ def metrics_query() -> Select[tuple[MetricDefinition]]:
     return select(MetricDefinition).order_by(
         MetricDefinition.owner_department_id.is_not(None), MetricDefinition.code
     )
+
+
+@dataclass(frozen=True)
+class LateStrategy:
+    """A strategy under way with milestones past their due date."""
+
+    id: int
+    title: str
+    milestones: list[str]
+
+
+@dataclass(frozen=True)
+class DepartmentDetail:
+    """What an officer sees for one department: metrics not entered, reds, late milestones."""
+
+    missing: list[str]
+    reds: list[RedValue]
+    late: list[LateStrategy]
+
+
+def department_detail(
+    window: ReportingWindow, department: Department, today: date
+) -> DepartmentDetail:
+    """The metrics not yet entered, the unexplained reds and the late strategies."""
+    entered = set(
+        db.session.scalars(
+            select(Observation.metric_id).where(
+                Observation.period_id == window.period_id,
+                Observation.department_id == department.id,
+            )
+        )
+    )
+    metrics = db.session.scalars(
+        select(MetricDefinition)
+        .where(
+            or_(
+                MetricDefinition.owner_department_id.is_(None),
+                MetricDefinition.owner_department_id == department.id,
+            )
+        )
+        .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
+    )
+    missing = [m.name for m in metrics if m.id not in entered]
+    return DepartmentDetail(
+        missing, unexplained_reds(window.period_id, [department.id]), _late(department, today)
+    )
+
+
+def _late(department: Department, today: date) -> list[LateStrategy]:
+    rows = db.session.execute(
+        select(Strategy.id, Strategy.title, Milestone.title)
+        .join(Milestone.strategy)
+        .where(Strategy.department_id == department.id, _is_late(today))
+        .order_by(Strategy.title, Milestone.due_date)
+    )
+    late: dict[int, LateStrategy] = {}
+    for strategy_id, title, milestone in rows.tuples():
+        late.setdefault(strategy_id, LateStrategy(strategy_id, title, [])).milestones.append(
+            milestone
+        )
+    return list(late.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -40,13 +40,27 @@ def home() -> str:
     if current_user.role == Role.OFFICER:
         own = [d for d in current_user.departments if d.is_active]
         progress = queries.department_progress(window, own, today)
-        return render_template("main/home_officer.html", window=window, progress=progress)
+        details = {d.id: queries.department_detail(window, d, today) for d in own}
+        return render_template(
+            "main/home_officer.html", window=window, progress=progress, details=details,
+            links=_links(),
+        )  # fmt: skip
     departments = list(db.session.scalars(queries.departments_query(_visible_department_ids())))
     progress = queries.department_progress(window, departments, today)
     template = (
         "main/home_chief.html" if current_user.role == Role.CHIEF else "main/home_viewer.html"
     )
-    return render_template(template, window=window, progress=progress)
+    return render_template(template, window=window, progress=progress, links=_links())
+
+
+def _links() -> dict[str, bool]:
+    """Which optional pages exist, so the home pages link to them only when they do."""
+    views = current_app.view_functions
+    return {
+        "plan": "review.view_plan" in views,
+        "strategy": "strategies.view_strategy" in views,
+        "history": "audit.view_history" in views,
+    }
 
 
 def _admin_counts() -> dict[str, object]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -159,3 +160,17 @@ def _conflict(
     conflicts = found.conflicts if found else []
     kept = found.typed if found else typed
     return _render(department, period, rows, 409, kept, conflicts=conflicts)
+
+
+@bp.route("/departments/<code>/entry")
+@signed_in
+def current_grid(code: str) -> Response:
+    """The grid of the current reporting period (the latest open one)."""
+    from cxprogram.main.queries import reporting_window
+
+    department = load_department(code)
+    require_edit(current_user, department.id)
+    window = reporting_window(date.today())
+    if window.period_id is None:
+        abort(404)
+    return redirect(url_for("metrics.edit_grid", code=department.code, label=window.label))
