@@ -1,0 +1,146 @@
+"""Onboarding people in Chromium: the demo admin uploads departments.csv then users.csv
+through /imports, checks each preview and confirms; a new officer from the file gets a
+one-time password (no SMTP here), signs in, chooses a password and sees their department.
+Also the officer directory and the API tokens page; axe-core on every page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from cxprogram.demo.services import DEMO_LOGINS
+from tests.browser.conftest import check_accessibility, sign_in
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "onboarding"
+OFFICER = "lena.licensing@onboarding.example.test"
+NEW_PASSWORD = "lena chooses a long passphrase"
+
+
+@pytest.fixture
+def page_with_errors(browser: Browser) -> Iterator[Page]:
+    """Like `page`, for tests that open refused forms and spent links on purpose: the
+    browser logs their 410 and 422 answers, any other console error still fails."""
+    context = browser.new_context()
+    new_page = context.new_page()
+    errors: list[str] = []
+    new_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    new_page.on("pageerror", lambda e: errors.append(str(e)))
+    yield new_page
+    context.close()
+    expected = ("status of 410", "status of 422", "status of 403", "status of 404")
+    assert [e for e in errors if not any(x in e for x in expected)] == []
+
+
+def _login(role: str) -> tuple[str, str]:
+    found = next(login for login in DEMO_LOGINS if login.role.value == role)
+    return found.email, found.password
+
+
+def _upload(page: Page, base: str, title: str, file: Path) -> None:
+    """Upload a file through /imports, check the preview, confirm."""
+    page.goto(base + "/imports/")
+    page.locator("main").get_by_role("link", name=title, exact=True).click()
+    check_accessibility(page)
+    page.locator("input[type=file]").set_input_files(str(file))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Preview of {file.name}")
+    check_accessibility(page)
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.get_by_role("status").first).to_contain_text(f"Imported {file.name}")
+
+
+def _one_time_password(page: Page, base: str, email: str) -> str:
+    """The admin finds the user and gives them a first password (shown once)."""
+    page.goto(base + "/users")
+    page.get_by_label("Name or e-mail contains").fill(email)
+    page.get_by_role("button", name="Search").click()
+    check_accessibility(page)
+    row = page.get_by_role("row").filter(has_text=email)
+    expect(row).to_contain_text("awaiting a password")
+    row.get_by_role("link", name=re.compile("Manage")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lena Licensing")
+    check_accessibility(page)
+    page.get_by_role("button", name="Give a first password").click()
+    check_accessibility(page)
+    return page.get_by_test_id("one-time-password").inner_text().strip()
+
+
+def test_admin_onboards_people_from_files_and_a_new_officer_signs_in(
+    page: Page, live_server: str
+) -> None:
+    sign_in(page, live_server, *_login("admin"))
+    _upload(page, live_server, "Departments", FIXTURES / "departments.csv")
+    page.goto(live_server + "/imports/")
+    page.locator("main").get_by_role("link", name="Users", exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(FIXTURES / "users.csv"))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("main")).to_contain_text("4 to add, 0 to change")
+    expect(page.get_by_role("table", name=re.compile("Rows to add"))).to_contain_text(OFFICER)
+    check_accessibility(page)
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.get_by_role("status").first).to_contain_text("4 users created")
+    password = _one_time_password(page, live_server, OFFICER)
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+
+    sign_in(page, live_server, OFFICER, password)
+    expect(page).to_have_url(live_server + "/account/password")
+    page.get_by_label("Current password").fill(password)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page).to_have_url(live_server + "/")
+    expect(page.locator("main")).to_contain_text("Onboarding Department of Licensing (ONB1)")
+    check_accessibility(page)
+
+
+def test_admin_pages_are_accessible(page_with_errors: Page, live_server: str) -> None:
+    page = page_with_errors
+    sign_in(page, live_server, *_login("admin"))
+    for path, heading in (("/users", "Users"), ("/users/new", "Create a user"),
+                          ("/users/tokens", "Every API token")):  # fmt: skip
+        page.goto(live_server + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        check_accessibility(page)
+    page.goto(live_server + "/users/new")
+    page.get_by_label("E-mail address").fill("not-an-officer@example.test")
+    page.get_by_label("Full name").fill("No Department")
+    page.get_by_label("Role").select_option("officer")
+    page.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("alert")).to_contain_text("at least one department")
+    check_accessibility(page)
+
+
+def test_officer_directory_and_expired_link_page(page_with_errors: Page, live_server: str) -> None:
+    page = page_with_errors
+    sign_in(page, live_server, *_login("officer"))
+    page.get_by_role("navigation", name="Primary navigation").get_by_role(
+        "link", name="Officers"
+    ).click()
+    table = page.get_by_role("table", name=re.compile("Active officers and chiefs"))
+    expect(table).to_contain_text("Department of Veterans Affairs (VA)")
+    expect(page.get_by_role("link", name="Manage")).to_have_count(0)
+    check_accessibility(page)
+    response = page.goto(live_server + "/reset-password/not-a-real-link")
+    assert response is not None and response.status == 410
+    expect(page.get_by_role("alert")).to_contain_text("expired or has already been used")
+    check_accessibility(page)
+
+
+def test_a_user_creates_and_revokes_an_api_token(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, *_login("chief"))
+    page.get_by_role("navigation", name="Primary navigation").get_by_role(
+        "link", name="API tokens"
+    ).click()
+    check_accessibility(page)
+    page.get_by_label("Token name").fill("browser robot")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_test_id("new-token")).to_contain_text("cxp_")
+    check_accessibility(page)
+    page.get_by_role("button", name="Revoke token browser robot").click()
+    expect(page.get_by_role("status").first).to_contain_text("is revoked")
+    expect(page.get_by_role("row").filter(has_text="browser robot")).to_contain_text("Revoked")
+    check_accessibility(page)
