@@ -2,9 +2,10 @@
 
 Per metric, parallel columns over its departments (sorted by id): the department ids, the
 SPEC 4.1 score and N for weighted-mean aggregation, the plain mean, the plain sum and the
-count. Every score is computed here with calc.compute_department_score, once, when the
-period's observations change; a rollup then only reads the columns of the metric's
-aggregation. The digest covers the raw sums, so it changes exactly when they do.
+count. The scores are computed here (columns.score_columns, equal to calc's
+compute_department_score), once, when the period's observations change; a rollup then only
+reads the columns of its metric's aggregation. The digest covers the raw sums bit for bit,
+so it changes exactly when they do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cxprogram.rollup.calc import DepartmentAggregate, compute_department_score
+from cxprogram.rollup.columns import score_columns
 
 MAGIC = b"CXA1"
 # column order in the record, per metric: ids first, then these float columns
@@ -41,7 +42,7 @@ class MetricColumns:
 
 
 def pack(rows: Iterable[AggregateRow]) -> tuple[bytes, str]:
-    """The record and digest of a period's aggregate rows (sorted by metric, department)."""
+    """The record and digest of a period's aggregate rows (any order)."""
     by_metric: dict[int, list[AggregateRow]] = {}
     for row in sorted(rows):
         by_metric.setdefault(row[0], []).append(row)
@@ -49,27 +50,18 @@ def pack(rows: Iterable[AggregateRow]) -> tuple[bytes, str]:
     header, body = [], bytearray()
     for metric_id, items in by_metric.items():
         header.append([metric_id, len(items)])
-        body += array("q", [r[1] for r in items]).tobytes()
-        columns = _columns(items)
+        _, ids, wsums, wtotals, psums, counts = zip(*items, strict=True)
+        raw = [array("q", ids), array("d", wsums), array("d", wtotals), array("d", psums)]
+        raw.append(array("q", counts))
+        digest.update(struct.pack("<qq", metric_id, len(items)))
+        for column in raw:
+            digest.update(column.tobytes())
+        body += raw[0].tobytes()
+        columns = score_columns(wsums, wtotals, psums, counts)
         for name in FLOAT_COLUMNS:
             body += array("d", columns[name]).tobytes()
-        digest.update(repr([(r[1], r[2], r[3], r[4], r[5]) for r in items]).encode())
-        digest.update(f"/{metric_id};".encode())
     head = json.dumps(header, separators=(",", ":")).encode()
     return MAGIC + struct.pack("<I", len(head)) + head + bytes(body), digest.hexdigest()
-
-
-def _columns(items: list[AggregateRow]) -> dict[str, list[float]]:
-    aggregates = [DepartmentAggregate(str(r[1]), r[2], r[3], r[4], r[5]) for r in items]
-    weighted = [compute_department_score(a, "weighted_mean") for a in aggregates]
-    plain = [compute_department_score(a, "sum") for a in aggregates]
-    return {
-        "wm_score": [s.score for s in weighted],
-        "wm_n": [s.n for s in weighted],
-        "mean_score": [compute_department_score(a, "mean").score for a in aggregates],
-        "plain_sum": [s.score for s in plain],
-        "count": [s.n for s in plain],
-    }
 
 
 def unpack(record: bytes) -> dict[int, MetricColumns]:

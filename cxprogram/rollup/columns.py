@@ -13,6 +13,24 @@ from operator import sub
 from cxprogram.rollup.calc import XMR_FACTOR, XMR_MIN_HISTORY
 
 
+def score_columns(
+    weighted_sums: Sequence[float],
+    weight_totals: Sequence[float],
+    plain_sums: Sequence[float],
+    counts: Sequence[int],
+) -> dict[str, list[float]]:
+    """calc.compute_department_score for each aggregation, over parallel aggregate columns:
+    the weighted-mean score and N, the plain mean, the plain sum and the count (as N)."""
+    rows = list(zip(weighted_sums, weight_totals, plain_sums, counts, strict=True))
+    return {
+        "wm_score": [w / t if t > 0 else p / c for w, t, p, c in rows],
+        "wm_n": [t if t > 0 else float(c) for _, t, _, c in rows],
+        "mean_score": [p / c for _, _, p, c in rows],
+        "plain_sum": list(plain_sums),
+        "count": [float(c) for c in counts],
+    }
+
+
 def column_weights(
     departments: Sequence[str], volumes: Sequence[float], weighting: str
 ) -> dict[str, float]:

@@ -71,9 +71,9 @@ class RollupPeriodStamp(Base):
 def _bump(row: str) -> str:
     # row is NEW or OLD, never outside input
     return (
-        "INSERT OR IGNORE INTO rollup_period_stamps (period_id, revision) "  # noqa: S608
-        f"VALUES ({row}.period_id, 0); UPDATE rollup_period_stamps "
-        f"SET revision = revision + 1 WHERE period_id = {row}.period_id; "
+        "INSERT INTO rollup_period_stamps (period_id, revision) "  # noqa: S608
+        f"VALUES ({row}.period_id, 1) ON CONFLICT (period_id) "
+        "DO UPDATE SET revision = revision + 1; "
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -273,3 +274,85 @@ def test_trend_signal() -> None:
     assert steady.center == pytest.approx(4.05) and steady.upper == pytest.approx(4.05 + 2.66 * 0.1)
     assert compute_trend_signal([4.0, 4.1, 4.0, 4.1, 4.5]).signal == "above"
     assert compute_trend_signal([4.0, 4.1, 4.0, 4.1, 3.6]).signal == "below"
+
+
+# --- column-at-a-time equivalents and the aggregate cache record -------------------------
+
+aggregate_rows = st.lists(
+    st.tuples(
+        st.floats(-1e6, 1e6, allow_nan=False),  # weighted sum
+        st.sampled_from([0.0, 0.5, 1.0, 37.0, 1e5]),  # weight total (0: no n)
+        st.floats(-1e3, 1e3, allow_nan=False),  # plain sum
+        st.integers(1, 500),  # count
+    ),
+    min_size=0,
+    max_size=25,
+)
+
+
+@given(aggregate_rows)
+def test_score_columns_equal_compute_department_score(rows: list) -> None:  # type: ignore[type-arg]
+    from cxprogram.rollup.columns import score_columns
+
+    columns = score_columns(*zip(*rows, strict=True)) if rows else score_columns([], [], [], [])
+    for k, (w, t, p, c) in enumerate(rows):
+        agg = DepartmentAggregate("X", w, t, p, c)
+        weighted = compute_department_score(agg, "weighted_mean")
+        assert (columns["wm_score"][k], columns["wm_n"][k]) == (weighted.score, weighted.n)
+        assert columns["mean_score"][k] == compute_department_score(agg, "mean").score
+        plain = compute_department_score(agg, "sum")
+        assert (columns["plain_sum"][k], columns["count"][k]) == (plain.score, plain.n)
+
+
+@given(department_data, st.sampled_from(["volume", "equal"]))
+def test_column_weights_equal_compute_weights(data: dict, weighting: str) -> None:  # type: ignore[type-arg]
+    from cxprogram.rollup.columns import column_weights
+
+    depts = sorted(data)
+    volumes = [data[d][1] for d in depts]
+    expected = compute_weights(
+        [DepartmentScore(d, data[d][0], data[d][1]) for d in depts], weighting
+    )
+    assert column_weights(depts, volumes, weighting) == expected
+
+
+@given(st.lists(st.floats(-100, 100, allow_nan=False), min_size=1, max_size=30))
+def test_trend_signal_equals_compute_trend_signal(values: list[float]) -> None:
+    from dataclasses import asdict
+
+    from cxprogram.rollup.columns import trend_signal
+
+    assert trend_signal(tuple(values[:-1]), values[-1]) == asdict(compute_trend_signal(values))
+
+
+cache_rows = st.lists(
+    st.tuples(
+        st.integers(1, 4), st.integers(1, 30), st.floats(0, 1e6), st.sampled_from([0.0, 12.0]),
+        st.floats(0, 500), st.integers(1, 40),
+    ),
+    unique_by=lambda r: (r[0], r[1]),
+    max_size=40,
+)  # fmt: skip
+
+
+@given(cache_rows, st.randoms())
+def test_cache_record_round_trip_and_digest(rows: list, rng: Any) -> None:  # type: ignore[type-arg]
+    from cxprogram.rollup.cache import pack, unpack
+
+    shuffled = rows[:]
+    rng.shuffle(shuffled)
+    record, digest = pack(rows)
+    assert pack(shuffled) == (record, digest)  # independent of the order rows come in
+    decoded = unpack(record)
+    for metric, dept, w, t, p, c in rows:
+        columns = decoded[metric]
+        k = list(columns.department_ids).index(dept)
+        agg = DepartmentAggregate("X", w, t, p, c)
+        for aggregation in ("weighted_mean", "mean", "sum"):
+            scores, volumes = columns.scores(aggregation)
+            expected = compute_department_score(agg, aggregation)
+            assert (scores[k], volumes[k]) == (expected.score, expected.n)
+    if rows:
+        changed = [*rows[1:], (*rows[0][:5], rows[0][5] + 1)]
+        assert pack(changed)[1] != digest  # one count more: another digest
+        assert pack(rows[1:])[1] != digest  # one department fewer: another digest
