@@ -14,7 +14,13 @@ from cxprogram.rollup import services
 @click.command("rollup")
 @click.option("--period", "label", help="One period, e.g. FY2023-Q1.")
 @click.option("--all", "every", is_flag=True, help="Every period (default: the open ones).")
-def rollup_command(label: str | None, every: bool) -> None:
+@click.option(
+    "--rebuild-cache",
+    is_flag=True,
+    help="Recompute every period's cached aggregates first (after restoring or rebuilding "
+    "the observations table by hand).",
+)
+def rollup_command(label: str | None, every: bool, rebuild_cache: bool) -> None:
     """Compute rollup snapshots; unchanged inputs store nothing new."""
     if label:
         try:
@@ -25,6 +31,8 @@ def rollup_command(label: str | None, every: bool) -> None:
     if label and not periods:
         raise click.ClickException(f"No reporting period {label}.")
     now = datetime.now(UTC)
+    if rebuild_cache:
+        click.echo(f"cleared the cached aggregates of {services.clear_aggregates()} period(s)")
     for period in periods:
         outcome = services.run_rollup(period, now)
         result = outcome.snapshot.result

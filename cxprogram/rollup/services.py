@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cxprogram.extensions import db
@@ -76,6 +76,12 @@ def refresh_aggregates(period_ids: list[int], now: datetime) -> int:
              "computed_at": now}
         )  # fmt: skip
     return len(stale)
+
+
+def clear_aggregates() -> int:
+    """Forget every cached period aggregate (the next rollups recompute them)."""
+    result = db.session.execute(delete(RollupPeriodAggregates))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _upsert_aggregates(values: dict[str, Any]) -> None:

@@ -206,3 +206,15 @@ def test_cached_rollup_equals_an_uncached_one_after_many_writes(
         db_session.flush()
     last = periods[-1]
     assert _roll(last).snapshot.result == _uncached(db_session, last)
+
+
+def test_rebuilding_the_cache_changes_nothing(
+    runner: Any, db_session: Any, org: dict[str, Any]
+) -> None:
+    label = org["periods"][-1].label
+    assert "v1 (new)" in runner.invoke(args=["rollup", "--period", label]).output
+    result = runner.invoke(args=["rollup", "--period", label, "--rebuild-cache"])
+    assert result.exit_code == 0, result.output
+    assert "cleared the cached aggregates of 6 period(s)" in result.output
+    assert "v1 (unchanged)" in result.output
+    assert db_session.scalar(select(func.count(RollupPeriodAggregates.period_id))) == 6
