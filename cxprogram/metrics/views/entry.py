@@ -140,7 +140,8 @@ def _save(
         return _render(department, period, rows, 409)
     except entry.GridInvalid as invalid:
         db.session.rollback()
-        return _render(department, period, rows, 422, typed, errors=invalid.errors)
+        # 200, as for any form shown again with its errors (nothing was written)
+        return _render(department, period, rows, 200, typed, errors=invalid.errors)
     except (entry.GridConflict, StaleDataError) as conflict:
         db.session.rollback()
         return _conflict(department, period, typed, conflict)

@@ -1,0 +1,70 @@
+"""The demo officer (VA) enters the current period's values with the keyboard alone: blocked
+on a red without a note, explains it, saves. axe-core checks every page this part adds."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from cxprogram.demo.services import DEMO_LOGINS
+from tests.browser.conftest import check_accessibility, sign_in
+
+OFFICER = next(login for login in DEMO_LOGINS if login.role.value == "officer")
+CHIEF = next(login for login in DEMO_LOGINS if login.role.value == "chief")
+GRID = "/departments/VA/periods/FY2023-Q1/entry"
+SPEED = "Average speed of answer, department level"
+
+
+def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, OFFICER.email, OFFICER.password)
+    check_accessibility(page)  # the officer's home
+    page.get_by_role("link", name="Enter values for VA, FY2023-Q1").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live_server + GRID)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter values: VA, FY2023-Q1")
+    check_accessibility(page)
+    value = page.get_by_label(f"Value, {SPEED}", exact=True)
+    value.focus()
+    page.keyboard.type("300")  # target 120 s, tolerance 30: red
+    page.keyboard.press("Tab")
+    expect(page.get_by_label(f"n, {SPEED}", exact=True)).to_be_focused()
+    page.keyboard.type("1200")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label(f"Explanation note, {SPEED}", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")  # submits the form: the one Save button
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nothing was saved: 1 cell to fix")
+    expect(alert).to_contain_text(f"{SPEED}, note: the value is red against the target (120)")
+    expect(page.get_by_label(f"Value, {SPEED}", exact=True)).to_have_value("300")
+    check_accessibility(page)
+    alert.get_by_role("link").first.focus()
+    page.keyboard.press("Enter")  # the error links to the note to fill
+    note = page.get_by_label(f"Explanation note, {SPEED}", exact=True)
+    note.focus()
+    page.keyboard.type("Phone system outage for two weeks in November.")
+    page.get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Saved 1 value for FY2023-Q1")
+    expect(page.get_by_label(f"Value, {SPEED}", exact=True)).to_have_value("300")
+    expect(note).to_have_value("Phone system outage for two weeks in November.")
+    row = page.get_by_role("row").filter(has=page.get_by_label(f"Value, {SPEED}", exact=True))
+    expect(row).to_contain_text("red")
+    page.get_by_role("link", name="History of VA in FY2023-Q1").click()
+    expect(page.locator("main")).to_contain_text("create observation")
+    expect(page.locator("main")).to_contain_text("note: none → Phone system outage")
+    check_accessibility(page)
+
+
+def test_chief_pages_are_accessible(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, CHIEF.email, CHIEF.password)
+    expect(page.get_by_role("table", name="Completion tracker, all departments")).to_be_visible()
+    check_accessibility(page)
+    for path, heading in (
+        ("/periods", "Reporting periods"),
+        ("/metrics/satisfaction/edit", "Edit the metric satisfaction"),
+        ("/metrics/new", "Add a metric"),
+        ("/audit", "Export the audit log"),
+        ("/departments/DOS/periods/FY2023-Q1/entry", "Enter values: DOS, FY2023-Q1"),
+    ):
+        page.goto(live_server + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        check_accessibility(page)
