@@ -79,3 +79,14 @@ def tokens_query(user: User | None) -> Select[tuple[ApiToken]]:
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
     return query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+
+
+def awaiting_password_query() -> Select[tuple[User]]:
+    """Active users who have never been given a password (imported or just created)."""
+    from cxprogram.auth.services import NO_PASSWORD
+
+    return (
+        select(User)
+        .where(User.password_hash == NO_PASSWORD, User.is_active_user.is_(True))
+        .order_by(User.email)
+    )

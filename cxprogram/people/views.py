@@ -38,7 +38,10 @@ def list_users() -> str:
         active={"active": True, "inactive": False}.get(form.state.data or ""),
     )
     users = db.session.scalars(queries.users_query(search)).all()
-    return render_template("people/list_users.html", form=form, users=users)
+    awaiting = len(db.session.scalars(queries.awaiting_password_query()).all())
+    return render_template(
+        "people/list_users.html", form=form, users=users, awaiting=awaiting, action=ActionForm()
+    )
 
 
 def _user(user_id: int) -> User:
@@ -191,3 +194,26 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
         flash("Reactivate the user before giving them a password.", "error")
         return redirect(url_for("people.edit_user", user_id=user.id))
     return _give_password(user, "reset" if user.has_password else "invite")
+
+
+@bp.route("/users/first-passwords", methods=["POST"])
+@roles(Role.ADMIN)
+def give_first_passwords() -> Response | str:
+    """Everyone awaiting a password gets an invitation link, or a one-time password listed once."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    users = db.session.scalars(queries.awaiting_password_query()).all()
+    now = datetime.now(UTC)
+    if not is_mail_configured():
+        issued = [(u, resets.issue_one_time_password(u, current_user, now)) for u in users]
+        db.session.commit()
+        response = make_response(render_template("people/first_passwords.html", issued=issued))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    links = [(u, resets.issue_link(u, "invite", current_user, now)) for u in users]
+    db.session.commit()
+    problems = [p for u, link in links if (p := send_link(u, "invite", link, org_name()))]
+    flash(f"Invitations e-mailed: {len(links) - len(problems)} of {len(links)}.", "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("people.list_users"))

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from cxprogram.auth.models import PasswordReset, User
+from cxprogram.auth.models import PasswordReset, Role, User
 from cxprogram.models import AuditEvent
 from cxprogram.people import resets
 from tests.conftest import PASSWORD, csrf_token
@@ -255,3 +255,52 @@ def test_officers_see_the_directory_but_not_user_settings(
     assert client.get(f"/users/{other.id}/edit").status_code == 403
     assert _post(client, f"/users/{other.id}/deactivate").status_code == 403
     assert _post(client, f"/users/{other.id}/reset-password").status_code == 403
+
+
+def _awaiting(db_session: Any, *emails: str) -> list[User]:
+    from cxprogram.auth.services import create_user
+
+    users = [create_user(e, e.split("@")[0], Role.VIEWER, None) for e in emails]
+    db_session.flush()
+    return users
+
+
+def test_everyone_awaiting_a_password_gets_a_one_time_password_listed_once(
+    app: Flask, client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
+    _awaiting(db_session, "amy@example.test", "ben@example.test")
+    login(make_user("admin").email)
+    assert "2 active users are awaiting a first password" in client.get("/users").get_data(
+        as_text=True
+    )
+    response = _post(client, "/users/first-passwords")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    row = r'<th scope="row">([^<]+)</th><td>[^<]*</td><td><code class="cx-secret">([^<]+)<'
+    found = dict(re.findall(row, response.get_data(as_text=True)))
+    assert sorted(found) == ["amy@example.test", "ben@example.test"]
+    assert (
+        _sign_in(app.test_client(), "amy@example.test", found["amy@example.test"]).status_code
+        == 302
+    )
+    assert "awaiting a first password" not in client.get("/users").get_data(as_text=True)
+
+
+def test_everyone_awaiting_a_password_is_mailed_an_invitation(
+    app: Flask,
+    client: Any,
+    login: Any,
+    make_user: Any,
+    db_session: Any,
+    smtp: Inbox,  # noqa: F811
+) -> None:
+    _awaiting(db_session, "cat@example.test", "dan@example.test")
+    login(make_user("admin").email)
+    response = _post(client, "/users/first-passwords")
+    assert response.status_code == 302
+    assert sorted(m["To"] for m in smtp.messages) == ["cat@example.test", "dan@example.test"]
+    body = next(m for m in smtp.messages if m["To"] == "dan@example.test").get_payload()
+    path = re.search(r"http://localhost(/reset-password/\S+)", body)
+    assert path and "invited" in smtp.messages[0]["Subject"]
+    data = {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert _post_to(app.test_client(), path.group(1), data).status_code == 302
+    assert _sign_in(app.test_client(), "dan@example.test", NEW_PASSWORD).status_code == 302

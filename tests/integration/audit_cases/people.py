@@ -48,6 +48,14 @@ def _set_password(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return f"/reset-password/{link.secret}", {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 
 
+def _first_passwords(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    from cxprogram.auth.models import Role
+    from cxprogram.auth.services import create_user
+
+    create_user("waiting@example.test", "Waiting", Role.VIEWER, None)
+    return "/users/first-passwords", {}
+
+
 def _create_token(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return "/account/tokens/new", {"name": "robot"}
 
@@ -71,6 +79,7 @@ CASES = [
     AuditCase("people.deactivate_user", "admin", _deactivate_user),
     AuditCase("people.reactivate_user", "admin", _reactivate_user),
     AuditCase("people.reset_password", "admin", _reset_password),
+    AuditCase("people.give_first_passwords", "admin", _first_passwords),
     AuditCase("people.set_password", "officer", _set_password),
     AuditCase("people.create_api_token", "viewer", _create_token, departments=()),
     AuditCase("people.revoke_api_token", "officer", _revoke_token),
