@@ -108,12 +108,7 @@ def department_progress(
         .where(_reported_by_department())
         .group_by(Observation.department_id)
     )
-    plan_rows = db.session.execute(
-        select(PlanReview.department_id, PlanReview.state).where(
-            PlanReview.period_id == window.period_id, PlanReview.department_id.in_(ids)
-        )
-    )
-    plans = dict(plan_rows.tuples().all())
+    plans = _plan_states(window.period_id, ids)
     open_strategies = _count_by_department(
         select(Strategy.department_id, func.count(Strategy.id))
         .where(Strategy.department_id.in_(ids), Strategy.status.not_in(CLOSED_STRATEGIES))
@@ -144,6 +139,16 @@ def department_progress(
 
 
 CLOSED_STRATEGIES = (StrategyStatus.DONE, StrategyStatus.CANCELLED)
+
+
+def _plan_states(period_id: int | None, ids: list[int]) -> dict[int, ReviewState]:
+    """The review state of each department's plan in the period (absent: no review yet)."""
+    rows = db.session.execute(
+        select(PlanReview.department_id, PlanReview.state).where(
+            PlanReview.period_id == period_id, PlanReview.department_id.in_(ids)
+        )
+    )
+    return dict(rows.tuples().all())
 
 
 def _is_late(today: date) -> ColumnElement[bool]:
