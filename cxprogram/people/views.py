@@ -118,6 +118,8 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
         db.session.rollback()
         return _edit_page(_user(user_id), form, error=str(error), status=422)
     flash(f"Saved {user.email}.", "success")
+    if current_user.role != Role.ADMIN:  # an admin who just gave up the role
+        return redirect(url_for("main.home"))
     return redirect(url_for("people.edit_user", user_id=user.id))
 
 

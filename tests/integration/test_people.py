@@ -304,3 +304,14 @@ def test_everyone_awaiting_a_password_is_mailed_an_invitation(
     data = {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     assert _post_to(app.test_client(), path.group(1), data).status_code == 302
     assert _sign_in(app.test_client(), "dan@example.test", NEW_PASSWORD).status_code == 302
+
+
+def test_an_admin_may_step_down_when_another_admin_remains(
+    client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
+    admin = make_user("admin")
+    make_user("admin")
+    login(admin.email)
+    response = _post(client, f"/users/{admin.id}/edit", _edit_data(admin, role="chief"))
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/users").status_code == 403
