@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -102,7 +103,7 @@ def submit_plan(code: str, label: str) -> Response | tuple[str, int]:
         db.session.commit()
     except services.ReviewError as error:
         return _refused(dept, period, str(error))
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
         return _refused(dept, period, "Someone else changed this plan's review just now.")
     flash(f"Submitted {dept.code}'s plan for {period.label} for review.", "success")
     return redirect(url_for("review.view_plan", code=dept.code, label=period.label))
@@ -125,7 +126,7 @@ def decide_plan(code: str, label: str) -> Response | tuple[str, int]:
         db.session.commit()
     except services.ReviewError as error:
         return _refused(dept, period, str(error), form)
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
         return _refused(dept, period, "Someone else changed this plan's review just now.", form)
     verb = "Approved" if form.decision.data == "approve" else "Asked for changes to"
     flash(f"{verb} {dept.code}'s plan for {period.label}.", "success")

@@ -104,11 +104,14 @@ def history_query(strategy_id: int) -> Select[tuple[AuditEvent]]:
 
 @dataclass(frozen=True)
 class Change:
-    """One field of an audit event, before and after, as text."""
+    """One field of an audit event as text; before is None when the event had no before."""
 
     field: str
-    before: str
+    before: str | None
     after: str
+
+
+ALWAYS_SHOWN = frozenset({"milestone"})  # names the milestone a tick is about
 
 
 def describe_changes(event: AuditEvent) -> list[Change]:
@@ -118,9 +121,9 @@ def describe_changes(event: AuditEvent) -> list[Change]:
         k for k in before if k not in after and k != "version"
     ]
     return [
-        Change(f.replace("_", " "), _text(before.get(f)), _text(after.get(f)))
+        Change(f.replace("_", " "), _text(before[f]) if f in before else None, _text(after.get(f)))
         for f in fields
-        if before.get(f) != after.get(f)
+        if before.get(f) != after.get(f) or f in ALWAYS_SHOWN
     ]
 
 

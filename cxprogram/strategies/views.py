@@ -94,7 +94,7 @@ def list_strategies() -> str:
         "strategies/list_strategies.html", strategies=rows, departments=departments,
         editable=editable if current_user.role == Role.OFFICER else [], args=request.args,
         statuses=list(StrategyStatus), drivers=list(Driver), channels=queries.channels(),
-        today=date.today(),
+        today=date.today(), is_late=queries.is_late,
     )  # fmt: skip
 
 

@@ -385,7 +385,7 @@ def test_milestones_add_tick_reopen_and_late_flag(
     assert post(client, url, {**add, "version": str(strategy.version)}).status_code == 302
     page = client.get(f"/strategies/{strategy.id}").get_data(as_text=True)
     assert "Train staff" in page and page.count('cx-status--late">late') == 2
-    late = strategy.milestones[0]
+    late = next(m for m in strategy.milestones if m.title == "Pick a vendor")
     tick = f"/strategies/{strategy.id}/milestones/{late.id}/done"
     db_session.refresh(strategy)
     assert post(client, tick, {"done": "1", "version": str(strategy.version)}).status_code == 302
@@ -397,6 +397,11 @@ def test_milestones_add_tick_reopen_and_late_flag(
     assert not late.is_done
     actions = _actions(db_session, strategy)
     assert sorted(actions) == ["add_milestone", "complete_milestone", "reopen_milestone"]
+    listing = client.get("/strategies").get_data(as_text=True)
+    assert "1 of 3 done" not in listing and 'cx-status--late">late</span> (2)' in listing
+    history = client.get(f"/strategies/{strategy.id}/history").get_data(as_text=True)
+    assert "<strong>done</strong>: no → yes" in history
+    assert "<strong>milestone</strong>: Pick a vendor" in history
 
 
 def test_cancel_keeps_the_strategy_with_its_reason_and_locks_it(
