@@ -100,37 +100,20 @@ def period_aggregate_rows(period_id: int) -> list[AggregateRow]:
     ]
 
 
-def load_inputs(period: ReportingPeriod) -> RollupInputs:
+def load_inputs(period: ReportingPeriod, labels: dict[int, str] | None = None) -> RollupInputs:
     """Everything the rollup of this period depends on, up to and including it, from the
     cached per-period aggregates (refresh them first: services.refresh_aggregates).
 
     An open period's rollup leaves deactivated departments out, in every period it looks
     back on; a closed period's keeps everyone who reported then (history is kept)."""
-    labels = periods_up_to(period)
+    labels = periods_up_to(period) if labels is None else labels
     metrics, metric_codes = _metrics()
-    departments = dict(db.session.execute(select(Department.id, Department.code)).tuples().all())
-    inactive = set(db.session.scalars(select(Department.id).where(Department.is_active.is_(False))))
-    excluded = set() if period.is_closed else inactive
-    rows = db.session.execute(
-        select(
-            RollupPeriodAggregates.period_id,
-            RollupPeriodAggregates.digest,
-            RollupPeriodAggregates.data,
-        ).where(RollupPeriodAggregates.period_id.in_(list(labels)))
-    ).tuples()
+    departments, excluded = _departments(period)
     index_of = {pid: parse_period(label).index for pid, label in labels.items()}
-    digests: dict[str, str] = {}
-    scores: dict[str, dict[int, DepartmentColumns]] = {}
-    decoder = _Decoder(departments, excluded)
     aggregation = {m.code: m.aggregation for m in metrics}
-    for pid, digest, data in rows:
-        digests[str(index_of[pid])] = digest
-        for metric_id, columns in unpack(data).items():
-            code = metric_codes[metric_id]
-            values, volumes = columns.scores(aggregation[code])
-            scores.setdefault(code, {})[index_of[pid]] = decoder.columns(
-                columns.department_ids, values, volumes
-            )
+    digests, scores = _cached_scores(
+        index_of, aggregation, metric_codes, _Decoder(departments, excluded)
+    )
     excluded_codes = sorted(departments[d] for d in excluded)
     return RollupInputs(
         period=period.label,
@@ -146,6 +129,44 @@ def load_inputs(period: ReportingPeriod) -> RollupInputs:
             "excluded": excluded_codes,
         },
     )
+
+
+def _cached_scores(
+    index_of: dict[int, int],
+    aggregation: dict[str, str],
+    metric_codes: dict[int, str],
+    decoder: _Decoder,
+) -> tuple[dict[str, str], dict[str, dict[int, DepartmentColumns]]]:
+    """Each period's aggregate digest, and the department columns of every metric by period."""
+    rows = db.session.execute(
+        select(
+            RollupPeriodAggregates.period_id,
+            RollupPeriodAggregates.digest,
+            RollupPeriodAggregates.data,
+        ).where(RollupPeriodAggregates.period_id.in_(list(index_of)))
+    ).tuples()
+    digests: dict[str, str] = {}
+    scores: dict[str, dict[int, DepartmentColumns]] = {}
+    for pid, digest, data in rows:
+        digests[str(index_of[pid])] = digest
+        for metric_id, columns in unpack(data).items():
+            code = metric_codes[metric_id]
+            values, volumes = columns.scores(aggregation[code])
+            scores.setdefault(code, {})[index_of[pid]] = decoder.columns(
+                columns.department_ids, values, volumes
+            )
+    return digests, scores
+
+
+def _departments(period: ReportingPeriod) -> tuple[dict[int, str], set[int]]:
+    """Every department's code by id, and the ids this period's rollup leaves out."""
+    query = select(Department.id, Department.code, Department.is_active)
+    departments, excluded = {}, set()
+    for dept_id, code, active in db.session.execute(query).tuples():
+        departments[dept_id] = code
+        if not active and not period.is_closed:
+            excluded.add(dept_id)
+    return departments, excluded
 
 
 class _Decoder:

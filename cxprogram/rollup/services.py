@@ -41,8 +41,9 @@ def run_rollup(period: ReportingPeriod, now: datetime) -> RollupOutcome:
     previous = latest_snapshot(period.id, with_result=False)
     if previous is not None and previous.is_final and period.is_closed:
         return RollupOutcome(period.label, previous, False)
-    refresh_aggregates(list(periods_up_to(period)), now)
-    inputs = load_inputs(period)
+    labels = periods_up_to(period)
+    refresh_aggregates(list(labels), now)
+    inputs = load_inputs(period, labels)
     digest = inputs.digest()
     if (
         previous is not None
