@@ -102,3 +102,18 @@ def test_require_open_names_the_period() -> None:
     with pytest.raises(metric_services.PeriodClosedError, match="FY2020-Q1 is closed"):
         metric_services.require_open(closed)
     metric_services.require_open(ReportingPeriod(label="FY2020-Q2"))
+
+
+def test_closed_period_grid_is_read_only_with_a_notice(
+    client: Any, login: Any, make_user: Any, period: ReportingPeriod, db_session: Any
+) -> None:
+    period.state = metric_services.PeriodState.CLOSED
+    db_session.flush()
+    login(make_user("officer", departments=("DMV",)).email)
+    page = client.get(f"/departments/DMV/periods/{LABEL}/entry").get_data(as_text=True)
+    assert "FY2024-Q1 is closed" in page and "Its values are read-only" in page
+    assert (
+        "<input" not in page.split("<main")[1].split("</main>")[0].replace('name="csrf_token"', "")
+        or 'name="row"' not in page
+    )
+    assert ">Save</button>" not in page
