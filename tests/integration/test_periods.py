@@ -112,8 +112,5 @@ def test_closed_period_grid_is_read_only_with_a_notice(
     login(make_user("officer", departments=("DMV",)).email)
     page = client.get(f"/departments/DMV/periods/{LABEL}/entry").get_data(as_text=True)
     assert "FY2024-Q1 is closed" in page and "Its values are read-only" in page
-    assert (
-        "<input" not in page.split("<main")[1].split("</main>")[0].replace('name="csrf_token"', "")
-        or 'name="row"' not in page
-    )
+    assert 'name="row"' not in page and "-value" not in page
     assert ">Save</button>" not in page
