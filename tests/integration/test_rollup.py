@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from cxprogram.models import Observation, ReportingPeriod, RollupSnapshot
+from cxprogram.rollup.models import RollupPeriodAggregates
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "a11-hisp-cx-fy2021q1-fy2023q1.csv"
 QUESTIONS = {"satisfaction": "q1", "trust": "q2", "ease": "q4"}
@@ -125,3 +126,15 @@ def test_bad_period_label_is_refused(runner: Any, db_session: Any) -> None:
     result = runner.invoke(args=["rollup", "--period", "2023Q1"])
     assert result.exit_code != 0
     assert "expected the form FY2024-Q1" in result.output
+
+
+def test_rollup_from_cached_aggregates_equals_one_from_scratch(
+    runner: Any, db_session: Any, rolled: dict[str, Any]
+) -> None:
+    period = db_session.scalar(select(ReportingPeriod).where(ReportingPeriod.label == "FY2023-Q1"))
+    db_session.execute(delete(RollupPeriodAggregates))
+    db_session.execute(delete(RollupSnapshot).where(RollupSnapshot.period_id == period.id))
+    again = runner.invoke(args=["rollup", "--period", "FY2023-Q1"])
+    assert "v1 (new)" in again.output
+    fresh = db_session.scalar(select(RollupSnapshot).where(RollupSnapshot.period_id == period.id))
+    assert fresh.result == rolled
