@@ -24,6 +24,7 @@ class Submitted:
     n: str
     note: str
     version: str = ""
+    was: tuple[str, str, str] | None = None  # value, n, note as the page first showed them
 
 
 @dataclass(frozen=True)
@@ -85,18 +86,40 @@ def is_changed(row: GridRow, typed: Submitted) -> bool:
     )
 
 
+def is_touched(sent: Submitted) -> bool:
+    """True when the person changed the row on the page (assumed when unknown)."""
+    if sent.was is None:
+        return True
+    value, n, note = sent.was
+    return (
+        _number_or_text(sent.value) != _number_or_text(value)
+        or _number_or_text(sent.n) != _number_or_text(n)
+        or normalise_note(sent.note) != normalise_note(note)
+    )
+
+
+def _is_stale(row: GridRow, sent: Submitted) -> bool:
+    return row.observation is not None and sent.version != str(row.observation.version)
+
+
 def find_conflicts(rows: list[GridRow], typed: dict[str, Submitted]) -> GridConflict | None:
-    """Rows changed here that someone else saved since; typed values moved onto their rows."""
+    """Rows changed here that someone else saved since; typed values moved onto their rows.
+
+    A row someone else saved that this person left alone is no conflict: theirs stays.
+    """
     by_key = {row.key: row for row in rows}
     moved = dict(typed)
     conflicts: list[Conflict] = []
     for key, sent in typed.items():
         row = by_key.get(key)
         if row is not None and row.observation is not None:
-            if is_changed(row, sent) and sent.version != str(row.observation.version):
-                state = observation_state(row.observation)
-                conflicts.append(Conflict(key, row.label, state))
-                moved[key] = replace(sent, version=str(row.observation.version))
+            if not (_is_stale(row, sent) and is_changed(row, sent)):
+                continue
+            if not is_touched(sent):
+                del moved[key]  # show theirs
+                continue
+            conflicts.append(Conflict(key, row.label, observation_state(row.observation)))
+            moved[key] = replace(sent, version=str(row.observation.version))
         elif row is None and any((sent.value.strip(), sent.n.strip(), sent.note.strip())):
             conflicts.append(_vanished(key, sent, rows, moved))
     return GridConflict(conflicts, moved) if conflicts else None
@@ -123,7 +146,7 @@ def save_grid(
 ) -> int:
     """Validate every changed row, refuse stale ones, then write and audit; the rows saved."""
     require_open(period)
-    changed = [row for row in rows if row.key in typed and is_changed(row, typed[row.key])]
+    changed = [row for row in rows if row.key in typed and _to_write(row, typed[row.key])]
     parsed, errors = compute_rows([_typed_row(row, typed[row.key]) for row in changed])
     if errors:
         raise GridInvalid(errors)
@@ -138,6 +161,11 @@ def save_grid(
             written += 1
     db.session.flush()
     return written
+
+
+def _to_write(row: GridRow, sent: Submitted) -> bool:
+    """Changed here; a row left alone that someone else saved since keeps their value."""
+    return is_changed(row, sent) and (is_touched(sent) or not _is_stale(row, sent))
 
 
 def _typed_row(row: GridRow, sent: Submitted) -> TypedRow:

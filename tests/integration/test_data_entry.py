@@ -236,3 +236,33 @@ def test_unknown_period_or_department_is_404(
     login(make_user("chief").email)
     assert client.get(url(label="FY1999-Q1")).status_code == 404
     assert client.get(url(code="NOPE")).status_code == 404
+
+
+def test_a_row_left_alone_keeps_the_other_editors_value(
+    app: Any, client: Any, login: Any, make_user: Any, setup: dict[str, Any], db_session: Any
+) -> None:
+    sat, trust = setup["metrics"]["satisfaction"], setup["metrics"]["trust"]
+    for metric in (sat, trust):
+        db_session.add(Observation(department=setup["dept"], metric=metric,
+                                   period=setup["period"], value=4.0, n=10.0))  # fmt: skip
+    db_session.flush()
+    a, b = (f"o{o.id}" for o in observations(db_session))
+    login(make_user("officer", departments=("DMV",)).email)
+    chief_client = signed_in_client(app, make_user("chief"))
+    assert post(chief_client, {a: {"value": "4.6", "n": "10", "note": "", "version": "1"}}
+                ).status_code == 302  # fmt: skip
+    was = '["4", "10", ""]'
+    # The officer's page still shows A as 4 (untouched) and changes B.
+    response = post(client, {
+        a: {"value": "4", "n": "10", "note": "", "version": "1", "was": was},
+        b: {"value": "4.4", "n": "10", "note": "", "version": "1", "was": was},
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert [o.value for o in observations(db_session)] == [4.6, 4.4]
+    # Had the officer typed into A, the save would be refused and nothing written.
+    response = post(client, {
+        a: {"value": "3.9", "n": "10", "note": "", "version": "1", "was": was},
+        b: {"value": "4.1", "n": "10", "note": "", "version": "2", "was": '["4.4", "10", ""]'},
+    })  # fmt: skip
+    assert response.status_code == 409
+    assert [o.value for o in observations(db_session)] == [4.6, 4.4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +35,7 @@ class ShownRow:
     n: str
     note: str
     version: str
+    was: str
     status: str | None
     errors: dict[str, str]
 
@@ -56,7 +58,8 @@ def _shown(row: GridRow, sent: entry.Submitted | None, errors: dict[str, str]) -
     except ValueError:
         value = None
     status = row.rule.status(value)
-    return ShownRow(row, sent.value, sent.n, sent.note, sent.version, status, errors)
+    was = json.dumps(list(sent.was or (sent.value, sent.n, sent.note)))
+    return ShownRow(row, sent.value, sent.n, sent.note, sent.version, was, status, errors)
 
 
 def _added_keys(department: Department) -> list[str]:
@@ -80,9 +83,19 @@ def _submitted() -> dict[str, entry.Submitted]:
             form.get(f"{key}-n", ""),
             form.get(f"{key}-note", ""),
             form.get(f"{key}-version", ""),
+            _was(form.get(f"{key}-was", "")),
         )  # fmt: skip
         for key in form.getlist("row")
     }
+
+
+def _was(raw: str) -> tuple[str, str, str] | None:
+    """The row as the page first showed it (None when missing or malformed)."""
+    try:
+        value, n, note = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    return (str(value), str(n), str(note))
 
 
 def _render(
