@@ -14,6 +14,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
     "/departments": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
     "/metrics": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
+    "/strategies": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
     "/users": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
     "/users/new": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
     "/users/tokens": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
