@@ -87,12 +87,17 @@ def _filters() -> queries.StrategyFilter:
 def list_strategies() -> str:
     """Strategies across the departments the user may read, filtered."""
     readable = queries.readable_department_ids(current_user)
-    rows = db.session.scalars(queries.strategies_query(_filters(), readable)).all()
+    filters = _filters()
+    rows = db.session.scalars(queries.strategies_query(filters, readable)).all()
     departments = db.session.scalars(queries.departments_query(readable)).all()
-    editable = [d for d in departments if can_edit_department(current_user, d.id)]
+    # Officers get a button per department of theirs; a chief, for the one filtered on.
+    editable = [
+        d for d in departments if can_edit_department(current_user, d.id)
+        and (current_user.role == Role.OFFICER or d.id == filters.department_id)
+    ]  # fmt: skip
     return render_template(
         "strategies/list_strategies.html", strategies=rows, departments=departments,
-        editable=editable if current_user.role == Role.OFFICER else [], args=request.args,
+        editable=editable, args=request.args,
         statuses=list(StrategyStatus), drivers=list(Driver), channels=queries.channels(),
         today=date.today(), is_late=queries.is_late,
     )  # fmt: skip

@@ -227,3 +227,11 @@ def test_closing_the_current_period_locks_strategies_for_officers(
     assert response.status_code == 403
     assert "Period FY2023-Q1 is closed" in response.get_data(as_text=True)
     assert strategy.updates == []
+
+
+def test_viewer_reads_only_granted_plans(client: Any, make_user: Any, plan: dict[str, Any]) -> None:
+    sign_in(client, make_user("viewer", departments=("DMV",)).email)
+    assert client.get(PLAN).status_code == 403
+    page = client.get("/departments/DMV/plan/FY2023-Q1").get_data(as_text=True)
+    assert "Review state" in page and "Submit the plan" not in page
+    assert post(client, "/departments/DMV/plan/FY2023-Q1/submit", {}).status_code == 403

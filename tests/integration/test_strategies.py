@@ -293,6 +293,9 @@ def test_list_filters_by_department_status_driver_and_channel(
     assert titles("?driver=ease") == {"DMV web forms"}
     assert titles(f"?channel={phone.id}") == {"Call-back instead of hold"}
     assert titles("?driver=trust") == set()
+    assert "New strategy for DMV" in client.get("/strategies?department=DMV").get_data(
+        as_text=True
+    )  # the chief gets a create button for the department filtered on
 
 
 def test_second_editor_is_refused_and_sees_the_first_editors_save(
