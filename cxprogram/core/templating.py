@@ -35,7 +35,6 @@ NAV: tuple[NavItem, ...] = (
     NavItem("people.list_officers", "Officers", frozenset(Role)),
     NavItem("people.list_users", "Users", frozenset({Role.ADMIN})),
     NavItem("auth.change_password", "Account", frozenset(Role)),
-    NavItem("people.list_tokens", "API tokens", frozenset(Role)),
 )
 
 

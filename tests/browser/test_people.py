@@ -137,8 +137,9 @@ def test_officer_directory_and_expired_link_page(page_with_errors: Page, live_se
 def test_a_user_creates_and_revokes_an_api_token(page: Page, live_server: str) -> None:
     sign_in(page, live_server, *_login("chief"))
     page.get_by_role("navigation", name="Primary navigation").get_by_role(
-        "link", name="API tokens"
+        "link", name="Account"
     ).click()
+    page.get_by_role("link", name="Your API tokens").click()
     check_accessibility(page)
     page.get_by_label("Token name").fill("browser robot")
     page.get_by_role("button", name="Create token").click()
