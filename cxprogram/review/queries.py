@@ -17,7 +17,7 @@ from cxprogram.metrics.models import (
 from cxprogram.org.models import Department
 from cxprogram.review.models import PlanReview, ReviewState
 from cxprogram.rollup.calc import compute_status
-from cxprogram.strategies.models import Strategy
+from cxprogram.strategies.models import Strategy, StrategyStatus
 
 
 def period_by_label(label: str) -> ReportingPeriod | None:
@@ -98,12 +98,14 @@ def unexplained_red_metrics(department_id: int, period_id: int) -> list[str]:
 
 
 def plan_strategies_query(department_id: int, period: ReportingPeriod) -> Select[tuple[Strategy]]:
-    """The department's strategies whose dates overlap the period (or that have no dates)."""
+    """The department's strategies in the period's plan: started by its end, and either
+    not ended before it or still open (not done, not cancelled)."""
+    is_open = Strategy.status.not_in([StrategyStatus.DONE, StrategyStatus.CANCELLED])
     return (
         select(Strategy)
         .where(Strategy.department_id == department_id)
         .where(or_(Strategy.start_date.is_(None), Strategy.start_date <= period.end_date))
-        .where(or_(Strategy.end_date.is_(None), Strategy.end_date >= period.start_date))
+        .where(or_(Strategy.end_date.is_(None), Strategy.end_date >= period.start_date, is_open))
         .order_by(Strategy.title, Strategy.id)
     )
 

@@ -96,7 +96,7 @@ def test_plan_page_is_accessible_and_shows_the_state(page: Page, live_server: st
     page.get_by_role("link", name="VA's plan and its review state").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("VA's plan for FY")
     expect(page.locator("#state-heading")).to_contain_text("Review state:")
-    expect(page.get_by_role("table", name="Strategies of VA running during")).to_be_visible()
+    expect(page.get_by_role("table", name="Strategies of VA in the plan for")).to_be_visible()
     check_accessibility(page)  # the Submit button is there; this test does not press it
 
 

@@ -235,3 +235,28 @@ def test_viewer_reads_only_granted_plans(client: Any, make_user: Any, plan: dict
     page = client.get("/departments/DMV/plan/FY2023-Q1").get_data(as_text=True)
     assert "Review state" in page and "Submit the plan" not in page
     assert post(client, "/departments/DMV/plan/FY2023-Q1/submit", {}).status_code == 403
+
+
+def test_plan_lists_running_and_still_open_strategies(
+    client: Any, plan: dict[str, Any], db_session: Any
+) -> None:
+    from datetime import date
+
+    from cxprogram.strategies.models import StrategyStatus
+
+    va = plan["va"]
+    old = date(2021, 1, 1), date(2021, 6, 30)
+    for title, status, (start, end) in [
+        ("Ended and done", StrategyStatus.DONE, old),
+        ("Ended but still open", StrategyStatus.AT_RISK, old),
+        ("Starts next year", StrategyStatus.NOT_STARTED, (date(2024, 1, 1), None)),
+        ("Runs this quarter", StrategyStatus.ON_TRACK, (date(2022, 11, 1), date(2023, 2, 1))),
+    ]:
+        db_session.add(Strategy(department=va, title=title, status=status,
+                                start_date=start, end_date=end))  # fmt: skip
+    db_session.flush()
+    sign_in(client, plan["officer"].email)
+    page = client.get(PLAN).get_data(as_text=True)
+    assert "Ended but still open" in page and "Runs this quarter" in page
+    assert "Call-back instead of hold" in page  # no dates: always in the plan
+    assert "Ended and done" not in page and "Starts next year" not in page
