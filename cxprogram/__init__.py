@@ -48,8 +48,8 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.admin.views import bp as admin_bp
     from cxprogram.api.views import bp as api_bp
     from cxprogram.audit.views import bp as audit_bp
-    from cxprogram.audit.views import bp as audit_bp
     from cxprogram.auth.views import bp as auth_bp
+    from cxprogram.exports.views import bp as exports_bp
     from cxprogram.imports.views import bp as imports_bp
     from cxprogram.main.views import bp as main_bp
     from cxprogram.metrics.views import bp as metrics_bp
@@ -62,11 +62,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(audit_bp)
-    app.register_blueprint(audit_bp)
     app.register_blueprint(metrics_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(strategies_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(people_bp)

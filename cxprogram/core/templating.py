@@ -30,6 +30,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("metrics.list_periods", "Periods", frozenset(Role)),
     NavItem("strategies.list_strategies", "Strategies", frozenset(Role)),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
+    NavItem("exports.list_exports", "Export", frozenset(Role)),
     NavItem("admin.edit_settings", "Organization", frozenset({Role.ADMIN, Role.CHIEF})),
     NavItem("admin.list_departments", "Departments admin", frozenset({Role.ADMIN})),
     NavItem("people.list_officers", "Officers", frozenset(Role)),

@@ -8,7 +8,7 @@ database, so 100,000 rows cost 100,000 dictionary look-ups, not queries.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -67,6 +67,7 @@ class Lookups:
     editable: set[int] | None
     start_month: int
     today: date
+    labels: dict[str, str | RowError] = field(default_factory=dict)  # raw text -> label
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +132,12 @@ def _editable(actor: User | None) -> set[int] | None:
 
 
 def text(row: Row, column: str) -> str:
-    """A cell's text with spreadsheet formula neutralisation undone."""
-    return unneutralise(row.get(column))
+    """A cell's text, stripped, with spreadsheet formula neutralisation undone."""
+    value = row.cells.get(column)
+    if not value:
+        return ""
+    value = value.strip()
+    return unneutralise(value) if value[:1] == "'" else value
 
 
 def parse_number(raw: str) -> float | None:
@@ -203,17 +208,25 @@ def _metric(
 
 def _period(row: Row, look: Lookups, errors: list[RowError]) -> str | None:
     raw = text(row, "period")
-    if not raw:
-        errors.append(RowError(row.number, "period", "required"))
+    found = look.labels.get(raw)
+    if found is None:
+        found = look.labels[raw] = _label(raw, look)
+    if isinstance(found, RowError):
+        errors.append(RowError(row.number, "period", found.reason))
         return None
+    return found
+
+
+def _label(raw: str, look: Lookups) -> str | RowError:
+    """The period label of a cell, or the reason it is refused (cached per distinct text)."""
+    if not raw:
+        return RowError(0, "period", "required")
     try:
         quarter = parse_period(raw)
     except PeriodLabelError as error:
-        errors.append(RowError(row.number, "period", str(error)))
-        return None
+        return RowError(0, "period", str(error))
     if quarter.label not in look.periods and quarter.start(look.start_month) > look.today:
-        errors.append(RowError(row.number, "period", f"period {quarter.label} has not started yet"))
-        return None
+        return RowError(0, "period", f"period {quarter.label} has not started yet")
     return quarter.label
 
 

@@ -1,0 +1,137 @@
+"""Reads for the exports: observations and strategies as rows of plain values.
+
+Observation rows use exactly the columns the observations import reads (plus the period's
+dates, which the import ignores), so an exported file imports back to the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.extensions import db
+from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
+from cxprogram.org.models import Channel, Department, Service
+from cxprogram.strategies.models import Strategy, StrategyMetric
+
+OBSERVATION_COLUMNS = (
+    "department", "metric", "period", "value", "n", "service", "channel", "note",
+    "import_key", "period_start", "period_end",
+)  # fmt: skip
+STRATEGY_COLUMNS = (
+    "department", "id", "title", "status", "progress", "owner", "problem", "description",
+    "drivers", "metrics", "start_date", "effective_date", "end_date",
+    "period", "period_start", "period_end",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which rows to export; `visible` None means every department may be read."""
+
+    fiscal_year: int | None = None
+    quarter: int | None = None
+    department_id: int | None = None
+    visible: frozenset[int] | None = None
+
+    def window(self) -> tuple[str, date, date] | None:
+        """The period the filter names (a quarter or a whole fiscal year), with its dates."""
+        if self.fiscal_year is None:
+            return None
+        if self.quarter is not None:
+            q = FiscalQuarter(self.fiscal_year, self.quarter)
+            return q.label, q.start(_start_month()), q.end(_start_month())
+        first, last = FiscalQuarter(self.fiscal_year, 1), FiscalQuarter(self.fiscal_year, 4)
+        return f"FY{self.fiscal_year:04d}", first.start(_start_month()), last.end(_start_month())
+
+    def departments(self, column: Any, query: Select[Any]) -> Select[Any]:
+        """Limit a query to the chosen department and to the readable ones."""
+        if self.department_id is not None:
+            query = query.where(column == self.department_id)
+        if self.visible is not None:
+            query = query.where(column.in_(self.visible or {-1}))
+        return query
+
+
+def _start_month() -> int:
+    from cxprogram.org.models import OrgSettings
+
+    return db.session.scalar(select(OrgSettings.fiscal_year_start_month).limit(1)) or 10
+
+
+def observations_query(flt: ExportFilter) -> Select[Any]:
+    """Observations with their codes and their period's dates, in a stable order."""
+    query = (
+        select(
+            Department.code, MetricDefinition.code, ReportingPeriod.label, Observation.value,
+            Observation.n, Service.name, Channel.code, Observation.note, Observation.import_key,
+            ReportingPeriod.start_date, ReportingPeriod.end_date,
+        )
+        .join(Department, Observation.department_id == Department.id)
+        .join(MetricDefinition, Observation.metric_id == MetricDefinition.id)
+        .join(ReportingPeriod, Observation.period_id == ReportingPeriod.id)
+        .outerjoin(Service, Observation.service_id == Service.id)
+        .outerjoin(Channel, Observation.channel_id == Channel.id)
+        .order_by(ReportingPeriod.start_date, Department.code, MetricDefinition.code,
+                  Service.name, Channel.code, Observation.import_key, Observation.id)
+    )  # fmt: skip
+    if flt.fiscal_year is not None:
+        query = query.where(ReportingPeriod.fiscal_year == flt.fiscal_year)
+    if flt.quarter is not None:
+        query = query.where(ReportingPeriod.quarter == flt.quarter)
+    return flt.departments(Observation.department_id, query)
+
+
+def observation_rows(flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
+    """The observation rows, streamed from the database."""
+    for row in db.session.execute(observations_query(flt).execution_options(yield_per=2000)):
+        yield tuple(row)
+
+
+def strategies_query(flt: ExportFilter) -> Select[tuple[Strategy]]:
+    """Strategies active at some time in the filter's period (every one without a period)."""
+    query = (
+        select(Strategy)
+        .join(Strategy.department)
+        .options(
+            selectinload(Strategy.drivers),
+            selectinload(Strategy.metric_links).selectinload(StrategyMetric.metric),
+        )
+        .order_by(Department.code, Strategy.id)
+    )
+    window = flt.window()
+    if window is not None:
+        _, start, end = window
+        query = query.where(
+            (Strategy.start_date.is_(None)) | (Strategy.start_date <= end),
+            (Strategy.end_date.is_(None)) | (Strategy.end_date >= start),
+        )
+    return flt.departments(Strategy.department_id, query)
+
+
+def strategy_rows(flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
+    """One row per strategy, drivers and linked metrics joined with "; "."""
+    window = flt.window()
+    label, start, end = window if window is not None else ("", None, None)
+    for s in db.session.scalars(strategies_query(flt)):
+        drivers = "; ".join(d.driver.value for d in s.drivers)
+        metrics = "; ".join(
+            f"{link.metric.code} ({link.expected_direction.value})" for link in s.metric_links
+        )
+        yield (
+            s.department.code, s.id, s.title, s.status.value, s.progress, s.owner_name,
+            s.problem, s.description, drivers, metrics, s.start_date, s.effective_date,
+            s.end_date, label, start, end,
+        )  # fmt: skip
+
+
+def fiscal_years() -> list[int]:
+    """Fiscal years that have a reporting period, newest first."""
+    query = select(ReportingPeriod.fiscal_year).distinct().order_by(ReportingPeriod.fiscal_year)
+    return sorted(db.session.scalars(query), reverse=True)
