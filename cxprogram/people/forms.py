@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from cxprogram.auth.models import Role
 from cxprogram.org.forms import CheckboxesField
 
-ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 
 
 class SearchForm(FlaskForm):  # type: ignore[misc]
@@ -19,11 +20,19 @@ class SearchForm(FlaskForm):  # type: ignore[misc]
         csrf = False
 
     q = StringField("Name or e-mail contains", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=[("", "Any role"), *ROLE_CHOICES], validate_choice=False)
-    department = SelectField("Department", choices=[("", "Any department")], validate_choice=False)
+    role = SelectField(
+        "Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validate_choice=False
+    )
+    department = SelectField(
+        "Department", choices=[SelectChoice("", "Any department")], validate_choice=False
+    )
     state = SelectField(
         "State",
-        choices=[("", "Active and deactivated"), ("active", "Active"), ("inactive", "Deactivated")],
+        choices=[
+            SelectChoice("", "Active and deactivated"),
+            SelectChoice("active", "Active"),
+            SelectChoice("inactive", "Deactivated"),
+        ],
         validate_choice=False,
     )
 

@@ -8,6 +8,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from cxprogram.auth import services as auth_services
 from cxprogram.auth.models import Role, User
@@ -30,7 +31,9 @@ def list_users() -> str:
     """Every user, searchable by name or e-mail, role, department and state."""
     form = SearchForm(request.args)
     departments = db.session.scalars(queries.departments_query()).all()
-    form.department.choices += [(str(d.id), f"{d.code} – {d.name}") for d in departments]
+    form.department.choices += [
+        SelectChoice(str(d.id), f"{d.code} – {d.name}") for d in departments
+    ]
     search = queries.UserSearch(
         text=form.q.data or "",
         role=Role(form.role.data) if form.role.data in Role._value2member_map_ else None,
@@ -53,7 +56,7 @@ def _user(user_id: int) -> User:
 
 def _with_department_choices(form: UserForm) -> UserForm:
     departments = db.session.scalars(queries.departments_query())
-    form.departments.choices = [(d.id, f"{d.code} – {d.name}") for d in departments]
+    form.departments.choices = [SelectChoice(d.id, f"{d.code} – {d.name}") for d in departments]
     return form
 
 

@@ -201,6 +201,9 @@ def test_a_stale_edit_is_refused_with_the_other_save_shown(
     make_department("DMV")
     target = make_user("officer", departments=("DMV",))
     login(make_user("admin").email)
+    form = client.get(f"/users/{target.id}/edit").get_data(as_text=True)
+    ticked = re.findall(r"<input[^>]*checked[^>]*>", form)
+    assert len(ticked) == 1 and f'value="{target.departments[0].id}"' in ticked[0]
     stale = _edit_data(target)
     assert (
         _post(client, f"/users/{target.id}/edit", {**stale, "name": "Their Name"}).status_code
