@@ -33,13 +33,17 @@ class UserChange:
 
 
 def other_active_admins(user: User) -> int:
-    """Active administrators other than this user (their rows locked on PostgreSQL)."""
+    """Active administrators other than this user.
+
+    Every active admin row is locked (PostgreSQL), the user's own included, so two admins
+    demoting each other at the same moment are serialised and the second is refused.
+    """
     query = (
         select(User.id)
-        .where(User.role == Role.ADMIN, User.is_active_user.is_(True), User.id != user.id)
+        .where(User.role == Role.ADMIN, User.is_active_user.is_(True))
         .with_for_update()
     )
-    return len(db.session.scalars(query).all())
+    return sum(1 for user_id in db.session.scalars(query) if user_id != user.id)
 
 
 def check_not_last_admin(user: User) -> None:

@@ -318,3 +318,57 @@ def test_an_admin_may_step_down_when_another_admin_remains(
     response = _post(client, f"/users/{admin.id}/edit", _edit_data(admin, role="chief"))
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert client.get("/users").status_code == 403
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(
+    app: Flask, database_url: str
+) -> None:
+    """Two real transactions on PostgreSQL: the second waits for the first's row locks."""
+    import threading
+
+    import pytest
+    from sqlalchemy import delete, or_
+
+    from cxprogram.auth.services import UserError, create_user
+    from cxprogram.extensions import db
+    from cxprogram.people.services import UserChange, update_user
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's; SQLite lets one writer at a time anyway")
+    with app.app_context():
+        ids = [create_user(f"race{i}@example.test", f"Race {i}", Role.ADMIN, PASSWORD).id
+               for i in (1, 2)]  # fmt: skip
+        db.session.commit()
+    first_flushed, outcomes = threading.Event(), {}
+
+    def demote(target: int, actor: int, hold: bool) -> None:
+        with app.app_context():
+            user, by = db.session.get(User, target), db.session.get(User, actor)
+            assert user is not None
+            try:
+                update_user(user, UserChange(user.name, Role.CHIEF, [], user.version), by)
+                first_flushed.set()
+                if hold:
+                    threading.Event().wait(1.0)  # keep the locks while the other one tries
+                db.session.commit()
+                outcomes[target] = "demoted"
+            except UserError:
+                db.session.rollback()
+                outcomes[target] = "refused"
+
+    try:
+        one = threading.Thread(target=demote, args=(ids[1], ids[0], True))
+        one.start()
+        assert first_flushed.wait(10)
+        two = threading.Thread(target=demote, args=(ids[0], ids[1], False))
+        two.start()
+        one.join(20)
+        two.join(20)
+        assert outcomes == {ids[1]: "demoted", ids[0]: "refused"}
+    finally:
+        with app.app_context():
+            db.session.execute(delete(AuditEvent).where(or_(
+                AuditEvent.actor_id.in_(ids), AuditEvent.entity_id.in_([str(i) for i in ids])
+            )))  # fmt: skip
+            db.session.execute(delete(User).where(User.id.in_(ids)))
+            db.session.commit()
