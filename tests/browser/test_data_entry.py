@@ -12,6 +12,7 @@ OFFICER = next(login for login in DEMO_LOGINS if login.role.value == "officer")
 CHIEF = next(login for login in DEMO_LOGINS if login.role.value == "chief")
 GRID = "/departments/VA/periods/FY2023-Q1/entry"
 SPEED = "Average speed of answer, department level"
+GREEN = {"Abandonment rate": "4", "First-contact resolution": "85", "Backlog age": "21"}
 
 
 def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_server: str) -> None:
@@ -22,6 +23,9 @@ def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_s
     expect(page).to_have_url(live_server + GRID)
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter values: VA, FY2023-Q1")
     check_accessibility(page)
+    for name, typed in GREEN.items():  # the metrics VA has not entered yet, all green
+        page.get_by_label(f"Value, {name}, department level", exact=True).focus()
+        page.keyboard.type(typed)
     value = page.get_by_label(f"Value, {SPEED}", exact=True)
     value.focus()
     page.keyboard.type("300")  # target 120 s, tolerance 30: red
@@ -43,7 +47,7 @@ def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_s
     page.keyboard.type("Phone system outage for two weeks in November.")
     page.get_by_role("button", name="Save").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status")).to_contain_text("Saved 1 value for FY2023-Q1")
+    expect(page.get_by_role("status")).to_contain_text("Saved 4 values for FY2023-Q1")
     expect(page.get_by_label(f"Value, {SPEED}", exact=True)).to_have_value("300")
     expect(note).to_have_value("Phone system outage for two weeks in November.")
     row = page.get_by_role("row").filter(has=page.get_by_label(f"Value, {SPEED}", exact=True))
@@ -52,6 +56,13 @@ def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_s
     expect(page.locator("main")).to_contain_text("create observation")
     expect(page.locator("main")).to_contain_text("note: none → Phone system outage")
     check_accessibility(page)
+    # The chief's completion tracker now shows VA as reported.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, CHIEF.email, CHIEF.password)
+    tracker = page.get_by_role("table", name="Completion tracker, all departments")
+    va = tracker.get_by_role("row").filter(has=page.get_by_text("Department of Veterans Affairs"))
+    expect(va.get_by_role("cell").nth(0)).to_have_text("11 of 11 metrics of VA: enter values")
+    expect(va.get_by_role("cell").nth(1)).to_have_text("reported")
 
 
 def test_chief_pages_are_accessible(page: Page, live_server: str) -> None:
