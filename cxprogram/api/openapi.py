@@ -1,68 +1,102 @@
-"""The OpenAPI 3.0 document of /api/v1."""
+"""The OpenAPI 3.1 document of /api/v1, generated from the pydantic models the views
+validate with (schemas.py): the document and the code cannot disagree."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-NUMBER_OR_NULL = {"type": "number", "nullable": True}
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from cxprogram.api import schemas
+
+REF = "#/components/schemas/{model}"
 
 
-def _get(
-    summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(description: str, model: type[BaseModel] | dict[str, Any]) -> dict[str, Any]:
+    schema = _ref(model) if isinstance(model, type) else model
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {
+        400: "Bad query or path parameter",
+        401: "Missing or invalid token",
+        403: "Not allowed for this user (or, on POST, an item in another department)",
+        404: "Not found",
+        409: "An observation changed while writing; nothing was written",
+        415: "The body is not JSON",
+        422: "Invalid items, each with its index, field and reason; nothing was written",
+    }
+    return {str(code): _json(texts[code], schemas.ErrorOut) for code in codes}
+
+
+def _get(summary: str, schema: dict[str, Any], *codes: int, params: Any = ()) -> dict[str, Any]:
     return {
-        "get": {
-            "summary": summary,
-            "parameters": params or [],
-            "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
-                "401": {"description": "Missing or invalid token"},
-                "403": {"description": "Not allowed for this user"},
-            },
-        }
+        "summary": summary,
+        "parameters": list(params),
+        "responses": {"200": _json("OK", schema), **_errors(401, 403, *codes)},
     }
 
 
-def _query(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+def _array(model: type[BaseModel]) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(model)}
 
 
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """One optional query parameter per field of the model the view validates with."""
+    properties = model.model_json_schema()["properties"]
+    return [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in properties.items()
+    ]
+
+
+def _observations() -> dict[str, Any]:
+    params = _query_parameters(schemas.ObservationQuery)
+    post = {
+        "summary": "Store observations: the import's rules, all or nothing",
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _ref(schemas.ObservationBatch)}}},
+        "responses": {
+            "201": _json("Stored", schemas.ObservationsCreated),
+            **_errors(401, 403, 409, 415, 422),
+        },
+    }  # fmt: skip
+    get = _get("Observations, paginated", _ref(schemas.ObservationPage), 400, 404, params=params)
+    return {"get": get, "post": post}
+
+
+@cache
 def document() -> dict[str, Any]:
-    """The whole document."""
-    items = {"type": "array", "items": {"type": "object"}}
+    """The whole document (built once per process)."""
+    _, defs = models_json_schema(
+        [(model, "validation") for model in schemas.COMPONENTS], ref_template=REF
+    )
+    period = {"name": "period", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[Ff][Yy][0-9]{4}-[Qq][1-4]$"}}  # fmt: skip
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "cxprogram API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "schemas": defs["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
         "security": [{"bearer": []}],
         "paths": {
-            "/departments": _get("Departments", items),
-            "/metrics": _get("Metric catalog", items),
-            "/periods": _get("Reporting periods", items),
-            "/strategies": _get("Strategies", items),
-            "/observations": _get(
-                "Observations, paginated",
-                {"type": "object", "required": ["items", "total", "page", "page_size"],
-                 "properties": {"items": items, "total": {"type": "integer"},
-                                "page": {"type": "integer"}, "page_size": {"type": "integer"}}},
-                [_query("department"), _query("metric"), _query("period"),
-                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                 {"name": "page_size", "in": "query",
-                  "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
-            ),
-            "/rollups/{period}": _get(
-                "The latest rollup snapshot of a period",
-                {"type": "object",
-                 "required": ["period", "previous_period", "snapshot", "consistency_index",
-                              "metrics", "strategy_effects"],
-                 "properties": {"period": {"type": "string"},
-                                "previous_period": {"type": "string", "nullable": True},
-                                "snapshot": {"type": "object"},
-                                "consistency_index": NUMBER_OR_NULL,
-                                "metrics": {"type": "object"}, "strategy_effects": items}},
-                [{"name": "period", "in": "path", "required": True,
-                  "schema": {"type": "string", "pattern": "^FY[0-9]{4}-Q[1-4]$"}}],
-            ),
+            "/departments": {"get": _get("Departments", _array(schemas.DepartmentOut))},
+            "/metrics": {"get": _get("Metric catalog", _array(schemas.MetricOut))},
+            "/periods": {"get": _get("Reporting periods", _array(schemas.PeriodOut))},
+            "/strategies": {"get": _get("Strategies", _array(schemas.StrategyOut))},
+            "/observations": _observations(),
+            "/rollups/{period}": {"get": _get(
+                "The latest rollup snapshot of a period", _ref(schemas.RollupOut), 400, 404,
+                params=[period])},
         },
     }  # fmt: skip

@@ -6,15 +6,37 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
+from pydantic import ValidationError
 from sqlalchemy import Select, func, select
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
+from cxprogram.api.schemas import (
+    DepartmentOut,
+    ErrorOut,
+    ItemError,
+    MetricOut,
+    ObservationBatch,
+    ObservationIn,
+    ObservationOut,
+    ObservationPage,
+    ObservationQuery,
+    ObservationsCreated,
+    PeriodOut,
+    RollupOut,
+    StrategyOut,
+)
 from cxprogram.auth.models import Role
+from cxprogram.core import audit
 from cxprogram.core.fiscal import PeriodLabelError, parse_period
 from cxprogram.core.permissions import api, can_read_department, public
 from cxprogram.extensions import csrf, db
-from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
+from cxprogram.imports.observation_rows import is_permission_error
+from cxprogram.imports.observation_write import ConcurrentChangeError, write
+from cxprogram.imports.observations import plan_rows
+from cxprogram.imports.tabular import Row
+from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
 from cxprogram.org.models import Department
 from cxprogram.rollup.queries import latest_snapshot
 from cxprogram.rollup.services import snapshot_document
@@ -23,16 +45,22 @@ from cxprogram.strategies.models import Strategy
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token requests carry no cookie to forge; pages keep CSRF
 
-MAX_PAGE_SIZE = 500
-
 
 @bp.errorhandler(HTTPException)
 def json_error(error: HTTPException) -> tuple[Response, int]:
-    """Errors as JSON, with WWW-Authenticate on 401."""
-    response = jsonify({"error": error.name, "status": error.code})
+    """Errors as JSON (the ErrorOut schema), with WWW-Authenticate on 401."""
+    body = ErrorOut(error=error.name, status=error.code or 500, errors=_described(error))
+    response = jsonify(body.model_dump())
     if error.code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="cxprogram"'
     return response, error.code or 500
+
+
+def _described(error: HTTPException) -> list[ItemError]:
+    """A 400's description as one body-level problem (the default texts say nothing)."""
+    if error.code == 400 and error.description and not error.description.startswith("The "):
+        return [ItemError(index=None, field="", reason=error.description)]
+    return []
 
 
 def _visible(query: Select[Any], column: Any) -> Select[Any]:
@@ -50,10 +78,11 @@ def _visible(query: Select[Any], column: Any) -> Select[Any]:
 def list_departments() -> Response:
     """Departments the caller may read."""
     rows = db.session.scalars(_visible(select(Department).order_by(Department.code), Department.id))
-    return jsonify(
-        [{"code": d.code, "name": d.name, "active": d.is_active,
-          "parent": d.parent.code if d.parent else None} for d in rows]
-    )  # fmt: skip
+    return _dump([
+        DepartmentOut(code=d.code, name=d.name, active=d.is_active,
+                      parent=d.parent.code if d.parent else None)
+        for d in rows
+    ])  # fmt: skip
 
 
 @bp.get("/metrics")
@@ -61,7 +90,12 @@ def list_departments() -> Response:
 def list_metrics() -> Response:
     """The metric catalog."""
     rows = db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.code))
-    return jsonify([_metric(m) for m in rows])
+    return _dump([MetricOut.model_validate(_metric(m)) for m in rows])
+
+
+def _dump(items: list[Any]) -> Response:
+    """Serialise validated response models (a drifted field fails here, not in clients)."""
+    return jsonify([item.model_dump(mode="json") for item in items])
 
 
 def _metric(m: MetricDefinition) -> dict[str, Any]:
@@ -79,10 +113,10 @@ def _metric(m: MetricDefinition) -> dict[str, Any]:
 def list_periods() -> Response:
     """Reporting periods with their dates and state."""
     rows = db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.start_date))
-    return jsonify(
-        [{"label": p.label, "start": p.start_date.isoformat(), "end": p.end_date.isoformat(),
-          "state": p.state.value} for p in rows]
-    )  # fmt: skip
+    return _dump([
+        PeriodOut(label=p.label, start=p.start_date, end=p.end_date, state=p.state.value)
+        for p in rows
+    ])  # fmt: skip
 
 
 @bp.get("/strategies")
@@ -92,7 +126,7 @@ def list_strategies() -> Response:
     query = _visible(
         select(Strategy).join(Strategy.department).order_by(Strategy.id), Department.id
     )
-    return jsonify([_strategy(s) for s in db.session.scalars(query)])
+    return _dump([StrategyOut.model_validate(_strategy(s)) for s in db.session.scalars(query)])
 
 
 def _strategy(s: Strategy) -> dict[str, Any]:
@@ -110,28 +144,44 @@ def _strategy(s: Strategy) -> dict[str, Any]:
 
 @bp.get("/observations")
 @api()
-def list_observations() -> Response:
+def list_observations() -> Response | tuple[Response, int]:
     """Observations, filtered by department, metric and period, a page at a time."""
+    try:
+        args = ObservationQuery.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        return _invalid(error, 400)
     query = (
         select(Observation)
         .join(Observation.department).join(Observation.metric).join(Observation.period)
         .order_by(Observation.id)
     )  # fmt: skip
-    if request.args.get("department"):
-        _require_readable(request.args["department"])
-        query = query.where(Department.code == request.args["department"].strip().upper())
-    if request.args.get("metric"):
-        query = query.where(MetricDefinition.code == request.args["metric"].strip())
-    if request.args.get("period"):
-        query = query.where(ReportingPeriod.label == _label(request.args["period"]))
+    if args.department:
+        _require_readable(args.department)
+        query = query.where(Department.code == args.department.strip().upper())
+    if args.metric:
+        query = query.where(MetricDefinition.code == args.metric.strip())
+    if args.period:
+        query = query.where(ReportingPeriod.label == _label(args.period))
     query = _visible(query, Department.id)
-    page = request.args.get("page", 1, type=int) or 1
-    size = min(request.args.get("page_size", 100, type=int) or 100, MAX_PAGE_SIZE)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.limit(size).offset((max(page, 1) - 1) * size))
-    return jsonify(
-        {"page": page, "page_size": size, "total": total, "items": [_observation(o) for o in rows]}
-    )
+    size = args.page_size
+    rows = db.session.scalars(query.limit(size).offset((args.page - 1) * size))
+    items = [ObservationOut.model_validate(_observation(o)) for o in rows]
+    page = ObservationPage(page=args.page, page_size=size, total=total or 0, items=items)
+    return jsonify(page.model_dump(mode="json"))
+
+
+def _invalid(error: ValidationError, status: int) -> tuple[Response, int]:
+    """Validation problems as an ErrorOut: index of the item, field, reason."""
+    problems = [_problem(e["loc"], e["msg"]) for e in error.errors()]
+    body = ErrorOut(error=HTTP_STATUS_CODES[status], status=status, errors=problems)
+    return jsonify(body.model_dump()), status
+
+
+def _problem(loc: tuple[int | str, ...], reason: str) -> ItemError:
+    index = loc[0] if loc and isinstance(loc[0], int) else None
+    field = ".".join(str(part) for part in loc if not isinstance(part, int))
+    return ItemError(index=index, field=field, reason=reason)
 
 
 def _require_readable(code: str) -> None:
@@ -172,6 +222,7 @@ def get_rollup(period: str) -> Response:
     if snapshot is None:
         abort(404)
     document = snapshot_document(snapshot)
+    RollupOut.model_validate(document)  # the documented shape, checked on the way out
     if current_user.role == Role.VIEWER and not current_user.sees_all_departments:
         document = _only_visible_departments(document)
     return jsonify(document)
@@ -189,6 +240,44 @@ def _only_visible_departments(document: dict[str, Any]) -> dict[str, Any]:
         e for e in document["strategy_effects"] if e["department"] in codes
     ]
     return document
+
+
+@bp.post("/observations")
+@api(Role.CHIEF, Role.OFFICER)
+def create_observations() -> tuple[Response, int]:
+    """Store a list of observations under the import's rules: all of them, or none."""
+    if not request.is_json:
+        abort(415)
+    try:
+        batch = ObservationBatch.model_validate_json(request.get_data())
+    except ValidationError as error:
+        return _invalid(error, 422)
+    rows = [_row(index, item) for index, item in enumerate(batch.root)]
+    plan = plan_rows(rows, current_user, item_word="item")
+    if plan.errors:
+        status = 403 if any(is_permission_error(e) for e in plan.errors) else 422
+        problems = [ItemError(index=e.row, field=e.column, reason=e.reason) for e in plan.errors]
+        body = ErrorOut(error=HTTP_STATUS_CODES[status], status=status, errors=problems)
+        return jsonify(body.model_dump()), status
+    try:
+        counts = write(plan.payload, current_user, Source.API, "POST /api/v1/observations")
+    except ConcurrentChangeError:
+        db.session.rollback()
+        abort(409)
+    audit.record("create", "api:observations", "POST", actor=current_user, after=counts)
+    db.session.commit()
+    return jsonify(ObservationsCreated(**counts).model_dump()), 201
+
+
+def _row(index: int, item: ObservationIn) -> Row:
+    """An item as a row of the import file (its number is the item's index)."""
+    cells = {"department": item.department, "metric": item.metric, "period": item.period,
+             "value": repr(item.value)}  # fmt: skip
+    for name in ("n", "service", "channel", "note"):
+        if name in item.model_fields_set:
+            value = getattr(item, name)
+            cells[name] = "" if value is None else (repr(value) if name == "n" else value)
+    return Row(index, cells)
 
 
 @bp.get("/openapi.json")

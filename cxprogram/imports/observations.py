@@ -71,10 +71,10 @@ class ObservationImporter:
         return write(plan.payload, actor, self.source, plan.filename)
 
 
-def plan_rows(rows: list[Row], actor: User | None, filename: str = "") -> ImportPlan:
+def plan_rows(rows: list[Row], actor: User | None, item_word: str = "row") -> ImportPlan:
     """Validate rows, then sort the valid ones into add, change and same."""
     look = rows_.load_lookups(actor)
-    plan = ImportPlan(filename)
+    plan = ImportPlan("")
     parsed: list[ParsedRow] = []
     first_seen: dict[Key, int] = {}
     for row in rows:
@@ -83,7 +83,9 @@ def plan_rows(rows: list[Row], actor: User | None, filename: str = "") -> Import
             continue
         earlier = first_seen.setdefault(item.key, row.number)
         if earlier != row.number:
-            reason = f"repeats row {earlier} (same department, metric, period, service, channel)"
+            reason = (
+                f"repeats {item_word} {earlier} (same department, metric, period, service, channel)"
+            )
             plan.errors.append(RowError(row.number, "", reason))
             continue
         parsed.append(item)
