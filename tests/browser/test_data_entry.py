@@ -56,6 +56,9 @@ def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_s
     expect(page.locator("main")).to_contain_text("create observation")
     expect(page.locator("main")).to_contain_text("note: none → Phone system outage")
     check_accessibility(page)
+    page.get_by_role("link", name="Periods").click()
+    expect(page.get_by_role("link", name="Values of VA in FY2023-Q1")).to_be_visible()
+    check_accessibility(page)
     # The chief's completion tracker now shows VA as reported.
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, CHIEF.email, CHIEF.password)

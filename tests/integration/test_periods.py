@@ -114,3 +114,12 @@ def test_closed_period_grid_is_read_only_with_a_notice(
     assert "FY2024-Q1 is closed" in page and "Its values are read-only" in page
     assert 'name="row"' not in page and "-value" not in page
     assert ">Save</button>" not in page
+
+
+def test_officer_sees_links_to_their_departments_values_per_period(
+    client: Any, login: Any, make_user: Any, period: ReportingPeriod
+) -> None:
+    login(make_user("officer", departments=("DMV",)).email)
+    page = client.get("/periods").get_data(as_text=True)
+    assert f"/departments/DMV/periods/{LABEL}/entry" in page
+    assert f"/departments/DMV/periods/{LABEL}/history" in page

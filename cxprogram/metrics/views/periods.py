@@ -28,6 +28,8 @@ def _render(errors: dict[str, str] | None = None, status: int = 200) -> tuple[st
         "metrics/list_periods.html", periods=periods, due=due, errors=errors or {},
         close_form=ClosePeriodForm(), reopen_form=ReopenPeriodForm(),
         is_chief=current_user.role == Role.CHIEF,
+        mine=[d for d in current_user.departments if d.is_active]
+        if current_user.role == Role.OFFICER else [],
     )  # fmt: skip
     return page, status
 
