@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 
@@ -16,7 +17,10 @@ class DecisionForm(FlaskForm):  # type: ignore[misc]
 
     decision = RadioField(
         "Decision",
-        choices=[("approve", "Approve the plan"), ("request_changes", "Ask for changes")],
+        choices=[
+            SelectChoice("approve", "Approve the plan"),
+            SelectChoice("request_changes", "Ask for changes"),
+        ],
         validators=[InputRequired("Choose to approve or to ask for changes.")],
     )
     comment = TextAreaField(

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from cxprogram.metrics.models import Driver
@@ -14,7 +15,7 @@ from cxprogram.strategies.models import StrategyStatus
 
 PERCENT_MESSAGE = "Progress must be a whole number from 0 to 100."
 STATUS_CHOICES = [
-    (s.value, s.value.replace("_", " ").capitalize())
+    SelectChoice(s.value, s.value.replace("_", " ").capitalize())
     for s in StrategyStatus
     if s != StrategyStatus.CANCELLED
 ]
@@ -31,7 +32,7 @@ def _percent(form: Any, field: Any) -> None:
 
 def parse_status(text: str | None) -> StrategyStatus | None:
     """The status a select holds, None when empty or not one a person may choose."""
-    allowed = {value for value, _ in STATUS_CHOICES}
+    allowed = {choice.value for choice in STATUS_CHOICES}
     return StrategyStatus(text) if text in allowed else None
 
 
@@ -63,7 +64,7 @@ class StrategyForm(FlaskForm):  # type: ignore[misc]
     end_date = DateField("End date", validators=[Optional()])
     drivers = CheckboxesField(
         "Targeted A-11 drivers",
-        choices=[(d.value, d.value.capitalize()) for d in Driver],
+        choices=[SelectChoice(d.value, d.value.capitalize()) for d in Driver],
     )
     touchpoints = CheckboxesField("Targeted touchpoints")
     version = HiddenField(default="0")
@@ -78,14 +79,14 @@ class UpdateForm(FlaskForm):  # type: ignore[misc]
                     Length(max=10000)],
     )  # fmt: skip
     update_status = SelectField(
-        "New status", choices=[("", "Keep the current status")], validate_choice=False
+        "New status", choices=[SelectChoice("", "Keep the current status")], validate_choice=False
     )
     update_progress = StringField("New progress (%)", validators=[_percent])
     version = HiddenField(validators=[InputRequired()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.update_status.choices = [("", "Keep the current status"), *STATUS_CHOICES]
+        self.update_status.choices = [SelectChoice("", "Keep the current status"), *STATUS_CHOICES]
 
 
 class MilestoneForm(FlaskForm):  # type: ignore[misc]

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from cxprogram.auth.models import Role
 from cxprogram.core.errors import render_error
@@ -133,7 +134,7 @@ def _form(dept: Department, strategy: Strategy | None) -> StrategyForm:
     form = StrategyForm()
     channels, stages = queries.channels(), queries.stages()
     form.touchpoints.choices = [
-        (f"{c.id}-{s.id}", f"{c.name} at {s.name}") for c in channels for s in stages
+        SelectChoice(f"{c.id}-{s.id}", f"{c.name} at {s.name}") for c in channels for s in stages
     ]
     if strategy is not None and not form.is_submitted():
         form.process(data=_initial(strategy))
