@@ -33,7 +33,7 @@ def _percent(form: Any, field: Any) -> None:
 def parse_status(text: str | None) -> StrategyStatus | None:
     """The status a select holds, None when empty or not one a person may choose."""
     allowed = {choice.value for choice in STATUS_CHOICES}
-    return StrategyStatus(text) if text in allowed else None
+    return StrategyStatus(text) if text is not None and text in allowed else None
 
 
 def parse_version(text: str | None) -> int:
