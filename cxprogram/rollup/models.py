@@ -5,20 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    DDL,
-    JSON,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    String,
-    UniqueConstraint,
-    event,
-)
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxprogram.core.models import UTCDateTime, utcnow
 from cxprogram.extensions import Base
+from cxprogram.rollup import triggers
 
 
 class RollupSnapshot(Base):
@@ -56,11 +48,8 @@ class RollupPeriodAggregates(Base):
 
 
 class RollupPeriodStamp(Base):
-    """A change counter per period, bumped by triggers on every observation write (SQLite).
-
-    SQLite runs one writer at a time, so the counter costs no concurrency there; on
-    PostgreSQL the fingerprint is computed from the observations instead (no triggers).
-    """
+    """A change counter per period, bumped by triggers (rollup/triggers.py) on every insert,
+    update and delete of one of its observations."""
 
     __tablename__ = "rollup_period_stamps"
 
@@ -68,30 +57,7 @@ class RollupPeriodStamp(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def _bump(row: str) -> str:
-    # row is NEW or OLD, never outside input
-    return (
-        "INSERT INTO rollup_period_stamps (period_id, revision) "  # noqa: S608
-        f"VALUES ({row}.period_id, 1) ON CONFLICT (period_id) "
-        "DO UPDATE SET revision = revision + 1; "
-    )
-
-
-# SQLite triggers (name -> statement); fixed text, no outside input
-STAMP_TRIGGERS = {
-    f"rollup_stamp_observation_{operation.lower()}": (
-        f"CREATE TRIGGER IF NOT EXISTS rollup_stamp_observation_{operation.lower()} "
-        f"AFTER {operation} ON observations BEGIN {''.join(_bump(r) for r in rows)}END"
-    )
-    for operation, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
-}
-
-for _statement in STAMP_TRIGGERS.values():
-    event.listen(
-        Base.metadata,
-        "after_create",
-        DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
-    )
+triggers.register(Base.metadata)
 
 
 class ReminderLog(Base):

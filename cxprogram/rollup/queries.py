@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 from datetime import date
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
@@ -14,12 +14,8 @@ from cxprogram.metrics.models import Direction, MetricDefinition, Observation, R
 from cxprogram.org.models import Department, OrgSettings
 from cxprogram.rollup.cache import AggregateRow, unpack
 from cxprogram.rollup.compose import DepartmentColumns, MetricInput, RollupInputs, StrategyInput
-from cxprogram.rollup.models import (
-    STAMP_TRIGGERS,
-    RollupPeriodAggregates,
-    RollupPeriodStamp,
-    RollupSnapshot,
-)
+from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
+from cxprogram.rollup.triggers import TRIGGER_NAMES
 from cxprogram.strategies.models import Strategy, StrategyMetric, StrategyStatus
 
 
@@ -31,43 +27,31 @@ def periods_up_to(period: ReportingPeriod) -> dict[int, str]:
     return dict(db.session.execute(query).tuples().all())
 
 
-def period_fingerprints(period_ids: list[int]) -> dict[int, str]:
+def period_fingerprints(period_ids: list[int]) -> dict[int, str | None]:
     """A value per period that changes whenever one of its observations is added, edited
-    or deleted: the trigger-kept revision on SQLite, else count, max id, sum of versions
-    and latest update read from the observations themselves."""
-    if _has_stamp_triggers():
-        stamps = dict(
-            db.session.execute(select(RollupPeriodStamp.period_id, RollupPeriodStamp.revision))
-            .tuples()
-            .all()
-        )
-        return {pid: f"r{stamps.get(pid, 0)}" for pid in period_ids}
-    query = (
-        select(
-            Observation.period_id,
-            func.count(),
-            func.max(Observation.id),
-            func.sum(Observation.version),
-            func.max(Observation.updated_at),
-        )
-        .where(Observation.period_id.in_(period_ids))
-        .group_by(Observation.period_id)
-    )
-    found = {
-        pid: f"c{count}:{max_id}:{versions}:{latest}"
-        for pid, count, max_id, versions, latest in db.session.execute(query).tuples()
-    }
-    return {pid: found.get(pid, "c0") for pid in period_ids}
+    or deleted: the revision the triggers keep. None for every period when the database
+    lacks the triggers: nothing can then be trusted, so every period is aggregated again."""
+    if not _has_stamp_triggers():
+        return dict.fromkeys(period_ids)
+    query = select(RollupPeriodStamp.period_id, RollupPeriodStamp.revision)
+    stamps = dict(db.session.execute(query).tuples().all())
+    return {pid: f"r{stamps.get(pid, 0)}" for pid in period_ids}
 
 
 def _has_stamp_triggers() -> bool:
-    if db.session.get_bind().dialect.name != "sqlite":
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN :names"
+    elif dialect == "postgresql":
+        sql = (
+            "SELECT count(*) FROM pg_trigger WHERE tgname IN :names "
+            "AND tgrelid = 'observations'::regclass"
+        )
+    else:
         return False
-    names = db.session.execute(
-        text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
-        {"p": "rollup_stamp_observation_%"},
-    ).scalar_one()
-    return int(names) == len(STAMP_TRIGGERS)
+    statement = text(sql).bindparams(bindparam("names", expanding=True))
+    found = db.session.execute(statement, {"names": list(TRIGGER_NAMES)}).scalar_one()
+    return int(found) == len(TRIGGER_NAMES)
 
 
 def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:

@@ -69,12 +69,12 @@ def refresh_aggregates(period_ids: list[int], now: datetime) -> int:
     they were cached (one GROUP BY each); returns how many were refreshed."""
     live = period_fingerprints(period_ids)
     cached = cached_fingerprints(period_ids)
-    stale = [pid for pid in period_ids if cached.get(pid) != live[pid]]
+    stale = [pid for pid in period_ids if live[pid] is None or cached.get(pid) != live[pid]]
     for pid in stale:
         data, digest = pack(period_aggregate_rows(pid))
         _upsert_aggregates(
-            {"period_id": pid, "fingerprint": live[pid], "digest": digest, "data": data,
-             "computed_at": now}
+            {"period_id": pid, "fingerprint": live[pid] or "untracked", "digest": digest,
+             "data": data, "computed_at": now}
         )  # fmt: skip
     return len(stale)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.metrics import services as metric_services
@@ -19,6 +19,7 @@ from cxprogram.org.models import Department
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
 from cxprogram.rollup.queries import period_fingerprints
 from cxprogram.rollup.services import RollupOutcome, run_rollup
+from cxprogram.rollup.triggers import TRIGGER_NAMES
 
 NOW = datetime(2031, 1, 1, tzinfo=UTC)
 CODES = ("AAA", "BBB", "CCC", "DDD")
@@ -109,6 +110,38 @@ def test_a_change_in_an_earlier_period_changes_the_later_snapshot(
     assert after.snapshot.result == _uncached(db_session, last)
 
 
+def _raw_update(db_session: Any, obs: Observation) -> None:
+    """Change a value behind the ORM's back: no version bump, no updated_at."""
+    db_session.execute(
+        text("UPDATE observations SET value = value + 0.5 WHERE id = :id"), {"id": obs.id}
+    )
+
+
+def test_a_raw_sql_edit_is_seen_too(db_session: Any, org: dict[str, Any]) -> None:
+    early, last = org["periods"][1], org["periods"][-1]
+    before = _roll(last).snapshot.inputs_hash
+    _raw_update(db_session, _first_obs(db_session, early, org["depts"][0]))
+    after = _roll(last)
+    assert after.is_new and after.snapshot.inputs_hash != before
+    assert after.snapshot.result == _uncached(db_session, last)
+
+
+def test_without_the_triggers_every_period_is_aggregated_again(
+    db_session: Any, org: dict[str, Any]
+) -> None:
+    early, last = org["periods"][1], org["periods"][-1]
+    before = _roll(last).snapshot.inputs_hash
+    on_table = " ON observations" if db_session.get_bind().dialect.name == "postgresql" else ""
+    for name in TRIGGER_NAMES:
+        db_session.execute(text(f"DROP TRIGGER {name}{on_table}"))
+    assert set(period_fingerprints([early.id, last.id]).values()) == {None}
+    assert not _roll(last).is_new  # nothing changed: still the same inputs
+    _raw_update(db_session, _first_obs(db_session, early, org["depts"][0]))
+    after = _roll(last)
+    assert after.is_new and after.snapshot.inputs_hash != before
+    assert after.snapshot.result == _uncached(db_session, last)
+
+
 def test_every_observation_write_changes_the_period_fingerprint(
     db_session: Any, org: dict[str, Any]
 ) -> None:
@@ -126,7 +159,9 @@ def test_every_observation_write_changes_the_period_fingerprint(
     db_session.delete(obs)
     db_session.flush()
     seen.append(period_fingerprints(ids))
-    assert len({s[period.id] for s in seen}) == 4  # each write gave a new fingerprint
+    _raw_update(db_session, _first_obs(db_session, period, org["depts"][1]))
+    seen.append(period_fingerprints(ids))
+    assert len({s[period.id] for s in seen}) == 5  # each write gave a new fingerprint
     assert len({s[other.id] for s in seen}) == 1  # the other period's stayed
 
 
