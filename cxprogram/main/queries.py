@@ -11,15 +11,14 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from cxprogram.core.fiscal import FiscalQuarter, due_date, parse_period, quarter_of
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
-    Direction,
     MetricDefinition,
     Observation,
     PeriodState,
     ReportingPeriod,
 )
-from cxprogram.org.models import Channel, Department, OrgSettings, Service
+from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
+from cxprogram.org.models import Department, OrgSettings
 from cxprogram.review.models import PlanReview, ReviewState
-from cxprogram.rollup.calc import compute_status
 from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus
 
 
@@ -187,40 +186,6 @@ def _expected_metrics(ids: list[int]) -> dict[int, int]:
     return {i: standard + own.get(i, 0) for i in ids}
 
 
-@dataclass(frozen=True)
-class RedValue:
-    """A red observation without an explanation note."""
-
-    department_id: int
-    metric: str
-    service: str | None
-    channel: str | None
-    value: float
-    target: float | None
-
-
-def unexplained_reds(period_id: int | None, ids: list[int]) -> list[RedValue]:
-    """Observations of the period that are red against their target and have no note."""
-    query = (
-        select(Observation.department_id, MetricDefinition.name, Service.name, Channel.name,
-               Observation.value, MetricDefinition.target, MetricDefinition.tolerance,
-               MetricDefinition.direction)
-        .join(Observation.metric)
-        .outerjoin(Observation.service)
-        .outerjoin(Observation.channel)
-        .where(Observation.period_id == period_id, Observation.department_id.in_(ids))
-        .where(Observation.note == "", MetricDefinition.target.is_not(None))
-        .order_by(MetricDefinition.id, Service.name, Channel.name, Observation.id)
-    )  # fmt: skip
-    return [
-        RedValue(dept, metric, service, channel, value, target)
-        for dept, metric, service, channel, value, target, tol, direction in db.session.execute(
-            query
-        ).tuples()
-        if compute_status(value, target, tol, direction == Direction.HIGHER) == "red"
-    ]
-
-
 def _count_by_department(query: Select[tuple[int, int]]) -> dict[int, int]:
     return {dept: int(count) for dept, count in db.session.execute(query).tuples()}
 
@@ -246,7 +211,7 @@ class DepartmentDetail:
     """What an officer sees for one department: metrics not entered, reds, late milestones."""
 
     missing: list[str]
-    reds: list[RedValue]
+    reds: list[DepartmentRed]
     late: list[LateStrategy]
 
 

@@ -8,15 +8,12 @@ from cxprogram.auth.models import Role, User
 from cxprogram.core.models import AuditEvent
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
-    Direction,
-    MetricDefinition,
-    Observation,
     PeriodState,
     ReportingPeriod,
 )
+from cxprogram.metrics.reds import unexplained_reds
 from cxprogram.org.models import Department
 from cxprogram.review.models import PlanReview, ReviewState
-from cxprogram.rollup.calc import compute_status
 from cxprogram.strategies.models import Strategy, StrategyStatus
 
 
@@ -78,23 +75,8 @@ def strategy_lock_reason(user: User, department: Department) -> str | None:
 
 
 def unexplained_red_metrics(department_id: int, period_id: int) -> list[str]:
-    """Names of metrics with a red observation and no explanation note (SPEC 4.5)."""
-    rows = db.session.execute(
-        select(MetricDefinition, Observation.value, Observation.note)
-        .join(Observation.metric)
-        .where(Observation.department_id == department_id, Observation.period_id == period_id)
-        .where(MetricDefinition.target.is_not(None))
-    ).tuples()
-    names = {
-        metric.name
-        for metric, value, note in rows
-        if not (note or "").strip()
-        and compute_status(
-            value, metric.target, metric.tolerance, metric.direction == Direction.HIGHER
-        )
-        == "red"
-    }
-    return sorted(names)
+    """Names of metrics whose department score is red with no explanation note (SPEC 4.5)."""
+    return sorted(red.metric for red in unexplained_reds(period_id, [department_id]))
 
 
 def plan_strategies_query(department_id: int, period: ReportingPeriod) -> Select[tuple[Strategy]]:

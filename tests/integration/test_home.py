@@ -46,7 +46,7 @@ def test_officer_home_shows_what_is_due_and_what_to_do(
     assert "Data due 2024-01-30" in page  # quarter end 2023-12-31 + 30 days
     assert "11 of 11 metrics entered" in page
     assert "Reds waiting for an explanation:</strong> 1." in page
-    assert "Red values of DMV without an explanation note" in page
+    assert "Red scores of DMV without an explanation note" in page
     assert '<th scope="row">Satisfaction</th>' in page
     assert "<strong>Plan:</strong> submitted." in page
     assert "Call-back instead of hold queues" in page and "Pilot in one centre" in page

@@ -190,6 +190,37 @@ def test_red_without_a_note_blocks_submission(
     assert _state(db_session, plan) == "submitted"
 
 
+def test_red_is_judged_on_the_department_score_not_each_row(
+    client: Any, plan: dict[str, Any], db_session: Any
+) -> None:
+    """SPEC 4.5: the department's pooled score is what is red, and one note explains it."""
+    red = _red(db_session, plan)  # 3.1 with n=100
+    big = Observation(department_id=plan["va"].id, metric_id=red.metric_id, import_key="b",
+                      period_id=plan["period"].id, value=4.5, n=900)  # fmt: skip
+    db_session.add(big)
+    db_session.flush()  # pooled score (310 + 4050) / 1000 = 4.36: green
+    sign_in(client, plan["officer"].email)
+    assert post(client, PLAN + "/submit", {}).status_code == 302
+    assert _state(db_session, plan) == "submitted"
+
+
+def test_one_note_on_the_metric_explains_its_red(db_session: Any, plan: dict[str, Any]) -> None:
+    from cxprogram.metrics.reds import department_reds, unexplained_reds
+
+    red = _red(db_session, plan)
+    other = Observation(department_id=plan["va"].id, metric_id=red.metric_id, import_key="b",
+                        period_id=plan["period"].id, value=3.3, n=100)  # fmt: skip
+    db_session.add(other)
+    db_session.flush()
+    period_id, va = plan["period"].id, [plan["va"].id]
+    (found,) = department_reds(period_id, va)
+    assert found.score == pytest.approx(3.2) and not found.is_explained
+    other.note = "Both offices short-staffed."
+    db_session.flush()
+    assert unexplained_reds(period_id, va) == []
+    assert department_reds(period_id, va)[0].is_explained
+
+
 def test_amber_and_green_do_not_block(client: Any, plan: dict[str, Any], db_session: Any) -> None:
     obs = _red(db_session, plan)
     obs.value = 3.9  # within the tolerance of 0.2: amber
