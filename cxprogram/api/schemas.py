@@ -17,6 +17,8 @@ MAX_PAGE_SIZE = 500
 MAX_POST_ITEMS = 10_000
 
 Text = Annotated[str, Field(max_length=2000)]
+Code = Annotated[str, Field(min_length=1, max_length=60)]
+PERIOD_PATTERN = r"^\s*[Ff][Yy][0-9]{4}-[Qq][1-4]\s*$"
 
 
 class _Out(BaseModel):
@@ -104,9 +106,9 @@ class ObservationPage(_Out):
 
 
 class ObservationQuery(BaseModel):
-    """The filters and paging of GET /observations."""
+    """The filters and paging of GET /observations; an unknown parameter is an error."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     department: str = Field("", description="department code, e.g. VA")
     metric: str = Field("", description="metric code, e.g. satisfaction")
@@ -140,9 +142,13 @@ class ObservationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    department: Text = Field(description="department code, e.g. VA")
-    metric: Text = Field(description="metric code, e.g. satisfaction")
-    period: Text = Field(description="fiscal quarter, e.g. FY2024-Q1")
+    department: Code = Field(description="department code, e.g. VA")
+    metric: Code = Field(description="metric code, e.g. satisfaction")
+    # Documented here, enforced by the import's rule (with its message naming the form).
+    period: str = Field(
+        description="fiscal quarter, e.g. FY2024-Q1",
+        json_schema_extra={"pattern": PERIOD_PATTERN},
+    )
     value: float = Field(description="within the metric's scale")
     n: float | None = Field(
         None, description="respondents or transactions; omitted keeps the stored n",

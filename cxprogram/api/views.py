@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -29,7 +30,7 @@ from cxprogram.api.schemas import (
 )
 from cxprogram.auth.models import Role
 from cxprogram.core import audit
-from cxprogram.core.fiscal import PeriodLabelError, parse_period
+from cxprogram.core.fiscal import LABEL_RE, PeriodLabelError, parse_period
 from cxprogram.core.permissions import api, can_read_department, public
 from cxprogram.extensions import csrf, db
 from cxprogram.imports.observation_rows import is_permission_error
@@ -205,9 +206,12 @@ def _observation(o: Observation) -> dict[str, Any]:
 
 
 def _label(raw: str) -> str:
+    """The normalised label; 400 when malformed, 404 for a well-formed impossible one."""
     try:
         return parse_period(raw).label
     except PeriodLabelError as error:
+        if LABEL_RE.match(raw.strip().upper()):
+            abort(404, description=str(error))  # FY0000-Q1: no such period can exist
         abort(400, description=str(error))
 
 
@@ -248,17 +252,15 @@ def create_observations() -> tuple[Response, int]:
     """Store a list of observations under the import's rules: all of them, or none."""
     if not request.is_json:
         abort(415)
-    try:
-        batch = ObservationBatch.model_validate_json(request.get_data())
-    except ValidationError as error:
-        return _invalid(error, 422)
-    rows = [_row(index, item) for index, item in enumerate(batch.root)]
+    items = _json_list(request.get_data())
+    if isinstance(items, ItemError):
+        return _problems([items], 422)
+    rows, problems = _typed_rows(items)
     plan = plan_rows(rows, current_user, item_word="item")
-    if plan.errors:
+    problems += [ItemError(index=e.row, field=e.column, reason=e.reason) for e in plan.errors]
+    if problems:
         status = 403 if any(is_permission_error(e) for e in plan.errors) else 422
-        problems = [ItemError(index=e.row, field=e.column, reason=e.reason) for e in plan.errors]
-        body = ErrorOut(error=HTTP_STATUS_CODES[status], status=status, errors=problems)
-        return jsonify(body.model_dump()), status
+        return _problems(sorted(problems, key=lambda p: (p.index or 0, p.field)), status)
     try:
         counts = write(plan.payload, current_user, Source.API, "POST /api/v1/observations")
     except ConcurrentChangeError:
@@ -267,6 +269,37 @@ def create_observations() -> tuple[Response, int]:
     audit.record("create", "api:observations", "POST", actor=current_user, after=counts)
     db.session.commit()
     return jsonify(ObservationsCreated(**counts).model_dump()), 201
+
+
+def _problems(problems: list[ItemError], status: int) -> tuple[Response, int]:
+    body = ErrorOut(error=HTTP_STATUS_CODES[status], status=status, errors=problems)
+    return jsonify(body.model_dump()), status
+
+
+def _json_list(data: bytes) -> list[Any] | ItemError:
+    """The body as a list within the batch limits, or the problem with it."""
+    try:
+        items = json.loads(data)  # NaN and Infinity parse; the row rules refuse them
+    except ValueError as error:
+        return ItemError(index=None, field="", reason=f"the body is not valid JSON ({error})")
+    try:
+        ObservationBatch.model_validate([{}] * len(items) if isinstance(items, list) else items)
+    except ValidationError as error:
+        list_errors = [e for e in error.errors() if not e["loc"]]
+        if list_errors:
+            return ItemError(index=None, field="", reason=list_errors[0]["msg"])
+    return list(items)
+
+
+def _typed_rows(items: list[Any]) -> tuple[list[Row], list[ItemError]]:
+    """Each item checked against ObservationIn; the good ones as rows of the import."""
+    rows, problems = [], []
+    for index, item in enumerate(items):
+        try:
+            rows.append(_row(index, ObservationIn.model_validate(item)))
+        except ValidationError as error:
+            problems += [_problem((index, *e["loc"]), e["msg"]) for e in error.errors()]
+    return rows, problems
 
 
 def _row(index: int, item: ObservationIn) -> Row:

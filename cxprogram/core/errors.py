@@ -29,12 +29,13 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     )
 
 
-def handle_http(error: HTTPException) -> tuple[str, int]:
-    """Any HTTP error: the same page, with the right status."""
+def handle_http(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
+    """Any HTTP error: the same page, with the right status and its headers (405: Allow)."""
     code = error.code or 500
     if code == 500:
         db.session.rollback()
-    return render_error(code)
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return (*render_error(code), headers)
 
 
 def handle_csrf(error: CSRFError) -> tuple[str, int]:
