@@ -14,7 +14,12 @@ from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPer
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview
-from cxprogram.rollup.models import ReminderLog, RollupSnapshot
+from cxprogram.rollup.models import (
+    ReminderLog,
+    RollupPeriodAggregates,
+    RollupPeriodStamp,
+    RollupSnapshot,
+)
 from cxprogram.strategies.models import (
     Milestone,
     Strategy,
@@ -42,6 +47,8 @@ __all__ = [
     "ReminderLog",
     "ReportingPeriod",
     "Role",
+    "RollupPeriodAggregates",
+    "RollupPeriodStamp",
     "RollupSnapshot",
     "Service",
     "Strategy",
