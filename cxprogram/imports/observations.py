@@ -110,6 +110,7 @@ def _classify(parsed: list[ParsedRow], look: Lookups, plan: ImportPlan) -> Obser
         after = _after(item, old)
         if old is not None and (old.value, old.n, old.note) == after:
             payload.same += 1
+            plan.rows.append(PlannedRow(item.number, "same", ""))  # counted, never listed
             continue
         if info is not None and info.is_closed:
             reason = f"period {item.key[2]} is closed; a chief must reopen it first"
