@@ -1,11 +1,13 @@
-"""The departments import: columns `code, name` and optional `parent` (a code).
+"""The departments import: columns `code, name` and optional `parent` (a code) and `active`.
 
 All or nothing. Every row is checked before anything is written: the code's format, a code
 given twice, a missing name, a parent that is neither stored nor in the file (a parent may
 come later in the same file), and parents that would make a department its own ancestor.
 A row naming a stored department changes its name and parent (shown before/after in the
 preview); a row matching the stored department exactly changes nothing, so re-importing
-the same file is a no-op. Importing never deactivates or deletes a department.
+the same file is a no-op. The optional `active` column (yes/no) sets a department's status;
+left blank or absent, the status stays as it is (new departments are active). Nothing is
+ever deleted.
 """
 
 from __future__ import annotations
@@ -33,10 +35,16 @@ class DepartmentRow:
     code: str
     name: str
     parent: str | None
+    active: bool | None = None
 
     def state(self) -> dict[str, Any]:
-        """What the file says about the department."""
-        return {"name": self.name, "parent": self.parent}
+        """What the file says about the department (its status only when the file gives it)."""
+        said: dict[str, Any] = {"name": self.name, "parent": self.parent}
+        return said if self.active is None else {**said, "active": self.active}
+
+
+YES = {"yes", "y", "true", "1", "active"}
+NO = {"no", "n", "false", "0", "inactive"}
 
 
 class DepartmentImporter:
@@ -45,7 +53,7 @@ class DepartmentImporter:
     kind = "departments"
     title = "Departments"
     required: tuple[str, ...] = ("code", "name")
-    optional: tuple[str, ...] = ("parent",)
+    optional: tuple[str, ...] = ("parent", "active")
 
     def may_use(self, user: User) -> bool:
         """Only administrators manage the organization's structure."""
@@ -55,7 +63,8 @@ class DepartmentImporter:
         """Check every row, then compare each with the stored department; write nothing."""
         plan = ImportPlan("")
         stored = queries.parent_map()
-        names = dict(db.session.execute(select(Department.code, Department.name)).tuples().all())
+        current = select(Department.code, Department.name, Department.is_active)
+        names = {code: (name, active) for code, name, active in db.session.execute(current)}
         parsed = _parse_rows(table.rows, set(stored), plan.errors)
         plan.errors += _parent_errors(parsed, stored)
         if plan.errors:
@@ -79,6 +88,8 @@ class DepartmentImporter:
             dept = by_code[item.code]
             dept.name = item.name
             dept.parent = by_code[item.parent] if item.parent else None
+            if item.active is not None:
+                dept.is_active = item.active
         db.session.flush()
         return _audit(rows, by_code, before, actor)
 
@@ -123,10 +134,22 @@ def _parse_rows(rows: list[Row], stored: set[str], errors: list[RowError]) -> li
             errors.append(RowError(row.number, "name", "a name is required"))
         elif len(name) > 200:
             errors.append(RowError(row.number, "name", "the name is longer than 200 characters"))
+        active = _active(row, errors)
         if not problem and first[code] == row.number and name and len(name) <= 200:
             parent = calc.normalise_code(unneutralise(row.get("parent"))) or None
-            parsed.append(DepartmentRow(row.number, code, name, parent))
+            parsed.append(DepartmentRow(row.number, code, name, parent, active))
     return parsed
+
+
+def _active(row: Row, errors: list[RowError]) -> bool | None:
+    """yes/no (and the like) as a status; blank: leave the status as it is."""
+    raw = row.get("active").lower()
+    if not raw:
+        return None
+    if raw in YES | NO:
+        return raw in YES
+    errors.append(RowError(row.number, "active", f"'{raw}' is not yes or no"))
+    return None
 
 
 def _parent_errors(parsed: list[DepartmentRow], stored: dict[str, str | None]) -> list[RowError]:
@@ -147,12 +170,15 @@ def _parent_errors(parsed: list[DepartmentRow], stored: dict[str, str | None]) -
 
 
 def _planned(
-    item: DepartmentRow, stored: dict[str, str | None], names: dict[str, str]
+    item: DepartmentRow, stored: dict[str, str | None], names: dict[str, tuple[str, bool]]
 ) -> PlannedRow:
     label = f"{item.code}: {item.name}"
     if item.code not in stored:
         return PlannedRow(item.row, "add", label, after={"code": item.code, **item.state()})
-    current = {"name": names[item.code], "parent": stored[item.code]}
+    name, active = names[item.code]
+    current: dict[str, Any] = {"name": name, "parent": stored[item.code]}
+    if item.active is not None:
+        current["active"] = active
     if current == item.state():
         return PlannedRow(item.row, "same", label)
     return PlannedRow(item.row, "change", label, before=current, after=item.state())

@@ -2,10 +2,12 @@
 departments.csv and services.csv through /imports, sees each preview and confirms; then
 administers departments and services by hand. axe-core runs on every page this adds.
 
-The live server is shared by the whole browser session: this test only adds the ONB*
-departments of the onboarding files (which the people test uses too, so the previews
-accept "already up to date") and one department of its own, H4-TEST; it changes no
-setting and deactivates nothing of the demo's.
+The live server is shared by the whole browser session: this test adds the ONB*
+departments of the onboarding files (which the people test imports too, so the previews
+accept "already up to date") and one department of its own, H4-TEST. It changes no setting
+and deactivates nothing of the demo's; it leaves its own departments inactive, so the
+demo's count of active departments holds for the tests after it (the people test's import
+of departments.csv, whose `active` column says yes, brings the ONB* departments back).
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ def test_admin_sets_up_departments_and_services_from_files(page: Page, live_serv
     expect(page.get_by_label("Parent department")).to_have_value(re.compile(r"\d+"))
     expect(page.get_by_role("table", name="Services of ONB3")).to_contain_text("Phone, Chat")
     check_accessibility(page)
+    for code in ("ONB3", "ONB2", "ONB1"):
+        page.goto(live_server + f"/admin/departments/{code}/edit")
+        page.get_by_role("button", name=f"Deactivate {code}").click()
+        expect(page.get_by_role("status").first).to_contain_text(f"{code} is inactive")
     _sign_in_again(page, live_server, "chief")  # administrators have no view of the data
     page.goto(live_server + "/departments/ONB2")
     expect(page.locator("main")).to_contain_text("Park permits")

@@ -128,6 +128,23 @@ def test_changed_department_is_previewed_with_before_and_after(
     assert change.after == {"name": "Department of Motor Vehicles", "parent": "CITY"}
 
 
+def test_active_column_sets_the_status_and_blank_leaves_it(
+    db_session: Any, make_department: Any, make_user: Any
+) -> None:
+    make_department("OLD", is_active=False)
+    make_department("DMV")
+    content = b"code,name,active\nOLD,Department OLD,yes\nDMV,Department DMV,\nX1,New,maybe\n"
+    bad = plan_file(DepartmentImporter(), "d.csv", content, None, LIMIT)
+    assert [str(e) for e in bad.errors] == ["row 4, column active: 'maybe' is not yes or no"]
+    plan = plan_file(DepartmentImporter(), "d.csv", content[: content.index(b"X1")], None, LIMIT)
+    (change,) = plan.of("change")
+    assert change.before == {"name": "Department OLD", "parent": None, "active": False}
+    assert change.after == {"name": "Department OLD", "parent": None, "active": True}
+    assert plan.count("same") == 1
+    DepartmentImporter().apply(plan, make_user("admin"))
+    assert all(d.is_active for d in db_session.scalars(select(Department)))
+
+
 BAD_SERVICES = """department,service,channels,journey_stages
 NOPE,Permits,web,apply
 DMV,,web,apply
