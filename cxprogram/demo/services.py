@@ -106,8 +106,12 @@ def load_demo(seed: int = 2023) -> A11Summary:
     summary = load_a11(read_a11_file(DATA_FILE), source_name=DATA_FILE.name)
     rng = random.Random(seed)
     periods = list(db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.start_date)))
-    for dept in db.session.scalars(select(Department).order_by(Department.code)):
+    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
+    for dept in departments:
         _add_strategies(dept, periods, rng)
+    current = random.Random(seed + 1)  # its own stream: the strategies above stay as they were
+    for dept in departments:
+        _add_current_strategy(dept, periods[-1], current)
     for login in DEMO_LOGINS:
         auth_services.create_user(
             login.email, DEMO_NAMES[login.role], login.role, login.password, list(login.departments)
@@ -123,14 +127,26 @@ def _add_strategies(dept: Department, periods: list[ReportingPeriod], rng: rando
         _add_strategy(dept, template, effective_period.start_date + timedelta(days=14), rng)
 
 
+def _add_current_strategy(dept: Department, period: ReportingPeriod, rng: random.Random) -> None:
+    """A strategy under way in the latest period, so every plan has work in progress."""
+    own = select(Strategy.title).where(Strategy.department_id == dept.id)
+    used = set(db.session.scalars(own))
+    template = rng.choice([t for t in STRATEGY_TEMPLATES if t[0] not in used])
+    _add_strategy(dept, template, period.start_date + timedelta(days=30), rng,
+                  status=StrategyStatus.ON_TRACK)  # fmt: skip
+
+
 def _add_strategy(
     dept: Department,
     template: tuple[str, str, Driver, str, str, tuple[str, ...]],
     effective: date,
     rng: random.Random,
+    status: StrategyStatus | None = None,
 ) -> Strategy:
     title, problem, driver, channel_code, stage_code, milestones = template
-    status = rng.choice([StrategyStatus.ON_TRACK, StrategyStatus.AT_RISK, StrategyStatus.DONE])
+    status = status or rng.choice(
+        [StrategyStatus.ON_TRACK, StrategyStatus.AT_RISK, StrategyStatus.DONE]
+    )
     strategy = Strategy(
         department=dept, title=title, problem=problem,
         description=f"{dept.name}: {title.lower()}.", owner_name=f"{dept.code} service lead",
@@ -154,7 +170,8 @@ def _add_strategy(
         strategy.touchpoints.append(StrategyTouchpoint(channel=channel, stage=stage))
     for i, milestone in enumerate(milestones):
         due = strategy.start_date + timedelta(days=90 * (i + 1)) if strategy.start_date else None
-        strategy.milestones.append(Milestone(title=milestone, due_date=due, is_done=i == 0))
+        is_done = i == 0 or status == StrategyStatus.DONE  # a finished strategy has no open steps
+        strategy.milestones.append(Milestone(title=milestone, due_date=due, is_done=is_done))
     strategy.updates.append(
         StrategyUpdate(
             status=status, progress=strategy.progress, commentary="Kick-off: scope agreed."
