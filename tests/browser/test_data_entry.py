@@ -1,7 +1,12 @@
-"""The demo officer (VA) enters the current period's values with the keyboard alone: blocked
-on a red without a note, explains it, saves. axe-core checks every page this part adds."""
+"""An officer's quarter in Chromium (issue 3): the demo officer (VA) enters the current
+period's values with the keyboard alone, is blocked on a red without a note, explains it,
+updates the strategy under way with a progress note, ticks a milestone and submits the plan;
+the chief's completion tracker then shows VA as reported, and the chief approves the plan.
+axe-core checks every page on the way."""
 
 from __future__ import annotations
+
+import re
 
 from playwright.sync_api import Page, expect
 
@@ -12,10 +17,12 @@ OFFICER = next(login for login in DEMO_LOGINS if login.role.value == "officer")
 CHIEF = next(login for login in DEMO_LOGINS if login.role.value == "chief")
 GRID = "/departments/VA/periods/FY2023-Q1/entry"
 SPEED = "Average speed of answer, department level"
+PLAN = "/departments/VA/plan/FY2023-Q1"
+CURRENT_STRATEGY = "Call-back instead of hold queues"  # the demo's strategy under way for VA
 GREEN = {"Abandonment rate": "4", "First-contact resolution": "85", "Backlog age": "21"}
 
 
-def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_server: str) -> None:
+def test_officer_walks_the_quarter(page: Page, live_server: str) -> None:
     sign_in(page, live_server, OFFICER.email, OFFICER.password)
     check_accessibility(page)  # the officer's home
     page.get_by_role("link", name="Enter values for VA, FY2023-Q1").focus()
@@ -59,13 +66,49 @@ def test_officer_enters_values_by_keyboard_and_explains_a_red(page: Page, live_s
     page.get_by_role("link", name="Periods").click()
     expect(page.get_by_role("link", name="Values of VA in FY2023-Q1")).to_be_visible()
     check_accessibility(page)
-    # The chief's completion tracker now shows VA as reported.
+    _update_strategy_and_submit_plan(page, live_server)
+    # The chief's completion tracker now shows VA as reported; the chief approves the plan.
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, CHIEF.email, CHIEF.password)
     tracker = page.get_by_role("table", name="Completion tracker, all departments")
     va = tracker.get_by_role("row").filter(has=page.get_by_text("Department of Veterans Affairs"))
     expect(va.get_by_role("cell").nth(0)).to_have_text("11 of 11 metrics of VA: enter values")
     expect(va.get_by_role("cell").nth(1)).to_have_text("reported")
+    page.goto(live_server + PLAN)
+    expect(page.locator("#state-heading")).to_contain_text("submitted")
+    page.get_by_label("Approve the plan").check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#state-heading")).to_contain_text("approved")
+    check_accessibility(page)
+
+
+def _update_strategy_and_submit_plan(page: Page, base: str) -> None:
+    """The strategy VA has under way: a progress note, a milestone ticked, then the plan."""
+    page.goto(base + PLAN)
+    expect(page.locator("#state-heading")).to_contain_text("draft")
+    check_accessibility(page)
+    plan = page.get_by_role("table", name=re.compile("^Strategies of VA in the plan"))
+    plan.get_by_role("link", name=CURRENT_STRATEGY).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(CURRENT_STRATEGY)
+    page.get_by_label("What happened").fill("Vendor chosen; pilot starts in the Phoenix centre.")
+    page.get_by_label("New status").select_option("on_track")
+    page.get_by_label("New progress (%)").fill("40")
+    page.get_by_role("button", name="Add update").click()
+    expect(page.get_by_role("status").first).to_contain_text("Progress update added.")
+    log = page.get_by_role("list", name="Progress updates, newest first")
+    expect(log.locator("li").first).to_contain_text("pilot starts in the Phoenix centre")
+    tick = page.get_by_role("button", name=re.compile(r"^Mark done\W+Pilot in one contact centre$"))
+    tick.focus()
+    page.keyboard.press("Enter")
+    milestones = page.get_by_role("table", name="Milestones of this strategy, by due date")
+    expect(milestones.get_by_role("row").filter(has_text="Pilot in one contact")).to_contain_text(
+        "done"
+    )
+    check_accessibility(page)
+    page.goto(base + PLAN)
+    page.get_by_role("button", name="Submit the plan for review").click()
+    expect(page.locator("#state-heading")).to_contain_text("submitted")
+    check_accessibility(page)
 
 
 def test_chief_pages_are_accessible(page: Page, live_server: str) -> None:
