@@ -49,12 +49,14 @@ class RollupPeriodAggregates(Base):
 
 class RollupPeriodStamp(Base):
     """A change counter per period, bumped by triggers (rollup/triggers.py) on every insert,
-    update and delete of one of its observations."""
+    update and delete of one of its observations. On SQLite, changed = 1 marks a period
+    changed since the cache last read it (further writes then skip the bump)."""
 
     __tablename__ = "rollup_period_stamps"
 
     period_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 triggers.register(Base.metadata)

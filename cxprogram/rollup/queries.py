@@ -29,13 +29,21 @@ def periods_up_to(period: ReportingPeriod) -> dict[int, str]:
 
 def period_fingerprints(period_ids: list[int]) -> dict[int, str | None]:
     """A value per period that changes whenever one of its observations is added, edited
-    or deleted: the revision the triggers keep. None for every period when the database
-    lacks the triggers: nothing can then be trusted, so every period is aggregated again."""
+    or deleted: "r" and the revision the triggers keep, with "*" while the period is marked
+    changed since the cache last read it (so never equal to a cached one). None for every
+    period when the database lacks the triggers: nothing can then be trusted, so every
+    period is aggregated again."""
     if not _has_stamp_triggers():
         return dict.fromkeys(period_ids)
-    query = select(RollupPeriodStamp.period_id, RollupPeriodStamp.revision)
-    stamps = dict(db.session.execute(query).tuples().all())
-    return {pid: f"r{stamps.get(pid, 0)}" for pid in period_ids}
+    query = select(
+        RollupPeriodStamp.period_id, RollupPeriodStamp.revision, RollupPeriodStamp.changed
+    )
+    stamps = {pid: (rev, changed) for pid, rev, changed in db.session.execute(query).tuples()}
+    out: dict[int, str | None] = {}
+    for pid in period_ids:
+        revision, changed = stamps.get(pid, (0, 0))
+        out[pid] = f"r{revision}{'*' if changed else ''}"
+    return out
 
 
 def _has_stamp_triggers() -> bool:

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.rollup.cache import pack
 from cxprogram.rollup.compose import compose_rollup
-from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
+from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.queries import (
     cached_fingerprints,
     latest_snapshot,
@@ -72,11 +72,23 @@ def refresh_aggregates(period_ids: list[int], now: datetime) -> int:
     stale = [pid for pid in period_ids if live[pid] is None or cached.get(pid) != live[pid]]
     for pid in stale:
         data, digest = pack(period_aggregate_rows(pid))
+        fingerprint = (live[pid] or "untracked").rstrip("*")
         _upsert_aggregates(
-            {"period_id": pid, "fingerprint": live[pid] or "untracked", "digest": digest,
-             "data": data, "computed_at": now}
+            {"period_id": pid, "fingerprint": fingerprint, "digest": digest, "data": data,
+             "computed_at": now}
         )  # fmt: skip
+        if live[pid] is not None:
+            _mark_read(pid, int(fingerprint.removeprefix("r")))
     return len(stale)
+
+
+def _mark_read(period_id: int, revision: int) -> None:
+    """Clear the period's changed mark (SQLite), so that its next write bumps the revision."""
+    db.session.execute(
+        update(RollupPeriodStamp)
+        .where(RollupPeriodStamp.period_id == period_id, RollupPeriodStamp.revision == revision)
+        .values(changed=0)
+    )
 
 
 def clear_aggregates() -> int:

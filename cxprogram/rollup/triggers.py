@@ -18,23 +18,36 @@ TRIGGER_NAMES = (
 )
 
 
-def _sqlite_bump(row: str) -> str:
+def _sqlite_clean(row: str) -> str:
     # row is NEW or OLD, never outside input
     return (
-        "INSERT INTO rollup_period_stamps (period_id, revision) "  # noqa: S608
-        f"VALUES ({row}.period_id, 1) ON CONFLICT (period_id) "
-        "DO UPDATE SET revision = revision + 1; "
+        "NOT EXISTS (SELECT 1 FROM rollup_period_stamps "  # noqa: S608
+        f"WHERE period_id = {row}.period_id AND changed = 1)"
     )
 
 
+def _sqlite_bump(row: str) -> str:
+    return (
+        "INSERT INTO rollup_period_stamps (period_id, revision, changed) "  # noqa: S608
+        f"SELECT {row}.period_id, 1, 1 WHERE {_sqlite_clean(row)} "
+        "ON CONFLICT (period_id) DO UPDATE SET revision = revision + 1, changed = 1; "
+    )
+
+
+# SQLite: a row-level trigger that writes only when the period is not already marked as
+# changed since the cache last read it (a write per row would double a bulk insert's cost;
+# the check is a primary-key lookup). SQLite has one writer at a time, so the cache's
+# clearing of the mark cannot race a writer (services.refresh_aggregates).
 SQLITE = [
     f"CREATE TRIGGER IF NOT EXISTS rollup_stamp_observation_{op.lower()} "
-    f"AFTER {op} ON observations BEGIN {''.join(_sqlite_bump(r) for r in rows)}END"
+    f"AFTER {op} ON observations WHEN {' OR '.join(_sqlite_clean(r) for r in rows)} "
+    f"BEGIN {''.join(_sqlite_bump(r) for r in rows)}END"
     for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
 ]
 
 # PostgreSQL: one statement-level trigger per operation with transition tables, so a bulk
-# insert bumps each period once per statement; periods are locked in id order.
+# insert bumps each period once per statement; periods are locked in id order. It always
+# bumps (concurrent writers make a "changed" mark unsafe there), and leaves changed at 0.
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION rollup_stamp_periods() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -17,8 +17,8 @@ from cxprogram.metrics.catalog import SURVEY_METRICS
 from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod
 from cxprogram.org.models import Department
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
-from cxprogram.rollup.queries import period_fingerprints
-from cxprogram.rollup.services import RollupOutcome, run_rollup
+from cxprogram.rollup.queries import cached_fingerprints, period_fingerprints
+from cxprogram.rollup.services import RollupOutcome, refresh_aggregates, run_rollup
 from cxprogram.rollup.triggers import TRIGGER_NAMES
 
 NOW = datetime(2031, 1, 1, tzinfo=UTC)
@@ -142,27 +142,35 @@ def test_without_the_triggers_every_period_is_aggregated_again(
     assert after.snapshot.result == _uncached(db_session, last)
 
 
-def test_every_observation_write_changes_the_period_fingerprint(
+def test_every_observation_write_makes_its_period_stale(
     db_session: Any, org: dict[str, Any]
 ) -> None:
     period, other = org["periods"][2], org["periods"][3]
-    ids = [period.id, other.id]
-    seen = [period_fingerprints(ids)]
-    obs = _first_obs(db_session, period, org["depts"][0])
-    obs.value += 0.5
-    db_session.flush()
-    seen.append(period_fingerprints(ids))
-    db_session.add(Observation(department=org["depts"][0], metric=obs.metric, period=period,
-                               import_key="x", value=3.0, n=5.0))  # fmt: skip
-    db_session.flush()
-    seen.append(period_fingerprints(ids))
-    db_session.delete(obs)
-    db_session.flush()
-    seen.append(period_fingerprints(ids))
-    _raw_update(db_session, _first_obs(db_session, period, org["depts"][1]))
-    seen.append(period_fingerprints(ids))
-    assert len({s[period.id] for s in seen}) == 5  # each write gave a new fingerprint
-    assert len({s[other.id] for s in seen}) == 1  # the other period's stayed
+    ids, dept = [period.id, other.id], org["depts"][0]
+    obs = _first_obs(db_session, period, dept)
+
+    def stale_after(write: Any) -> bool:
+        refresh_aggregates(ids, NOW)  # the cache has read both periods
+        assert refresh_aggregates(ids, NOW) == 0  # and nothing changed since
+        write()
+        db_session.flush()
+        live, cached = period_fingerprints(ids), cached_fingerprints(ids)
+        assert live[other.id] == cached[other.id]  # the other period stays fresh
+        return live[period.id] != cached[period.id]
+
+    def edit() -> None:
+        obs.value += 0.5
+
+    def insert() -> None:
+        db_session.add(Observation(department=dept, metric=obs.metric, period=period,
+                                   import_key="x", value=3.0, n=5.0))  # fmt: skip
+
+    assert stale_after(edit) and stale_after(insert)
+    assert stale_after(lambda: db_session.delete(obs))
+    assert stale_after(lambda: _raw_update(db_session, _first_obs(db_session, period, dept)))
+    # two writes in a row: still stale after the second
+    _raw_update(db_session, _first_obs(db_session, period, dept))
+    assert refresh_aggregates(ids, NOW) == 1
 
 
 def test_other_inputs_change_the_hash(db_session: Any, org: dict[str, Any]) -> None:
