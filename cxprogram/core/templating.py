@@ -23,16 +23,20 @@ class NavItem:
     roles: frozenset[Role]
 
 
+# Administrators run the organization's setup and have no special view of the data (SPEC 2):
+# their menu leads to the setup pages; the data pages stay reachable by address.
+_DATA_ROLES = frozenset({Role.CHIEF, Role.OFFICER, Role.VIEWER})
+
 NAV: tuple[NavItem, ...] = (
     NavItem("main.home", "Home", frozenset(Role)),
-    NavItem("main.departments", "Departments", frozenset(Role)),
-    NavItem("main.metrics", "Metrics", frozenset(Role)),
-    NavItem("metrics.list_periods", "Periods", frozenset(Role)),
-    NavItem("strategies.list_strategies", "Strategies", frozenset(Role)),
+    NavItem("main.departments", "Departments", _DATA_ROLES),
+    NavItem("main.metrics", "Metrics", _DATA_ROLES),
+    NavItem("metrics.list_periods", "Periods", _DATA_ROLES),
+    NavItem("strategies.list_strategies", "Strategies", _DATA_ROLES),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
-    NavItem("exports.list_exports", "Export", frozenset(Role)),
+    NavItem("exports.list_exports", "Export", _DATA_ROLES),
     NavItem("admin.edit_settings", "Organization", frozenset({Role.ADMIN, Role.CHIEF})),
-    NavItem("admin.list_departments", "Departments admin", frozenset({Role.ADMIN})),
+    NavItem("admin.list_departments", "Departments", frozenset({Role.ADMIN})),
     NavItem("people.list_officers", "Officers", frozenset(Role)),
     NavItem("people.list_users", "Users", frozenset({Role.ADMIN})),
     NavItem("auth.change_password", "Account", frozenset(Role)),

@@ -21,6 +21,15 @@ MATRIX: dict[str, dict[str, int]] = {
     "/officers": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
     "/account/tokens": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
     "/account/password": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
+    "/periods": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
+    "/metrics/new": {"admin": 403, "chief": 200, "officer": 200, "viewer": 403},
+    "/imports/": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
+    "/exports/": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
+    "/audit": {"admin": 403, "chief": 200, "officer": 403, "viewer": 403},
+    "/audit/export.csv": {"admin": 403, "chief": 200, "officer": 403, "viewer": 403},
+    "/admin/organization": {"admin": 200, "chief": 200, "officer": 403, "viewer": 403},
+    "/admin/departments": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
+    "/admin/departments/new": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
 }
 
 
