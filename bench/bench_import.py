@@ -109,11 +109,11 @@ def _ids() -> dict[str, dict[object, int]]:
     codes = dict(db.session.execute(select(Department.id, Department.code)).all())
     return {
         "d": {c: i for i, c in codes.items()},
-        "m": dict(db.session.execute(select(MetricDefinition.code, MetricDefinition.id)).tuples()),
-        "p": dict(db.session.execute(select(ReportingPeriod.label, ReportingPeriod.id)).tuples()),
+        "m": dict(db.session.execute(select(MetricDefinition.code, MetricDefinition.id)).all()),
+        "p": dict(db.session.execute(select(ReportingPeriod.label, ReportingPeriod.id)).all()),
         "s": {(codes[d], n): i for i, d, n in db.session.execute(
             select(Service.id, Service.department_id, Service.name))},
-        "c": dict(db.session.execute(select(Channel.code, Channel.id)).tuples()),
+        "c": dict(db.session.execute(select(Channel.code, Channel.id)).all()),
     }  # fmt: skip
 
 

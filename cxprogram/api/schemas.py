@@ -113,7 +113,7 @@ class ObservationQuery(BaseModel):
     department: str = Field("", description="department code, e.g. VA")
     metric: str = Field("", description="metric code, e.g. satisfaction")
     period: str = Field("", pattern=r"^(\s*[Ff][Yy]\d{4}-[Qq][1-4]\s*)?$", description="FY2024-Q1")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)  # an offset the database can hold
     page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
 
 

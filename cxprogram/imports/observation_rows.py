@@ -131,13 +131,13 @@ def _editable(actor: User | None) -> set[int] | None:
     return set()
 
 
-def text(row: Row, column: str) -> str:
-    """A cell's text, stripped, with spreadsheet formula neutralisation undone."""
-    value = row.cells.get(column)
-    if not value:
-        return ""
-    value = value.strip()
-    return unneutralise(value) if value[:1] == "'" else value
+def cleaned(cells: dict[str, str]) -> dict[str, str]:
+    """Every cell stripped, with spreadsheet formula neutralisation undone (one pass a row)."""
+    out = {}
+    for column, value in cells.items():
+        value = value.strip()
+        out[column] = unneutralise(value) if value[:1] == "'" else value
+    return out
 
 
 def parse_number(raw: str) -> float | None:
@@ -159,60 +159,62 @@ def parse_number(raw: str) -> float | None:
 
 def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ParsedRow | None:
     """Check one row; append every problem to `errors`; the row resolved to ids, or None."""
-    start = len(errors)
-    dept_id = _department(row, look, errors)
-    metric = _metric(row, look, dept_id, errors)
-    label = _period(row, look, errors)
-    value = _value(row, metric, errors)
-    n = _n(row, errors)
-    service_id = _service(row, look, dept_id, errors)
-    channel_id = _channel(row, look, errors)
+    start, number, cells = len(errors), row.number, cleaned(row.cells)
+    dept_id = _department(number, cells, look, errors)
+    metric = _metric(number, cells, look, dept_id, errors)
+    label = _period(number, cells, look, errors)
+    value = _value(number, cells, metric, errors)
+    n = _n(number, cells, errors)
+    service_id = _service(number, cells, look, dept_id, errors)
+    channel_id = _channel(number, cells, look, errors)
     if len(errors) > start:
         return None
     assert dept_id is not None and metric is not None and label is not None
     assert value is not None
-    key = (dept_id, metric.id, label, service_id, channel_id, text(row, "import_key"))
-    note = text(row, "note") if "note" in row.cells else None
-    return ParsedRow(row.number, key, value, n, note, "n" in row.cells)
+    key = (dept_id, metric.id, label, service_id, channel_id, cells.get("import_key", ""))
+    note = cells.get("note")
+    return ParsedRow(number, key, value, n, note, "n" in cells)
 
 
-def _department(row: Row, look: Lookups, errors: list[RowError]) -> int | None:
-    code = text(row, "department")
+def _department(
+    number: int, cells: dict[str, str], look: Lookups, errors: list[RowError]
+) -> int | None:
+    code = cells.get("department", "")
     dept_id = look.departments.get(code.upper())
     if not code:
-        errors.append(RowError(row.number, "department", "required"))
+        errors.append(RowError(number, "department", "required"))
     elif dept_id is None:
-        errors.append(RowError(row.number, "department", f"unknown department '{code}'"))
+        errors.append(RowError(number, "department", f"unknown department '{code}'"))
     elif look.editable is not None and dept_id not in look.editable:
-        errors.append(RowError(row.number, "department", f"{NOT_ASSIGNED} ({code.upper()})"))
+        errors.append(RowError(number, "department", f"{NOT_ASSIGNED} ({code.upper()})"))
         return None
     return dept_id
 
 
 def _metric(
-    row: Row, look: Lookups, dept_id: int | None, errors: list[RowError]
+    number: int, cells: dict[str, str], look: Lookups, dept_id: int | None, errors: list[RowError]
 ) -> MetricInfo | None:
-    code = text(row, "metric")
+    code = cells.get("metric", "")
     metric = look.metrics.get(code.casefold())
     if not code:
-        errors.append(RowError(row.number, "metric", "required"))
+        errors.append(RowError(number, "metric", "required"))
     elif metric is None:
-        errors.append(RowError(row.number, "metric", f"unknown metric '{code}'"))
+        errors.append(RowError(number, "metric", f"unknown metric '{code}'"))
     elif dept_id is not None and metric.owner_department_id not in (None, dept_id):
-        errors.append(
-            RowError(row.number, "metric", f"metric '{code}' belongs to another department")
-        )
+        errors.append(RowError(number, "metric", f"metric '{code}' belongs to another department"))
         return None
     return metric  # fmt: skip
 
 
-def _period(row: Row, look: Lookups, errors: list[RowError]) -> str | None:
-    raw = text(row, "period")
+def _period(
+    number: int, cells: dict[str, str], look: Lookups, errors: list[RowError]
+) -> str | None:
+    raw = cells.get("period", "")
     found = look.labels.get(raw)
     if found is None:
         found = look.labels[raw] = _label(raw, look)
     if isinstance(found, RowError):
-        errors.append(RowError(row.number, "period", found.reason))
+        errors.append(RowError(number, "period", found.reason))
         return None
     return found
 
@@ -230,18 +232,20 @@ def _label(raw: str, look: Lookups) -> str | RowError:
     return quarter.label
 
 
-def _value(row: Row, metric: MetricInfo | None, errors: list[RowError]) -> float | None:
-    raw = text(row, "value")
+def _value(
+    number: int, cells: dict[str, str], metric: MetricInfo | None, errors: list[RowError]
+) -> float | None:
+    raw = cells.get("value", "")
     if not raw:
-        errors.append(RowError(row.number, "value", "required"))
+        errors.append(RowError(number, "value", "required"))
         return None
     value = parse_number(raw)
     if value is None:
-        errors.append(RowError(row.number, "value", f"'{raw}' is not a number"))
+        errors.append(RowError(number, "value", f"'{raw}' is not a number"))
         return None
     if metric is not None and not _in_scale(value, metric):
         scale = f"{metric.scale_min:g} to {metric.scale_max:g}"
-        errors.append(RowError(row.number, "value", f"{raw} is outside the scale of metric "
+        errors.append(RowError(number, "value", f"{raw} is outside the scale of metric "
                                                     f"'{metric.code}' ({scale})"))  # fmt: skip
         return None
     return value
@@ -253,37 +257,39 @@ def _in_scale(value: float, metric: MetricInfo) -> bool:
     return low <= value <= high
 
 
-def _n(row: Row, errors: list[RowError]) -> float | None:
-    raw = text(row, "n")
+def _n(number: int, cells: dict[str, str], errors: list[RowError]) -> float | None:
+    raw = cells.get("n", "")
     if not raw:
         return None
     n = parse_number(raw)
     if n is None:
-        errors.append(RowError(row.number, "n", f"'{raw}' is not a number"))
+        errors.append(RowError(number, "n", f"'{raw}' is not a number"))
     elif n < 0:
-        errors.append(RowError(row.number, "n", f"n must not be negative ({raw})"))
+        errors.append(RowError(number, "n", f"n must not be negative ({raw})"))
     return n
 
 
-def _service(row: Row, look: Lookups, dept_id: int | None, errors: list[RowError]) -> int | None:
-    name = text(row, "service")
+def _service(
+    number: int, cells: dict[str, str], look: Lookups, dept_id: int | None, errors: list[RowError]
+) -> int | None:
+    name = cells.get("service", "")
     if not name or dept_id is None:
         return None
     service_id = look.services.get((dept_id, name.casefold()))
     if service_id is None:
-        errors.append(
-            RowError(row.number, "service", f"unknown service '{name}' for this department")
-        )
+        errors.append(RowError(number, "service", f"unknown service '{name}' for this department"))
     return service_id  # fmt: skip
 
 
-def _channel(row: Row, look: Lookups, errors: list[RowError]) -> int | None:
-    name = text(row, "channel")
+def _channel(
+    number: int, cells: dict[str, str], look: Lookups, errors: list[RowError]
+) -> int | None:
+    name = cells.get("channel", "")
     if not name:
         return None
     channel_id = look.channels.get(name.casefold())
     if channel_id is None:
-        errors.append(RowError(row.number, "channel", f"unknown channel '{name}'"))
+        errors.append(RowError(number, "channel", f"unknown channel '{name}'"))
     return channel_id
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, column, insert, table, update
+from sqlalchemy.sql.expression import TableClause
 
 from cxprogram.auth.models import User
 from cxprogram.core import audit
@@ -65,18 +66,34 @@ def _insert(
 ) -> None:
     if not payload.adds:
         return
+    fixed = {
+        "source": _db_value("source", source), "created_by_id": actor_id,
+        "updated_by_id": actor_id, "created_at": _db_value("created_at", now),
+        "updated_at": _db_value("updated_at", now), "version": 1,
+    }  # fmt: skip
     rows = [
         {
             "department_id": k[0], "metric_id": k[1], "period_id": period_ids[k[2]],
             "service_id": k[3], "channel_id": k[4], "import_key": k[5],
-            "value": item.value, "n": item.n, "note": item.note or "",
-            "source": source.value, "created_by_id": actor_id, "updated_by_id": actor_id,
-            "created_at": now, "updated_at": now, "version": 1,
+            "value": item.value, "n": item.n, "note": item.note or "", **fixed,
         }
         for item in payload.adds
         for k in (item.key,)
     ]  # fmt: skip
-    db.session.execute(insert(OBSERVATIONS), rows)
+    db.session.execute(insert(_untyped(rows[0])), rows)
+
+
+def _db_value(name: str, value: Any) -> Any:
+    """A value as the column's type binds it (computed once, not once per row)."""
+    dialect = db.session.get_bind().dialect
+    process = OBSERVATIONS.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    return process(value) if process is not None else value
+
+
+def _untyped(row: dict[str, Any]) -> TableClause:
+    """The observations table with untyped columns: the values are already in database form,
+    so the executemany skips SQLAlchemy's per-row type processing (a third of its cost)."""
+    return table(OBSERVATIONS.name, *(column(name) for name in row))
 
 
 def _update(payload: ObservationPayload, actor_id: int | None, source: Source, now: Any) -> None:

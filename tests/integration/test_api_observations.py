@@ -127,6 +127,7 @@ def test_get_observations_validates_its_query(org: None, client: Any, make_user:
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get(URL + "?page=0", headers=headers).status_code == 400
     assert client.get(URL + "?page_size=501", headers=headers).status_code == 400
+    assert client.get(URL + "?page=10000000000000000000000", headers=headers).status_code == 400
     bad = client.get(URL + "?period=soon", headers=headers)
     assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "period"
     assert client.get(URL + "?page=2&page_size=5", headers=headers).get_json()["page"] == 2

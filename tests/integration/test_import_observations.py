@@ -113,6 +113,7 @@ def test_a_good_csv_lands_with_source_and_author(org: Any, db_session: Any, make
     assert first.channel is not None and first.channel.code == "web"
     assert first.note == "Online claims" and first.source == Source.IMPORT
     assert first.created_by_id == chief.id and first.period_id == org["open"].id
+    assert first.created_at.tzinfo is not None and first.updated_at == first.created_at
     events = db_session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "observations")
     ).all()
@@ -241,6 +242,8 @@ def test_ambiguous_thousands_and_formula_neutralised_cells(org: Any, db_session:
 
 def test_wrong_type_and_missing_columns_are_named(org: Any) -> None:
     assert "not a .csv or .xlsx" in str(_plan("x", name="obs.txt").errors[0])
+    too_big = plan_file(observation_importer(), "obs.csv", GOOD.encode(), None, 100)
+    assert "larger than the 0.0 MB limit" in str(too_big.errors[0])
     plan = _plan("department,metric,value,colour\nVA,satisfaction,4,red\n")
     assert {(e.column, e.reason) for e in plan.errors} == {
         ("period", "required column is missing"), ("colour", "unknown column")
