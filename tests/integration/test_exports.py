@@ -11,7 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.imports.framework import apply_plan, plan_file
@@ -58,7 +58,7 @@ def _snapshot(db_session: Any) -> list[tuple[Any, ...]]:
                Observation.service_id, Observation.channel_id, Observation.import_key,
                Observation.value, Observation.n, Observation.note)
     ).all()  # fmt: skip
-    return sorted(tuple(r) for r in rows)
+    return sorted((tuple(r) for r in rows), key=repr)
 
 
 def _csv_rows(response: Any) -> list[dict[str, str]]:
@@ -167,3 +167,16 @@ def test_export_page_lists_links_for_every_role(
     assert 'href="/exports/strategies.xlsx?fiscal_year=2023"' in page
     assert ">Export<" in page
     assert client.get("/exports/?fiscal_year=1066").status_code == 400
+
+
+def test_demo_export_imports_back_unchanged(
+    runner: Any, client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
+    """The real A-11 data (several collections of one service share a cell: import_key)."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    login(make_user("chief").email)
+    exported = client.get("/exports/observations.csv").get_data()
+    total = db_session.scalar(select(func.count(Observation.id)))
+    plan = plan_file(observation_importer(), "demo.csv", exported, None, 20 * 1024 * 1024)
+    assert plan.errors == [] and total > 1000
+    assert (plan.count("add"), plan.count("change"), plan.count("same")) == (0, 0, total)
