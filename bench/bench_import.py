@@ -129,7 +129,7 @@ def run_import(content: bytes) -> tuple[float, dict[str, int]]:
 
 
 def main() -> None:
-    """Build, time the floor, time the import (then the same file again), print."""
+    """Build, time the floor, the import, the same file again, a file changing every value."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--quarters", type=int, default=20)
@@ -145,6 +145,7 @@ def main() -> None:
         floor_s = min(floor(content) for _ in range(3))
         import_s, counts = run_import(content)
         again_s, again = run_import(content)
+        changed_s, changed = run_import(make_csv(args.rows, args.quarters, seed=12))
     print(f"file: {args.rows:,} rows, {len(content) / 1_048_576:.1f} MB")
     print(f"floor (csv module + one bare executemany): {floor_s:.2f} s, "
           f"{args.rows / floor_s:,.0f} rows/s")  # fmt: skip
@@ -152,6 +153,7 @@ def main() -> None:
           f"{args.rows / import_s:,.0f} rows/s, ratio {import_s / floor_s:.1f}x")  # fmt: skip
     print(f"  {counts}")
     print(f"same file again (all unchanged): {again_s:.2f} s  {again}")
+    print(f"every value changed (updates): {changed_s:.2f} s  {changed}")
 
 
 if __name__ == "__main__":
