@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 MAX_PAGE_SIZE = 500
 MAX_POST_ITEMS = 10_000
 
-Text = Annotated[str, Field(max_length=2000)]
-Code = Annotated[str, Field(min_length=1, max_length=60)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
+Code = Annotated[str, Field(min_length=1, max_length=60, pattern=NO_NUL)]
 PERIOD_PATTERN = r"^\s*[Ff][Yy][0-9]{4}-[Qq][1-4]\s*$"
 
 
@@ -110,8 +111,8 @@ class ObservationQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    department: str = Field("", description="department code, e.g. VA")
-    metric: str = Field("", description="metric code, e.g. satisfaction")
+    department: str = Field("", description="department code, e.g. VA", pattern=NO_NUL)
+    metric: str = Field("", description="metric code, e.g. satisfaction", pattern=NO_NUL)
     period: str = Field("", pattern=r"^(\s*[Ff][Yy]\d{4}-[Qq][1-4]\s*)?$", description="FY2024-Q1")
     page: int = Field(1, ge=1, le=1_000_000)  # an offset the database can hold
     page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)

@@ -21,6 +21,7 @@ from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPer
 from cxprogram.org.models import Channel, Department, OrgSettings, Service
 
 NOT_ASSIGNED = "you are not assigned to this department"
+LIMITS = {"note": 10_000, "import_key": 80}  # import_key is a String(80) column
 COLUMNS: tuple[str, ...] = ("department", "metric", "period", "value")
 OPTIONAL: tuple[str, ...] = (
     "n",
@@ -167,6 +168,7 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ParsedRow | No
     n = _n(number, cells, errors)
     service_id = _service(number, cells, look, dept_id, errors)
     channel_id = _channel(number, cells, look, errors)
+    _stored_text(number, cells, errors)
     if len(errors) > start:
         return None
     assert dept_id is not None and metric is not None and label is not None
@@ -279,6 +281,15 @@ def _service(
     if service_id is None:
         errors.append(RowError(number, "service", f"unknown service '{name}' for this department"))
     return service_id  # fmt: skip
+
+
+def _stored_text(number: int, cells: dict[str, str], errors: list[RowError]) -> None:
+    """Text stored as given must not hold NUL, which databases (PostgreSQL) refuse."""
+    for column in ("note", "import_key"):
+        if "\x00" in cells.get(column, ""):
+            errors.append(RowError(number, column, "contains a NUL character"))
+        elif len(cells.get(column, "")) > LIMITS[column]:
+            errors.append(RowError(number, column, f"longer than {LIMITS[column]} characters"))
 
 
 def _channel(

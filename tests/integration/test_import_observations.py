@@ -76,6 +76,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(org: Any, db_session: An
         "VA,satisfaction,FY2022-Q4,4,10,,,\n"  # 13: closed period
         "VA,satisfaction,FY2099-Q1,4,10,,,\n"  # 14: period not started
         "VA,transparency,FY2023-Q1,inf,10,,,\n"  # 15: infinity
+        "VA,transparency,FY2023-Q2,4,10,,,nul \x00 byte\n"  # 16: NUL in a stored text
     )
     plan = _plan(bad)
     found = {(e.row, e.column): e.reason for e in plan.errors}
@@ -93,7 +94,8 @@ def test_every_bad_row_is_listed_and_nothing_is_written(org: Any, db_session: An
     assert "closed" in found[(13, "period")]
     assert "not started" in found[(14, "period")]
     assert "not a number" in found[(15, "value")]
-    assert len(plan.errors) == 13 and plan.rows == []
+    assert "NUL" in found[(16, "note")]
+    assert len(plan.errors) == 14 and plan.rows == []
     with pytest.raises(ValueError, match="cannot be applied"):
         apply_plan(observation_importer(), plan, None)
     assert _count(db_session) == 0
