@@ -74,7 +74,7 @@ def _refuse_unreadable(departments: list[Department]) -> None:
     code = request.args.get("department", "")
     if code in {d.code for d in departments} or not code:
         return
-    if db.session.scalar(select(Department.id).where(Department.code == code)) is not None:
+    if code in set(db.session.scalars(select(Department.code))):  # no NUL reaches SQL
         abort(403)
 
 

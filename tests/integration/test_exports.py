@@ -95,6 +95,7 @@ def test_department_filter_and_year_filter(
     assert [r["period"] for r in rows] == ["FY2022-Q4"]
     assert client.get("/exports/observations.csv?quarter=7").status_code == 400
     assert client.get("/exports/observations.pdf").status_code == 404
+    assert client.get("/exports/observations.csv?department=%00").status_code == 400
 
 
 def test_viewer_exports_only_readable_departments(
