@@ -15,7 +15,7 @@ from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
 from cxprogram.org.services import EditConflict, service_state
-from cxprogram.rollup.models import RollupSnapshot
+from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
 
 SETTINGS_FIELDS = (
     "name",
@@ -116,8 +116,10 @@ def relabel_periods(new_month: int, actor: User) -> list[dict[str, Any]]:
                      before=before, after=after, period_label=period.label)  # fmt: skip
         changes.append({"from": before["label"], "to": after["label"]})
     ids = [p.id for p in periods]
-    if ids:  # snapshots of empty periods are derived data under the old labels: recomputed
+    if ids:  # rollups of empty periods are derived data under the old labels: recomputed
         db.session.execute(delete(RollupSnapshot).where(RollupSnapshot.period_id.in_(ids)))
+        cached = delete(RollupPeriodAggregates).where(RollupPeriodAggregates.period_id.in_(ids))
+        db.session.execute(cached)
     return changes
 
 

@@ -17,6 +17,7 @@ from cxprogram.models import (
     Observation,
     OrgSettings,
     ReportingPeriod,
+    RollupSnapshot,
 )
 from tests.conftest import csrf_token
 
@@ -161,6 +162,9 @@ def test_fiscal_start_change_relabels_empty_periods_consistently_and_audits(
     login(make_user("admin").email)
     # October start: FY2024-Q1 is Oct-Dec 2023, FY2024-Q2 Jan-Mar 2024.
     first, second = _period("FY2024-Q1"), _period("FY2024-Q2")
+    stale = {"period": "FY2024-Q1"}
+    db_session.add(RollupSnapshot(period_id=first.id, version=1, inputs_hash="x", result=stale))
+    db_session.commit()
     response = _post(client, org, fiscal_year_start_month="7")
     assert response.status_code == 302
     db_session.expire_all()
@@ -177,6 +181,7 @@ def test_fiscal_start_change_relabels_empty_periods_consistently_and_audits(
         ("FY2024-Q1", "FY2024-Q2"),
         ("FY2024-Q2", "FY2024-Q3"),
     }
+    assert db_session.scalars(select(RollupSnapshot)).all() == []  # recomputed under new labels
     follow = client.get(URL).get_data(as_text=True)
     assert "FY2024-Q1 is now FY2024-Q2" in follow
 
