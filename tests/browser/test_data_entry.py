@@ -76,7 +76,9 @@ def test_officer_walks_the_quarter(page: Page, live_server: str) -> None:
     expect(va.get_by_role("cell").nth(1)).to_have_text("reported")
     page.goto(live_server + PLAN)
     expect(page.locator("#state-heading")).to_contain_text("submitted")
-    page.get_by_label("Approve the plan").check()
+    page.get_by_label("Approve the plan").focus()  # USWDS draws the radio on its label
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Approve the plan")).to_be_checked()
     page.get_by_role("button", name="Record the decision").click()
     expect(page.locator("#state-heading")).to_contain_text("approved")
     check_accessibility(page)

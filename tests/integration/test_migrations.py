@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from cxprogram import create_app
 from cxprogram.extensions import db
+from cxprogram.rollup.triggers import TRIGGER_NAMES
 from tests.conftest import _throwaway_postgres, make_config
 
 
@@ -41,7 +42,20 @@ def test_upgrade_head_matches_models(empty_database_url: str) -> None:
         assert diff == [], f"migrations and models differ: {diff}"
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "observations", "strategies", "rollup_snapshots", "audit_events"} <= tables
+        assert _triggers(db.engine) == set(TRIGGER_NAMES), "the rollup cache's triggers"
         db.engine.dispose()
+
+
+def _triggers(engine: Any) -> set[str]:
+    """Names of the triggers on the observations table (models do not describe them)."""
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'observations'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE tgrelid = 'observations'::regclass"
+        " AND NOT tgisinternal"
+    )
+    with engine.connect() as conn:
+        return set(conn.execute(text(query)).scalars())
 
 
 def test_downgrade_to_base_removes_everything(empty_database_url: str) -> None:
