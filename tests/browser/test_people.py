@@ -1,5 +1,5 @@
-"""Onboarding people in Chromium: the demo admin uploads departments.csv then users.csv
-through /imports, checks each preview and confirms; a new officer from the file gets a
+"""Onboarding in Chromium: the demo admin uploads departments.csv, services.csv and
+users.csv through /imports, checks each preview and confirms; a new officer from the file gets a
 one-time password (no SMTP here), signs in, chooses a password and sees their department.
 Also the officer directory and the API tokens page; axe-core on every page."""
 
@@ -73,6 +73,7 @@ def test_admin_onboards_people_from_files_and_a_new_officer_signs_in(
 ) -> None:
     sign_in(page, live_server, *_login("admin"))
     _upload(page, live_server, "Departments", FIXTURES / "departments.csv")
+    _upload(page, live_server, "Services", FIXTURES / "services.csv")
     page.goto(live_server + "/imports/")
     page.locator("main").get_by_role("link", name="Users", exact=True).click()
     page.locator("input[type=file]").set_input_files(str(FIXTURES / "users.csv"))
@@ -98,6 +99,9 @@ def test_admin_onboards_people_from_files_and_a_new_officer_signs_in(
     page.get_by_role("button", name="Change password").click()
     expect(page).to_have_url(live_server + "/")
     expect(page.locator("main")).to_contain_text("Onboarding Department of Licensing (ONB1)")
+    check_accessibility(page)
+    page.goto(live_server + "/departments/ONB1")  # with the services the file brought
+    expect(page.locator("main")).to_contain_text("Driver licence renewal")
     check_accessibility(page)
 
 
