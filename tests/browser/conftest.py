@@ -107,9 +107,9 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         ARTIFACTS.mkdir(exist_ok=True)
         new_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
-    # Refusals the app answers on purpose (forbidden, not found, conflict, invalid file) are
-    # logged by Chromium as failed loads; anything else in the console fails the test.
-    expected = ("status of 403", "status of 404", "status of 409", "status of 422")
+    # Refusals the app answers on purpose (forbidden, not found, conflict, spent link,
+    # invalid file) are logged by Chromium as failed loads; anything else fails the test.
+    expected = tuple(f"status of {code}" for code in (403, 404, 409, 410, 422))
     unexpected = [e for e in errors if not any(status in e for status in expected)]
     assert unexpected == [], f"browser console errors: {unexpected}"
 

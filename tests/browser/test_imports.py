@@ -5,31 +5,15 @@ browser test reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from cxprogram.demo.services import DEMO_LOGINS
 from tests.browser.conftest import check_accessibility, sign_in
 
 OFFICER = next(login for login in DEMO_LOGINS if login.role.value == "officer")
 HEADER = "department,metric,period,value,n,note\n"
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """As the shared fixture, but a 422 is expected here: a preview with errors answers it."""
-    context = browser.new_context()
-    new_page = context.new_page()
-    errors: list[str] = []
-    new_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    new_page.on("pageerror", lambda e: errors.append(str(e)))
-    yield new_page
-    context.close()
-    unexpected = [e for e in errors if not any(f"status of {c}" in e for c in (403, 404, 422))]
-    assert unexpected == [], f"browser console errors: {unexpected}"
 
 
 def _file(tmp_path: Path, name: str, body: str) -> Path:

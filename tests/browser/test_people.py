@@ -6,11 +6,9 @@ Also the officer directory and the API tokens page; axe-core on every page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from cxprogram.demo.services import DEMO_LOGINS
 from tests.browser.conftest import check_accessibility, sign_in
@@ -18,21 +16,6 @@ from tests.browser.conftest import check_accessibility, sign_in
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "onboarding"
 OFFICER = "lena.licensing@onboarding.example.test"
 NEW_PASSWORD = "lena chooses a long passphrase"
-
-
-@pytest.fixture
-def page_with_errors(browser: Browser) -> Iterator[Page]:
-    """Like `page`, for tests that open refused forms and spent links on purpose: the
-    browser logs their 410 and 422 answers, any other console error still fails."""
-    context = browser.new_context()
-    new_page = context.new_page()
-    errors: list[str] = []
-    new_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    new_page.on("pageerror", lambda e: errors.append(str(e)))
-    yield new_page
-    context.close()
-    expected = ("status of 410", "status of 422", "status of 403", "status of 404")
-    assert [e for e in errors if not any(x in e for x in expected)] == []
 
 
 def _login(role: str) -> tuple[str, str]:
@@ -105,8 +88,7 @@ def test_admin_onboards_people_from_files_and_a_new_officer_signs_in(
     check_accessibility(page)
 
 
-def test_admin_pages_are_accessible(page_with_errors: Page, live_server: str) -> None:
-    page = page_with_errors
+def test_admin_pages_are_accessible(page: Page, live_server: str) -> None:
     sign_in(page, live_server, *_login("admin"))
     for path, heading in (("/users", "Users"), ("/users/new", "Create a user"),
                           ("/users/tokens", "Every API token")):  # fmt: skip
@@ -122,8 +104,7 @@ def test_admin_pages_are_accessible(page_with_errors: Page, live_server: str) ->
     check_accessibility(page)
 
 
-def test_officer_directory_and_expired_link_page(page_with_errors: Page, live_server: str) -> None:
-    page = page_with_errors
+def test_officer_directory_and_expired_link_page(page: Page, live_server: str) -> None:
     sign_in(page, live_server, *_login("officer"))
     page.get_by_role("navigation", name="Primary navigation").get_by_role(
         "link", name="Officers"
