@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from cxprogram.admin import calc, queries, services
 from cxprogram.admin.forms import DepartmentForm, StatusForm
@@ -118,18 +119,18 @@ def _department_form(dept: Department | None, *, fresh: bool = False) -> Departm
         form.code.data, form.name.data = dept.code, dept.name
         form.parent.data = str(dept.parent_id) if dept.parent_id else ""
         form.version.data = str(dept.version)
-    form.parent.choices = [("", "None (top level)"), *_parent_choices(dept)]
+    form.parent.choices = [SelectChoice("", "None (top level)"), *_parent_choices(dept)]
     return form
 
 
-def _parent_choices(dept: Department | None) -> list[tuple[str, str]]:
+def _parent_choices(dept: Department | None) -> list[SelectChoice]:
     """Every department except this one and those below it (they would make a cycle)."""
     excluded: set[str] = set()
     if dept is not None:
         excluded = {dept.code} | calc.descendants(dept.code, queries.parent_map())
     rows = db.session.scalars(queries.departments_admin_query("all"))
     return [
-        (str(d.id), f"{d.code}: {d.name}{'' if d.is_active else ' (inactive)'}")
+        SelectChoice(str(d.id), f"{d.code}: {d.name}{'' if d.is_active else ' (inactive)'}")
         for d in rows
         if d.code not in excluded
     ]

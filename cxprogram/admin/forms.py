@@ -8,12 +8,13 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from cxprogram.admin import calc
 from cxprogram.org.forms import CheckboxesField
 
-MONTHS = [(str(m), calendar.month_name[m]) for m in range(1, 13)]
+MONTHS = [SelectChoice(str(m), calendar.month_name[m]) for m in range(1, 13)]
 
 
 class SettingsForm(FlaskForm):  # type: ignore[misc]
@@ -51,7 +52,9 @@ class DepartmentForm(FlaskForm):  # type: ignore[misc]
 
     code = StringField("Code", validators=[InputRequired(), Length(max=20)])
     name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    parent = SelectField("Parent department", choices=[("", "None")], validate_choice=False)
+    parent = SelectField(
+        "Parent department", choices=[SelectChoice("", "None")], validate_choice=False
+    )
     version = HiddenField()
 
     def validate_code(self, field: Any) -> None:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from cxprogram.admin import queries, services
 from cxprogram.admin.department_views import load_department
@@ -106,8 +107,8 @@ def _service_form(service: Service | None, *, fresh: bool = False) -> AdminServi
         form.channels.data = [c.id for c in service.channels]
         form.journey_stages.data = [s.id for s in service.journey_stages]
         form.version.data = str(service.version)
-    form.channels.choices = [(c.id, c.name) for c in queries.channels()]
-    form.journey_stages.choices = [(s.id, s.name) for s in queries.journey_stages()]
+    form.channels.choices = [SelectChoice(c.id, c.name) for c in queries.channels()]
+    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in queries.journey_stages()]
     return form
 
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from cxprogram.core.permissions import can_read_department, signed_in
@@ -34,7 +35,8 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
     fiscal_year = SelectField("Fiscal year", validators=[Optional()], validate_choice=True)
     quarter = SelectField(
         "Quarter",
-        choices=[("", "Every quarter")] + [(str(q), f"Q{q}") for q in range(1, 5)],
+        choices=[SelectChoice("", "Every quarter")]
+        + [SelectChoice(str(q), f"Q{q}") for q in range(1, 5)],
         validators=[Optional()],
     )
     department = SelectField("Department", validators=[Optional()])
@@ -48,9 +50,11 @@ def _readable_departments() -> list[Department]:
 def _form(departments: list[Department]) -> FilterForm:
     form = FilterForm(request.args)
     years = queries.fiscal_years()
-    form.fiscal_year.choices = [("", "Every year")] + [(str(y), f"FY{y}") for y in years]
-    form.department.choices = [("", "Every department I may read")] + [
-        (d.code, f"{d.name} ({d.code})") for d in departments
+    form.fiscal_year.choices = [SelectChoice("", "Every year")] + [
+        SelectChoice(str(y), f"FY{y}") for y in years
+    ]
+    form.department.choices = [SelectChoice("", "Every department I may read")] + [
+        SelectChoice(d.code, f"{d.name} ({d.code})") for d in departments
     ]
     return form
 

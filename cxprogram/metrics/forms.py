@@ -6,13 +6,14 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from cxprogram.metrics.models import Aggregation, Direction, Driver, MetricKind, Unit, Weighting
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(m.value, m.value.replace("_", " ")) for m in enum]
+def _choices(enum: Any) -> list[SelectChoice]:
+    return [SelectChoice(m.value, m.value.replace("_", " ")) for m in enum]
 
 
 class GridForm(FlaskForm):  # type: ignore[misc]
@@ -59,7 +60,7 @@ class MetricForm(FlaskForm):  # type: ignore[misc]
     tolerance = FloatField(
         "Tolerance", validators=[Optional(), NumberRange(min=0, message="Cannot be negative.")]
     )
-    driver = SelectField("A-11 driver", choices=[("", "none"), *_choices(Driver)])
+    driver = SelectField("A-11 driver", choices=[SelectChoice("", "none"), *_choices(Driver)])
     scale_min = FloatField("Scale minimum", validators=[Optional()])
     scale_max = FloatField("Scale maximum", validators=[Optional()])
     version = HiddenField()

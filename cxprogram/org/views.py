@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from cxprogram.auth.models import Role, User
 from cxprogram.core.permissions import (
@@ -84,10 +85,11 @@ def _service_form(service: Service) -> ServiceForm:
         form.journey_stages.data = [s.id for s in service.journey_stages]
         form.version.data = str(service.version)
     form.channels.choices = [
-        (c.id, c.name) for c in db.session.scalars(select(Channel).order_by(Channel.name))
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(select(Channel).order_by(Channel.name))
     ]
     stages = db.session.scalars(select(JourneyStage).order_by(JourneyStage.position))
-    form.journey_stages.choices = [(s.id, s.name) for s in stages]
+    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in stages]
     return form
 
 

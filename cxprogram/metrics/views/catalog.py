@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from cxprogram.auth.models import Role, User
 from cxprogram.core.permissions import can_edit_department, roles
@@ -30,12 +31,16 @@ def can_edit_metric(user: User, metric: MetricDefinition) -> bool:
     return owner is not None and can_edit_department(user, owner)
 
 
-def _owner_choices(user: User) -> list[tuple[int, str]]:
+def _owner_choices(user: User) -> list[SelectChoice]:
     departments = db.session.scalars(
         select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
     )
-    mine = [(d.id, f"{d.code}: {d.name}") for d in departments if can_edit_department(user, d.id)]
-    return ([(0, "none: a standard metric")] if user.role == Role.CHIEF else []) + mine
+    mine = [
+        SelectChoice(d.id, f"{d.code}: {d.name}")
+        for d in departments
+        if can_edit_department(user, d.id)
+    ]
+    return ([SelectChoice(0, "none: a standard metric")] if user.role == Role.CHIEF else []) + mine
 
 
 def _data(form: MetricForm) -> dict[str, Any]:
@@ -85,7 +90,7 @@ def edit_metric(code: str) -> Response | Page:
     if not can_edit_metric(current_user, metric):
         abort(403)
     form = MetricForm()
-    form.owner.choices = [(metric.owner_department_id or 0, "")]
+    form.owner.choices = [SelectChoice(metric.owner_department_id or 0, "")]
     form.code.data, form.owner.data = metric.code, metric.owner_department_id or 0
     if not form.is_submitted():
         _fill(form, metric)
