@@ -11,6 +11,7 @@ from cxprogram.extensions import db
 from cxprogram.imports.a11 import A11FormatError, read_a11_file
 from cxprogram.imports.a11_load import load_a11
 from cxprogram.imports.framework import Importer, apply_plan, plan_file
+from cxprogram.imports.registry import importers
 
 
 @click.group("import")
@@ -40,40 +41,24 @@ def import_a11_command(file: Path) -> None:
         click.echo(f"  {key.replace('_', ' ')}: {value}")
 
 
-@import_cli.command("observations")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_observations_command(file: Path) -> None:
-    """Import observations (.csv or .xlsx); all or nothing, every bad row listed."""
-    from cxprogram.imports.observations import observation_importer
+def _file_import_command(importer: Importer) -> click.Command:
+    """`cxprogram import KIND FILE` for one registered importer."""
+    columns = ", ".join(importer.required + importer.optional)
 
-    run_import(observation_importer(), file)
+    @click.command(
+        importer.kind,
+        help=f"Import {importer.title.lower()} ({columns}) from a .csv or .xlsx file; "
+        "all or nothing, every bad row listed.",
+    )
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def command(file: Path) -> None:
+        run_import(importer, file)
 
-
-@import_cli.command("users")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_users_command(file: Path) -> None:
-    """Import users (email, name, role, departments); all or nothing; no passwords set."""
-    from cxprogram.imports.users_import import user_importer
-
-    run_import(user_importer(), file)
+    return command
 
 
-@import_cli.command("departments")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_departments_command(file: Path) -> None:
-    """Import departments (code, name, parent); all or nothing, every bad row listed."""
-    from cxprogram.imports.departments import DepartmentImporter
-
-    run_import(DepartmentImporter(), file)
-
-
-@import_cli.command("services")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_services_command(file: Path) -> None:
-    """Import services (department, service, channels, journey_stages); all or nothing."""
-    from cxprogram.imports.services_import import ServiceImporter
-
-    run_import(ServiceImporter(), file)
+for _importer in importers().values():
+    import_cli.add_command(_file_import_command(_importer))
 
 
 def run_import(importer: Importer, file: Path) -> None:
