@@ -13,9 +13,8 @@ from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     MetricDefinition,
     Observation,
-    PeriodState,
-    ReportingPeriod,
 )
+from cxprogram.metrics.queries import latest_open_period
 from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
 from cxprogram.org.models import Department, OrgSettings
 from cxprogram.review.models import PlanReview, ReviewState
@@ -67,12 +66,7 @@ def settings() -> OrgSettings:
 def reporting_window(today: date) -> ReportingWindow:
     """The latest open period on record, else the quarter that ended most recently."""
     org = settings()
-    period = db.session.scalar(
-        select(ReportingPeriod)
-        .where(ReportingPeriod.state == PeriodState.OPEN)
-        .order_by(ReportingPeriod.end_date.desc())
-        .limit(1)
-    )
+    period = latest_open_period()
     start_month = org.fiscal_year_start_month
     quarter: FiscalQuarter = (
         parse_period(period.label) if period else quarter_of(today, start_month).previous()

@@ -10,7 +10,13 @@ from sqlalchemy.orm import joinedload
 from cxprogram.core.fiscal import parse_period
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
-from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
+from cxprogram.metrics.models import (
+    Direction,
+    MetricDefinition,
+    Observation,
+    PeriodState,
+    ReportingPeriod,
+)
 from cxprogram.org.models import Channel, Department, Service
 
 Cell = tuple[int, int | None, int | None]
@@ -109,6 +115,16 @@ def reported_metrics_query(department_id: int) -> Select[tuple[MetricDefinition]
             )
         )
         .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
+    )
+
+
+def latest_open_period() -> ReportingPeriod | None:
+    """The open period that ends last: the one departments are reporting on."""
+    return db.session.scalar(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.state == PeriodState.OPEN)
+        .order_by(ReportingPeriod.end_date.desc())
+        .limit(1)
     )
 
 

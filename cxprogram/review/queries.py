@@ -8,9 +8,9 @@ from cxprogram.auth.models import Role, User
 from cxprogram.core.models import AuditEvent
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
-    PeriodState,
     ReportingPeriod,
 )
+from cxprogram.metrics.queries import latest_open_period
 from cxprogram.metrics.reds import unexplained_reds
 from cxprogram.org.models import Department
 from cxprogram.review.models import PlanReview, ReviewState
@@ -26,12 +26,7 @@ def period_by_label(label: str) -> ReportingPeriod | None:
 
 def current_period() -> ReportingPeriod | None:
     """The period whose plan is being worked on: the latest open one, else the latest one."""
-    latest_open = db.session.scalar(
-        select(ReportingPeriod)
-        .where(ReportingPeriod.state == PeriodState.OPEN)
-        .order_by(ReportingPeriod.end_date.desc())
-        .limit(1)
-    )
+    latest_open = latest_open_period()
     if latest_open is not None:
         return latest_open
     return db.session.scalar(
