@@ -21,11 +21,12 @@ from cxprogram.auth.models import Role
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
 from cxprogram.org.models import Department
+from cxprogram.org.queries import department_by_code
 
 
 def load_department(code: str) -> Department:
     """The department with this code, or 404."""
-    dept = queries.department_by_code(calc.normalise_code(code))
+    dept = department_by_code(calc.normalise_code(code))
     if dept is None:
         abort(404)
     return dept

@@ -34,11 +34,6 @@ def parent_map() -> dict[str, str | None]:
     return dict(rows.tuples().all())
 
 
-def department_by_code(code: str) -> Department | None:
-    """The department with this (normalised) code."""
-    return db.session.scalar(select(Department).where(Department.code == code))
-
-
 def observation_count(department_id: int) -> int:
     """How many observations a department holds (shown before deactivation)."""
     query = select(func.count(Observation.id)).where(Observation.department_id == department_id)

@@ -14,6 +14,7 @@ from cxprogram.core.fiscal import quarter_of
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
+from cxprogram.org.queries import department_by_code
 from cxprogram.org.services import EditConflict, service_state
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
 
@@ -205,7 +206,7 @@ def _checked_code(raw: str, dept: Department | None) -> str:
     problem = calc.code_problem(code)
     if problem:
         raise StructureError("code", problem)
-    other = queries.department_by_code(code)
+    other = department_by_code(code)
     if other is not None and other is not dept:
         raise StructureError("code", f"{code} is already the code of {other.name}")
     return code

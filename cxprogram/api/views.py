@@ -39,6 +39,7 @@ from cxprogram.imports.observations import plan_rows
 from cxprogram.imports.tabular import Row
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
 from cxprogram.org.models import Department
+from cxprogram.org.queries import department_by_code
 from cxprogram.rollup.queries import latest_snapshot
 from cxprogram.rollup.services import snapshot_document
 from cxprogram.strategies.models import Strategy
@@ -187,7 +188,7 @@ def _problem(loc: tuple[int | str, ...], reason: str) -> ItemError:
 
 def _require_readable(code: str) -> None:
     """403 for a department the caller may not read, as the pages answer."""
-    dept = db.session.scalar(select(Department).where(Department.code == code.strip().upper()))
+    dept = department_by_code(code.strip())
     if dept is None:
         abort(404)
     if not can_read_department(current_user, dept.id):

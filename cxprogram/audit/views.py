@@ -23,6 +23,7 @@ from cxprogram.imports.tabular import neutralise
 from cxprogram.main.queries import settings
 from cxprogram.metrics.queries import period_by_label
 from cxprogram.org.models import Department
+from cxprogram.org.queries import department_by_code
 
 bp = Blueprint("audit", __name__)
 
@@ -36,7 +37,7 @@ COLUMNS = (
 @signed_in
 def view_history(code: str, label: str) -> str:
     """Every change to a department's values and plan in one period, newest first."""
-    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
+    dept = department_by_code(code)
     period = period_by_label(label)
     if dept is None or period is None:
         abort(404)

@@ -20,22 +20,16 @@ from cxprogram.extensions import db
 from cxprogram.org import services
 from cxprogram.org.forms import ServiceForm
 from cxprogram.org.models import Channel, Department, JourneyStage, Service
+from cxprogram.org.queries import department_or_404
 
 bp = Blueprint("org", __name__, url_prefix="/departments")
-
-
-def _department(code: str) -> Department:
-    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
-    if dept is None:
-        abort(404)
-    return dept
 
 
 @bp.route("/<code>")
 @signed_in
 def view_department(code: str) -> str:
     """A department's services and officers."""
-    dept = _department(code)
+    dept = department_or_404(code)
     if not can_read_department(current_user, dept.id):
         abort(403)
     officers = db.session.scalars(
@@ -53,7 +47,7 @@ def view_department(code: str) -> str:
 @signed_in
 def edit_service(code: str, service_id: int) -> Response | str | tuple[str, int]:
     """Officers keep their department's service descriptions, channels and stages current."""
-    dept = _department(code)
+    dept = department_or_404(code)
     require_edit(current_user, dept.id)
     service = db.session.get(Service, service_id)
     if service is None or service.department_id != dept.id:

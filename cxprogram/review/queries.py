@@ -17,13 +17,6 @@ from cxprogram.review.models import PlanReview, ReviewState
 from cxprogram.strategies.models import Strategy, StrategyStatus
 
 
-def period_by_label(label: str) -> ReportingPeriod | None:
-    """The reporting period with this label (case-insensitive), or None."""
-    return db.session.scalar(
-        select(ReportingPeriod).where(ReportingPeriod.label == label.strip().upper())
-    )
-
-
 def current_period() -> ReportingPeriod | None:
     """The period whose plan is being worked on: the latest open one, else the latest one."""
     latest_open = latest_open_period()

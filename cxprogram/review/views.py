@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -22,7 +21,9 @@ from cxprogram.core.permissions import (
 )
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.metrics.queries import period_by_label
 from cxprogram.org.models import Department
+from cxprogram.org.queries import department_by_code
 from cxprogram.review import queries, services
 from cxprogram.review.forms import DecisionForm, SubmitForm
 from cxprogram.review.models import ReviewState
@@ -32,8 +33,8 @@ bp = Blueprint("review", __name__, url_prefix="/departments")
 
 
 def _load(code: str, label: str) -> tuple[Department, ReportingPeriod]:
-    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
-    period = queries.period_by_label(label)
+    dept = department_by_code(code)
+    period = period_by_label(label)
     if dept is None or period is None:
         abort(404)
     if not can_read_department(current_user, dept.id):

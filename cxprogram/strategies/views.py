@@ -37,6 +37,7 @@ from cxprogram.core.permissions import (
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, Driver
 from cxprogram.org.models import Department
+from cxprogram.org.queries import department_or_404
 from cxprogram.review.queries import strategy_lock_reason
 from cxprogram.strategies import queries, services
 from cxprogram.strategies.forms import CancelForm, StrategyForm, parse_percent, parse_version
@@ -123,13 +124,6 @@ def view_history(strategy_id: int) -> str:
     return render_template("strategies/view_history.html", strategy=strategy, rows=rows)
 
 
-def _department(code: str) -> Department:
-    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
-    if dept is None:
-        abort(404)
-    return dept
-
-
 def _form(dept: Department, strategy: Strategy | None) -> StrategyForm:
     form = StrategyForm()
     channels, stages = queries.channels(), queries.stages()
@@ -212,7 +206,7 @@ def _show_invalid(
 @roles(*WRITERS)
 def create_strategy(code: str) -> Response | str:
     """Add a strategy to a department the user edits."""
-    dept = _department(code)
+    dept = department_or_404(code)
     require_writable(dept)
     form = _form(dept, None)
     if not form.validate_on_submit():

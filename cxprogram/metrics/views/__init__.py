@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort
-from sqlalchemy import select
 
-from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.metrics.queries import period_by_label
-from cxprogram.org.models import Department
 
 bp = Blueprint("metrics", __name__)
-
-
-def load_department(code: str) -> Department:
-    """The department with this code, or 404."""
-    dept = db.session.scalar(select(Department).where(Department.code == code.upper()))
-    if dept is None:
-        abort(404)
-    return dept
 
 
 def load_period(label: str) -> ReportingPeriod:

@@ -20,8 +20,9 @@ from cxprogram.metrics.forms import GridForm
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.metrics.queries import GridRow, grid_rows, new_row_key, reported_metrics_query
 from cxprogram.metrics.services import PeriodClosedError
-from cxprogram.metrics.views import bp, load_department, load_period
+from cxprogram.metrics.views import bp, load_period
 from cxprogram.org.models import Channel, Department
+from cxprogram.org.queries import department_or_404
 
 Page = tuple[str, int]
 
@@ -127,7 +128,7 @@ def _render(
 @signed_in
 def edit_grid(code: str, label: str) -> Response | Page:
     """Every metric the department reports, by service and channel, for one period."""
-    department, period = load_department(code), load_period(label)
+    department, period = department_or_404(code), load_period(label)
     require_edit(current_user, department.id)
     rows = grid_rows(department, period, _added_keys(department))
     if request.method == "GET":
@@ -182,7 +183,7 @@ def current_grid(code: str) -> Response:
     """The grid of the current reporting period (the latest open one)."""
     from cxprogram.main.queries import reporting_window
 
-    department = load_department(code)
+    department = department_or_404(code)
     require_edit(current_user, department.id)
     window = reporting_window(date.today())
     if window.period_id is None:
