@@ -31,9 +31,12 @@ def create_app(config: Config | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from cxprogram import models  # noqa: F401  - complete metadata before migrate
     from cxprogram.auth import login
-    from cxprogram.core import errors, permissions, security, templating
+    from cxprogram.core import errors, jsoncodec, permissions, security, templating
     from cxprogram.extensions import csrf, db, migrate
 
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    engine_options.setdefault("json_serializer", jsoncodec.dumps)
+    engine_options.setdefault("json_deserializer", jsoncodec.loads)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

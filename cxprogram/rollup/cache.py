@@ -17,7 +17,10 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cxprogram.rollup.columns import score_columns
+import numpy as np
+import numpy.typing as npt
+
+from cxprogram.rollup.columns import FloatColumn, score_columns
 
 MAGIC = b"CXA1"
 # column order in the record, per metric: ids first, then these float columns
@@ -29,10 +32,10 @@ AggregateRow = tuple[int, int, float, float, float, int]  # metric, dept, wsum, 
 class MetricColumns:
     """One metric's departments in one period, as parallel columns (ids ascending)."""
 
-    department_ids: array  # type: ignore[type-arg]
-    columns: dict[str, array]  # type: ignore[type-arg]
+    department_ids: npt.NDArray[np.int64]
+    columns: dict[str, FloatColumn]
 
-    def scores(self, aggregation: str) -> tuple[array, array]:  # type: ignore[type-arg]
+    def scores(self, aggregation: str) -> tuple[FloatColumn, FloatColumn]:
         """The scores s_d and volumes N_d of SPEC 4.1 for this aggregation."""
         if aggregation == "sum":
             return self.columns["plain_sum"], self.columns["count"]
@@ -65,22 +68,18 @@ def pack(rows: Iterable[AggregateRow]) -> tuple[bytes, str]:
 
 
 def unpack(record: bytes) -> dict[int, MetricColumns]:
-    """The per-metric columns of a record made by pack()."""
+    """The per-metric columns of a record made by pack(), as read-only views of it."""
     if record[:4] != MAGIC:
         raise ValueError("not a rollup aggregates record")
     (size,) = struct.unpack_from("<I", record, 4)
     header = json.loads(record[8 : 8 + size])
-    view, offset, out = memoryview(record), 8 + size, {}
+    offset, out = 8 + size, {}
     for metric_id, count in header:
-        width = 8 * count
-        ids = array("q")
-        ids.frombytes(view[offset : offset + width])
-        offset += width
+        ids = np.frombuffer(record, dtype=np.int64, count=count, offset=offset)
+        offset += 8 * count
         columns = {}
         for name in FLOAT_COLUMNS:
-            column = array("d")
-            column.frombytes(view[offset : offset + width])
-            columns[name] = column
-            offset += width
+            columns[name] = np.frombuffer(record, dtype=np.float64, count=count, offset=offset)
+            offset += 8 * count
         out[metric_id] = MetricColumns(ids, columns)
     return out

@@ -239,6 +239,16 @@ def _mean(values: Sequence[float]) -> float:
     return math.fsum(values) / len(values)
 
 
+def _running_mean(values: Sequence[float]) -> float:
+    """The mean with the values added left to right. XmR limits are a chart's guide lines,
+    not totals; this order is the one columns.trend_columns uses for every department at
+    once, so that both give the same bits."""
+    total = values[0]
+    for value in values[1:]:
+        total += value
+    return total / len(values)
+
+
 def compute_effect(
     department: str,
     series: Mapping[int, PeriodScores],
@@ -286,8 +296,8 @@ def compute_trend_signal(values: Sequence[float]) -> TrendSignal:
     history, last = list(values[:-1]), values[-1] if values else None
     if last is None or len(history) < XMR_MIN_HISTORY:
         return TrendSignal(None)
-    center = _mean(history)
-    moving_range = _mean([abs(b - a) for a, b in zip(history, history[1:], strict=False)])
+    center = _running_mean(history)
+    moving_range = _running_mean([abs(b - a) for a, b in zip(history, history[1:], strict=False)])
     lower, upper = center - XMR_FACTOR * moving_range, center + XMR_FACTOR * moving_range
     signal = "above" if last > upper else "below" if last < lower else "none"
     return TrendSignal(signal, center, lower, upper)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import numpy as np
 
 from cxprogram.rollup.calc import (
     PeriodScores,
@@ -18,7 +19,13 @@ from cxprogram.rollup.calc import (
     compute_org_score,
     compute_status,
 )
-from cxprogram.rollup.columns import column_weights, trend_signal
+from cxprogram.rollup.columns import (
+    FloatColumn,
+    shift_share_columns,
+    trend_columns,
+    trend_lists,
+    weight_column,
+)
 
 EFFECT_WINDOW = 2
 
@@ -49,11 +56,12 @@ class StrategyInput:
 
 @dataclass(frozen=True)
 class DepartmentColumns:
-    """One metric's department scores s_d and volumes N_d in one period, as parallel columns."""
+    """One metric's department scores s_d and volumes N_d in one period, as parallel columns
+    in the order of the department codes (never empty)."""
 
     departments: tuple[str, ...]
-    scores: Sequence[float]
-    volumes: Sequence[float]
+    scores: FloatColumn
+    volumes: FloatColumn
 
 
 @dataclass(frozen=True)
@@ -83,99 +91,137 @@ class RollupInputs:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Weighted:
+    """One metric's columns in one period with their weights, and both as calc's mappings."""
+
+    columns: DepartmentColumns
+    weights: FloatColumn
+    scores: PeriodScores
+
+
+def _weighted(metric: MetricInput, columns: DepartmentColumns | None) -> _Weighted | None:
+    if columns is None:
+        return None
+    weights = weight_column(columns.volumes, metric.weighting)
+    departments = columns.departments
+    return _Weighted(
+        columns,
+        weights,
+        PeriodScores(
+            dict(zip(departments, columns.scores.tolist(), strict=True)),
+            dict(zip(departments, weights.tolist(), strict=True)),
+        ),
+    )
+
+
+NO_SCORES = PeriodScores({}, {})
+
+
 def period_scores(metric: MetricInput, columns: DepartmentColumns | None) -> PeriodScores:
     """A period's scores and weights of one metric (empty without data)."""
-    if columns is None:
-        return PeriodScores({}, {})
-    scores = dict(zip(columns.departments, columns.scores, strict=True))
-    return PeriodScores(
-        scores, column_weights(columns.departments, columns.volumes, metric.weighting)
-    )
+    weighted = _weighted(metric, columns)
+    return weighted.scores if weighted else NO_SCORES
 
 
 def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
     """One metric's block of the rollup."""
     by_period = inputs.scores.get(metric.code, {})
     index = inputs.period_index
-    columns = by_period.get(index)
-    current = period_scores(metric, columns)
-    org = compute_org_score(current.scores, current.weights, metric.aggregation)
-    dispersion = compute_dispersion(current.scores.values())
-    previous = period_scores(metric, by_period.get(index - 1))
+    current = _weighted(metric, by_period.get(index))
+    previous = _weighted(metric, by_period.get(index - 1))
+    scores = current.scores if current else NO_SCORES
+    org = compute_org_score(scores.scores, scores.weights, metric.aggregation)
+    dispersion = compute_dispersion(scores.scores.values())
     block: dict[str, Any] = {
         "org_score": org,
         "weighting": metric.weighting,
         "aggregation": metric.aggregation,
         "target": metric.target,
         "tolerance": metric.tolerance,
-        "n_departments": len(current.scores),
+        "n_departments": len(scores.scores),
         **(asdict(dispersion) if dispersion else dict.fromkeys(
             ("mean", "sd", "cv", "min", "max", "range", "iqr"))),
-        "consistency": compute_consistency(current.scores.values(), org, metric.tolerance)
+        "consistency": compute_consistency(scores.scores.values(), org, metric.tolerance)
         if org is not None else None,
-        "departments": _departments(metric, current, columns, by_period, index),
+        "departments": _departments(metric, current, by_period, index) if current else {},
         "decomposition": _decomposition(metric, previous, current),
     }  # fmt: skip
-    block["convergence"] = _convergence(metric, previous, block)
+    block["convergence"] = _convergence(metric, previous.scores if previous else NO_SCORES, block)
     return block
 
 
 def _departments(
-    metric: MetricInput,
-    current: PeriodScores,
-    columns: DepartmentColumns | None,
-    by_period: dict[int, DepartmentColumns],
-    index: int,
+    metric: MetricInput, current: _Weighted, by_period: dict[int, DepartmentColumns], index: int
 ) -> dict[str, Any]:
-    if columns is None:
-        return {}
-    histories = _histories(columns, [c for i, c in by_period.items() if i < index])
-    volumes = dict(zip(columns.departments, columns.volumes, strict=True))
-    out = {}
-    for dept in sorted(current.scores):
-        score = current.scores[dept]
-        out[dept] = {
+    columns = current.columns
+    trends = _trends(columns, [c for i, c in by_period.items() if i < index])
+    rows = zip(
+        columns.departments,
+        columns.scores.tolist(),
+        columns.volumes.tolist(),
+        current.weights.tolist(),
+        trends,
+        strict=True,
+    )
+    return {
+        dept: {
             "score": score,
-            "n": volumes[dept],
-            "weight": current.weights[dept],
+            "n": n,
+            "weight": weight,
             "status": compute_status(
                 score, metric.target, metric.tolerance, metric.higher_is_better
             ),
-            "trend": trend_signal(histories.get(dept, ()), score),
+            "trend": trend,
         }
-    return out
+        for dept, score, n, weight, trend in rows
+    }
 
 
-def _histories(
-    current: DepartmentColumns, earlier: list[DepartmentColumns]
-) -> dict[str, Sequence[float]]:
-    """Each current department's scores in the earlier periods where it has one, in order."""
+def _trends(current: DepartmentColumns, earlier: list[DepartmentColumns]) -> list[dict[str, Any]]:
+    """Each current department's XmR trend over its scores in the earlier periods."""
     if all(c.departments == current.departments for c in earlier):
-        if not earlier:
-            return {}
-        transposed = zip(*(c.scores for c in earlier), strict=True)
-        return dict(zip(current.departments, transposed, strict=True))
-    wanted = set(current.departments)
-    out: dict[str, list[float]] = {}
+        history = np.array([c.scores for c in earlier], dtype=np.float64)
+        return trend_columns(
+            history.reshape(len(earlier), len(current.departments)), current.scores
+        )
+    position = {dept: k for k, dept in enumerate(current.departments)}
+    histories: list[list[float]] = [[] for _ in current.departments]
     for columns in earlier:
-        for dept, score in zip(columns.departments, columns.scores, strict=True):
-            if dept in wanted:
-                out.setdefault(dept, []).append(score)
-    return dict(out)
+        for dept, score in zip(columns.departments, columns.scores.tolist(), strict=True):
+            k = position.get(dept)
+            if k is not None:
+                histories[k].append(score)
+    return trend_lists(histories, current.scores)
 
 
 def _decomposition(
-    metric: MetricInput, previous: PeriodScores, current: PeriodScores
+    metric: MetricInput, previous: _Weighted | None, current: _Weighted | None
 ) -> dict[str, Any] | None:
-    if not previous.scores or not current.scores:
+    if previous is None or current is None:
         return None
-    result = compute_decomposition(previous, current, metric.aggregation)
+    departments = current.columns.departments
+    if previous.columns.departments == departments:
+        result = shift_share_columns(
+            previous.columns.scores, previous.weights,
+            current.columns.scores, current.weights, metric.aggregation,
+        )  # fmt: skip
+        parts = result.pop("parts")
+        return {
+            **result,
+            "departments": {
+                dept: {"rate": rate, "mix": mix, "total": total}
+                for dept, (rate, mix, total) in zip(departments, parts, strict=True)
+            },
+        }
+    decomposition = compute_decomposition(previous.scores, current.scores, metric.aggregation)
     return {
-        "delta": result.delta,
-        "rate": result.rate,
-        "mix": result.mix,
+        "delta": decomposition.delta,
+        "rate": decomposition.rate,
+        "mix": decomposition.mix,
         "departments": {
-            p.department: {"rate": p.rate, "mix": p.mix, "total": p.total} for p in result.parts
+            p.department: {"rate": p.rate, "mix": p.mix, "total": p.total}
+            for p in decomposition.parts
         },
     }
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from array import array
 from datetime import date
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import defer
 
@@ -13,6 +14,7 @@ from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Department, OrgSettings
 from cxprogram.rollup.cache import AggregateRow, unpack
+from cxprogram.rollup.columns import FloatColumn
 from cxprogram.rollup.compose import DepartmentColumns, MetricInput, RollupInputs, StrategyInput
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.triggers import TRIGGER_NAMES
@@ -72,24 +74,24 @@ def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:
 
 def period_aggregate_rows(period_id: int) -> list[AggregateRow]:
     """One GROUP BY over the period's observations: the sums of SPEC 4.1 per metric and
-    department (weighted sums over observations with n > 0 only)."""
-    has_n = Observation.n > 0
+    department (weighted sums over observations with n > 0 only). Core, not ORM: this is
+    the one query a rollup runs over observations, and the ORM layer would add a third."""
+    table = Observation.__table__
+    has_n = table.c.n > 0
     query = (
         select(
-            Observation.metric_id,
-            Observation.department_id,
-            func.coalesce(func.sum(case((has_n, Observation.value * Observation.n))), 0.0),
-            func.coalesce(func.sum(case((has_n, Observation.n))), 0.0),
-            func.sum(Observation.value),
+            table.c.metric_id,
+            table.c.department_id,
+            func.coalesce(func.sum(case((has_n, table.c.value * table.c.n))), 0.0),
+            func.coalesce(func.sum(case((has_n, table.c.n))), 0.0),
+            func.sum(table.c.value),
             func.count(),
         )
-        .where(Observation.period_id == period_id)
-        .group_by(Observation.metric_id, Observation.department_id)
+        .where(table.c.period_id == period_id)
+        .group_by(table.c.metric_id, table.c.department_id)
     )
-    return [
-        (m, d, float(w), float(t), float(p), int(c))
-        for m, d, w, t, p, c in db.session.execute(query).tuples()
-    ]
+    # the drivers already give floats for the sums and an int for the count
+    return [tuple(row) for row in db.session.connection().execute(query)]
 
 
 def load_inputs(period: ReportingPeriod, labels: dict[int, str] | None = None) -> RollupInputs:
@@ -144,9 +146,9 @@ def _cached_scores(
         for metric_id, columns in unpack(data).items():
             code = metric_codes[metric_id]
             values, volumes = columns.scores(aggregation[code])
-            scores.setdefault(code, {})[index_of[pid]] = decoder.columns(
-                columns.department_ids, values, volumes
-            )
+            found = decoder.columns(columns.department_ids, values, volumes)
+            if found is not None:
+                scores.setdefault(code, {})[index_of[pid]] = found
     return digests, scores
 
 
@@ -162,26 +164,34 @@ def _departments(period: ReportingPeriod) -> tuple[dict[int, str], set[int]]:
 
 
 class _Decoder:
-    """Department ids to codes, memoised per distinct id column (mostly one for all periods)."""
+    """Department ids to codes, with the columns put in code order and excluded departments
+    left out; the order is worked out once per distinct id column (mostly one for all)."""
 
     def __init__(self, codes: dict[int, str], excluded: set[int]) -> None:
         self.codes, self.excluded = codes, excluded
-        self.memo: dict[bytes, tuple[str, ...]] = {}
+        self.memo: dict[bytes, tuple[tuple[str, ...], npt.NDArray[np.intp] | None]] = {}
 
-    def columns(self, ids: array, values: array, volumes: array) -> DepartmentColumns:  # type: ignore[type-arg]
-        """The department codes with their scores and volumes, leaving excluded ones out."""
-        if self.excluded and not self.excluded.isdisjoint(ids):
-            keep = [k for k, i in enumerate(ids) if i not in self.excluded]
-            return DepartmentColumns(
-                tuple(self.codes[ids[k]] for k in keep),
-                [values[k] for k in keep],
-                [volumes[k] for k in keep],
-            )
+    def columns(
+        self, ids: npt.NDArray[np.int64], values: FloatColumn, volumes: FloatColumn
+    ) -> DepartmentColumns | None:
+        """The department codes with their scores and volumes; None when none is left."""
         key = ids.tobytes()
-        departments = self.memo.get(key)
-        if departments is None:
-            departments = self.memo[key] = tuple(self.codes[i] for i in ids)
-        return DepartmentColumns(departments, values, volumes)
+        found = self.memo.get(key)
+        if found is None:
+            kept = sorted(
+                (self.codes[i], k) for k, i in enumerate(ids.tolist()) if i not in self.excluded
+            )
+            positions = [k for _, k in kept]
+            found = self.memo[key] = (
+                tuple(code for code, _ in kept),
+                None if positions == list(range(len(ids))) else np.array(positions, dtype=np.intp),
+            )
+        departments, order = found
+        if not departments:
+            return None
+        if order is None:
+            return DepartmentColumns(departments, values, volumes)
+        return DepartmentColumns(departments, values[order], volumes[order])
 
 
 def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:

@@ -316,13 +316,72 @@ def test_column_weights_equal_compute_weights(data: dict, weighting: str) -> Non
     assert column_weights(depts, volumes, weighting) == expected
 
 
-@given(st.lists(st.floats(-100, 100, allow_nan=False), min_size=1, max_size=30))
-def test_trend_signal_equals_compute_trend_signal(values: list[float]) -> None:
+series = st.lists(st.floats(-100, 100, allow_nan=False), min_size=1, max_size=30)
+
+
+@given(st.integers(1, 30), st.integers(1, 6), st.data())
+def test_trend_columns_equal_compute_trend_signal(length: int, width: int, data: Any) -> None:
     from dataclasses import asdict
 
-    from cxprogram.rollup.columns import trend_signal
+    from cxprogram.rollup.columns import trend_columns
 
-    assert trend_signal(tuple(values[:-1]), values[-1]) == asdict(compute_trend_signal(values))
+    row = st.lists(st.floats(-100, 100, allow_nan=False), min_size=width, max_size=width)
+    rows = data.draw(st.lists(row, min_size=length, max_size=length))
+    matrix = np.array(rows, dtype=np.float64).reshape(length, width)
+    blocks = trend_columns(matrix[:-1], matrix[-1])
+    for k, block in enumerate(blocks):
+        assert block == asdict(compute_trend_signal(matrix[:, k].tolist()))
+
+
+@given(st.lists(series, min_size=1, max_size=8))
+def test_trend_lists_equal_compute_trend_signal(histories: list[list[float]]) -> None:
+    from dataclasses import asdict
+
+    from cxprogram.rollup.columns import trend_lists
+
+    last = np.array([h[-1] for h in histories])
+    blocks = trend_lists([h[:-1] for h in histories], last)
+    assert blocks == [asdict(compute_trend_signal(h)) for h in histories]
+
+
+def test_trend_signal_limits_by_hand() -> None:
+    # history 4.0, 4.2, 4.1, 4.3: center 4.15, moving ranges 0.2, 0.1, 0.2 -> mean 0.1666...
+    signal = compute_trend_signal([4.0, 4.2, 4.1, 4.3, 4.8])
+    assert signal.center == pytest.approx(4.15, abs=1e-12)
+    assert signal.upper == pytest.approx(4.15 + 2.66 * 0.5 / 3, abs=1e-12)
+    assert signal.lower == pytest.approx(4.15 - 2.66 * 0.5 / 3, abs=1e-12)
+    assert signal.signal == "above"  # 4.8 > 4.5933...
+
+
+@given(department_data, department_data, st.sampled_from(["weighted_mean", "mean", "sum"]))
+def test_shift_share_columns_equal_compute_decomposition(
+    p0: dict,
+    p1: dict,
+    aggregation: str,  # type: ignore[type-arg]
+) -> None:
+    from cxprogram.rollup.columns import shift_share_columns, weight_column
+
+    depts = sorted(p1)
+    p0 = {d: p0.get(d, p1[d]) for d in depts}  # the same departments in both periods
+    if not depts:
+        return
+    columns = []
+    for p in (p0, p1):
+        scores = np.array([p[d][0] for d in depts])
+        columns += [scores, weight_column(np.array([p[d][1] for d in depts]), "volume")]
+    s0, w0, s1, w1 = columns
+
+    def mapping(column: Any) -> dict[str, float]:
+        return dict(zip(depts, column.tolist(), strict=True))
+
+    expected = compute_decomposition(
+        PeriodScores(mapping(s0), mapping(w0)), PeriodScores(mapping(s1), mapping(w1)), aggregation
+    )
+    result = shift_share_columns(s0, w0, s1, w1, aggregation)
+    assert (result["delta"], result["rate"], result["mix"]) == (
+        expected.delta, expected.rate, expected.mix,
+    )  # fmt: skip
+    assert result["parts"] == [(p.rate, p.mix, p.total) for p in expected.parts]
 
 
 cache_rows = st.lists(
