@@ -77,9 +77,9 @@ def unpack(record: bytes) -> dict[int, MetricColumns]:
     for metric_id, count in header:
         ids = np.frombuffer(record, dtype=np.int64, count=count, offset=offset)
         offset += 8 * count
-        columns = {}
-        for name in FLOAT_COLUMNS:
-            columns[name] = np.frombuffer(record, dtype=np.float64, count=count, offset=offset)
-            offset += 8 * count
+        width = len(FLOAT_COLUMNS) * count
+        block = np.frombuffer(record, dtype=np.float64, count=width, offset=offset)
+        offset += 8 * width
+        columns = dict(zip(FLOAT_COLUMNS, block.reshape(len(FLOAT_COLUMNS), count), strict=True))
         out[metric_id] = MetricColumns(ids, columns)
     return out

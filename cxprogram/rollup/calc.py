@@ -135,7 +135,7 @@ def compute_org_score(
     return math.fsum(weights[d] * s for d, s in scores.items())
 
 
-def _percentile(ordered: Sequence[float], q: float) -> float:
+def percentile(ordered: Sequence[float], q: float) -> float:
     """Linear interpolation between closest ranks, as numpy's default."""
     position = q * (len(ordered) - 1)
     low = math.floor(position)
@@ -149,7 +149,7 @@ def compute_dispersion(values: Iterable[float]) -> Dispersion | None:
     if not ordered:
         return None
     mean = math.fsum(ordered) / len(ordered)
-    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in ordered) / len(ordered))
+    sd = math.sqrt(math.fsum((v - mean) * (v - mean) for v in ordered) / len(ordered))
     return Dispersion(
         mean=mean,
         sd=sd,
@@ -157,7 +157,7 @@ def compute_dispersion(values: Iterable[float]) -> Dispersion | None:
         min=ordered[0],
         max=ordered[-1],
         range=ordered[-1] - ordered[0],
-        iqr=_percentile(ordered, 0.75) - _percentile(ordered, 0.25),
+        iqr=percentile(ordered, 0.75) - percentile(ordered, 0.25),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cxprogram.rollup.calc import XMR_FACTOR, XMR_MIN_HISTORY
+from cxprogram.rollup.calc import XMR_FACTOR, XMR_MIN_HISTORY, Dispersion, percentile
 
 FloatColumn = npt.NDArray[np.float64]
 NO_TREND: dict[str, Any] = {"signal": None, "center": None, "lower": None, "upper": None}
@@ -56,6 +56,43 @@ def column_weights(
     """calc.compute_weights over parallel columns of departments and their N_d."""
     weights = weight_column(np.asarray(volumes, dtype=np.float64), weighting)
     return dict(zip(departments, weights.tolist(), strict=True))
+
+
+def org_score_column(scores: FloatColumn, weights: FloatColumn, aggregation: str) -> float | None:
+    """calc.compute_org_score over columns of s_d and w_d (same order)."""
+    if not len(scores):
+        return None
+    if aggregation == "sum":
+        return math.fsum(scores.tolist())
+    return math.fsum((weights * scores).tolist())
+
+
+def dispersion_column(scores: FloatColumn) -> Dispersion | None:
+    """calc.compute_dispersion over a column of department scores."""
+    if not len(scores):
+        return None
+    ordered = np.sort(scores)
+    values = ordered.tolist()
+    mean = math.fsum(values) / len(values)
+    deviations = ordered - mean
+    sd = math.sqrt(math.fsum((deviations * deviations).tolist()) / len(values))
+    return Dispersion(
+        mean=mean,
+        sd=sd,
+        cv=sd / abs(mean) if mean != 0 else None,
+        min=values[0],
+        max=values[-1],
+        range=values[-1] - values[0],
+        iqr=percentile(values, 0.75) - percentile(values, 0.25),
+    )
+
+
+def consistency_column(scores: FloatColumn, org: float, tolerance: float | None) -> float | None:
+    """calc.compute_consistency over a column of department scores."""
+    if tolerance is None or not len(scores):
+        return None
+    within = int(np.count_nonzero(np.abs(scores - org) <= tolerance))
+    return 100.0 * within / len(scores)
 
 
 def trend_columns(history: FloatColumn, last: FloatColumn) -> list[dict[str, Any]]:

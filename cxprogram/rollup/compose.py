@@ -11,16 +11,16 @@ import numpy as np
 
 from cxprogram.rollup.calc import (
     PeriodScores,
-    compute_consistency,
     compute_consistency_index,
     compute_decomposition,
-    compute_dispersion,
     compute_effect,
-    compute_org_score,
     compute_status,
 )
 from cxprogram.rollup.columns import (
     FloatColumn,
+    consistency_column,
+    dispersion_column,
+    org_score_column,
     shift_share_columns,
     trend_columns,
     trend_lists,
@@ -130,25 +130,38 @@ def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
     index = inputs.period_index
     current = _weighted(metric, by_period.get(index))
     previous = _weighted(metric, by_period.get(index - 1))
-    scores = current.scores if current else NO_SCORES
-    org = compute_org_score(scores.scores, scores.weights, metric.aggregation)
-    dispersion = compute_dispersion(scores.scores.values())
+    summary = _summary(metric, current)
     block: dict[str, Any] = {
-        "org_score": org,
+        "org_score": summary["org_score"],
         "weighting": metric.weighting,
         "aggregation": metric.aggregation,
         "target": metric.target,
         "tolerance": metric.tolerance,
-        "n_departments": len(scores.scores),
-        **(asdict(dispersion) if dispersion else dict.fromkeys(
-            ("mean", "sd", "cv", "min", "max", "range", "iqr"))),
-        "consistency": compute_consistency(scores.scores.values(), org, metric.tolerance)
-        if org is not None else None,
+        "n_departments": len(current.columns.departments) if current else 0,
+        **{k: summary[k] for k in ("mean", "sd", "cv", "min", "max", "range", "iqr")},
+        "consistency": summary["consistency"],
         "departments": _departments(metric, current, by_period, index) if current else {},
         "decomposition": _decomposition(metric, previous, current),
-    }  # fmt: skip
-    block["convergence"] = _convergence(metric, previous.scores if previous else NO_SCORES, block)
+        "convergence": _convergence(_summary(metric, previous), summary) if previous else None,
+    }
     return block
+
+
+def _summary(metric: MetricInput, weighted: _Weighted | None) -> dict[str, Any]:
+    """The organization score, dispersion and consistency share of one period."""
+    if weighted is None:
+        return dict.fromkeys(("org_score", "mean", "sd", "cv", "min", "max", "range", "iqr",
+                              "consistency"))  # fmt: skip
+    scores = weighted.columns.scores
+    org = org_score_column(scores, weighted.weights, metric.aggregation)
+    dispersion = dispersion_column(scores)
+    assert dispersion is not None  # the columns are never empty
+    return {
+        "org_score": org,
+        **asdict(dispersion),
+        "consistency": consistency_column(scores, org, metric.tolerance)
+        if org is not None else None,
+    }  # fmt: skip
 
 
 def _departments(
@@ -226,25 +239,15 @@ def _decomposition(
     }
 
 
-def _convergence(
-    metric: MetricInput, previous: PeriodScores, block: dict[str, Any]
-) -> dict[str, Any] | None:
-    if not previous.scores:
-        return None
-    org0 = compute_org_score(previous.scores, previous.weights, metric.aggregation)
-    dispersion0 = compute_dispersion(previous.scores.values())
-    consistency0 = (
-        compute_consistency(previous.scores.values(), org0, metric.tolerance)
-        if org0 is not None
-        else None
-    )
-    cv0 = dispersion0.cv if dispersion0 else None
+def _convergence(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    cv0, consistency0 = previous["cv"], previous["consistency"]
     return {
         "previous_cv": cv0,
         "previous_consistency": consistency0,
-        "cv_change": block["cv"] - cv0 if block["cv"] is not None and cv0 is not None else None,
-        "consistency_change": block["consistency"] - consistency0
-        if block["consistency"] is not None and consistency0 is not None else None,
+        "cv_change": current["cv"] - cv0
+        if current["cv"] is not None and cv0 is not None else None,
+        "consistency_change": current["consistency"] - consistency0
+        if current["consistency"] is not None and consistency0 is not None else None,
     }  # fmt: skip
 
 

@@ -344,6 +344,28 @@ def test_trend_lists_equal_compute_trend_signal(histories: list[list[float]]) ->
     assert blocks == [asdict(compute_trend_signal(h)) for h in histories]
 
 
+@given(department_data, st.sampled_from(["weighted_mean", "mean", "sum"]), st.data())
+def test_summary_columns_equal_calc(p: dict, aggregation: str, data: Any) -> None:  # type: ignore[type-arg]
+    from cxprogram.rollup.columns import (
+        consistency_column,
+        dispersion_column,
+        org_score_column,
+        weight_column,
+    )
+
+    depts = sorted(p)
+    scores = np.array([p[d][0] for d in depts])
+    weights = weight_column(np.array([p[d][1] for d in depts]), "volume")
+    mapping = dict(zip(depts, scores.tolist(), strict=True))
+    org = compute_org_score(mapping, dict(zip(depts, weights.tolist(), strict=True)), aggregation)
+    assert org_score_column(scores, weights, aggregation) == org
+    assert dispersion_column(scores) == compute_dispersion(mapping.values())
+    tolerance = data.draw(st.none() | st.floats(0, 2))
+    assert org is not None
+    expected = compute_consistency(mapping.values(), org, tolerance)
+    assert consistency_column(scores, org, tolerance) == expected
+
+
 def test_trend_signal_limits_by_hand() -> None:
     # history 4.0, 4.2, 4.1, 4.3: center 4.15, moving ranges 0.2, 0.1, 0.2 -> mean 0.1666...
     signal = compute_trend_signal([4.0, 4.2, 4.1, 4.3, 4.8])
