@@ -135,7 +135,7 @@ def compute_org_score(
     return math.fsum(weights[d] * s for d, s in scores.items())
 
 
-def percentile(ordered: Sequence[float], q: float) -> float:
+def _percentile(ordered: Sequence[float], q: float) -> float:
     """Linear interpolation between closest ranks, as numpy's default."""
     position = q * (len(ordered) - 1)
     low = math.floor(position)
@@ -150,6 +150,11 @@ def compute_dispersion(values: Iterable[float]) -> Dispersion | None:
         return None
     mean = math.fsum(ordered) / len(ordered)
     sd = math.sqrt(math.fsum((v - mean) * (v - mean) for v in ordered) / len(ordered))
+    return sorted_dispersion(ordered, mean, sd)
+
+
+def sorted_dispersion(ordered: Sequence[float], mean: float, sd: float) -> Dispersion:
+    """The dispersion of scores given in ascending order, with their mean and sd."""
     return Dispersion(
         mean=mean,
         sd=sd,
@@ -157,7 +162,7 @@ def compute_dispersion(values: Iterable[float]) -> Dispersion | None:
         min=ordered[0],
         max=ordered[-1],
         range=ordered[-1] - ordered[0],
-        iqr=percentile(ordered, 0.75) - percentile(ordered, 0.25),
+        iqr=_percentile(ordered, 0.75) - _percentile(ordered, 0.25),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cxprogram.rollup.calc import XMR_FACTOR, XMR_MIN_HISTORY, Dispersion, percentile
+from cxprogram.rollup.calc import XMR_FACTOR, XMR_MIN_HISTORY, Dispersion, sorted_dispersion
 
 FloatColumn = npt.NDArray[np.float64]
 NO_TREND: dict[str, Any] = {"signal": None, "center": None, "lower": None, "upper": None}
@@ -76,15 +76,7 @@ def dispersion_column(scores: FloatColumn) -> Dispersion | None:
     mean = math.fsum(values) / len(values)
     deviations = ordered - mean
     sd = math.sqrt(math.fsum((deviations * deviations).tolist()) / len(values))
-    return Dispersion(
-        mean=mean,
-        sd=sd,
-        cv=sd / abs(mean) if mean != 0 else None,
-        min=values[0],
-        max=values[-1],
-        range=values[-1] - values[0],
-        iqr=percentile(values, 0.75) - percentile(values, 0.25),
-    )
+    return sorted_dispersion(values, mean, sd)
 
 
 def consistency_column(scores: FloatColumn, org: float, tolerance: float | None) -> float | None:
