@@ -25,23 +25,23 @@ from cxprogram.rollup.columns import FloatColumn, score_columns
 MAGIC = b"CXA1"
 # column order in the record, per metric: ids first, then these float columns
 FLOAT_COLUMNS = ("wm_score", "wm_n", "mean_score", "plain_sum", "count")
+# the rows of FLOAT_COLUMNS holding s_d and N_d for each aggregation (any other: the mean)
+SCORE_ROWS = {"weighted_mean": (0, 1), "mean": (2, 4), "sum": (3, 4)}
 AggregateRow = tuple[int, int, float, float, float, int]  # metric, dept, wsum, wtotal, psum, n
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricColumns:
-    """One metric's departments in one period, as parallel columns (ids ascending)."""
+    """One metric's departments in one period, as parallel columns (ids ascending); block
+    holds the FLOAT_COLUMNS as rows."""
 
     department_ids: npt.NDArray[np.int64]
-    columns: dict[str, FloatColumn]
+    block: FloatColumn
 
     def scores(self, aggregation: str) -> tuple[FloatColumn, FloatColumn]:
         """The scores s_d and volumes N_d of SPEC 4.1 for this aggregation."""
-        if aggregation == "sum":
-            return self.columns["plain_sum"], self.columns["count"]
-        if aggregation == "weighted_mean":
-            return self.columns["wm_score"], self.columns["wm_n"]
-        return self.columns["mean_score"], self.columns["count"]
+        score, volume = SCORE_ROWS.get(aggregation, SCORE_ROWS["mean"])
+        return self.block[score], self.block[volume]
 
 
 def pack(rows: Iterable[AggregateRow]) -> tuple[bytes, str]:
@@ -73,13 +73,11 @@ def unpack(record: bytes) -> dict[int, MetricColumns]:
         raise ValueError("not a rollup aggregates record")
     (size,) = struct.unpack_from("<I", record, 4)
     header = json.loads(record[8 : 8 + size])
-    offset, out = 8 + size, {}
+    floats = np.frombuffer(record, dtype=np.float64, offset=8 + size)
+    ids = floats.view(np.int64)  # the same bytes: each metric's id column comes first
+    offset, width, out = 0, len(FLOAT_COLUMNS), {}
     for metric_id, count in header:
-        ids = np.frombuffer(record, dtype=np.int64, count=count, offset=offset)
-        offset += 8 * count
-        width = len(FLOAT_COLUMNS) * count
-        block = np.frombuffer(record, dtype=np.float64, count=width, offset=offset)
-        offset += 8 * width
-        columns = dict(zip(FLOAT_COLUMNS, block.reshape(len(FLOAT_COLUMNS), count), strict=True))
-        out[metric_id] = MetricColumns(ids, columns)
+        block = floats[offset + count : offset + (width + 1) * count].reshape(width, count)
+        out[metric_id] = MetricColumns(ids[offset : offset + count], block)
+        offset += (width + 1) * count
     return out

@@ -87,6 +87,18 @@ def consistency_column(scores: FloatColumn, org: float, tolerance: float | None)
     return 100.0 * within / len(scores)
 
 
+def status_column(
+    scores: FloatColumn, target: float | None, tolerance: float | None, higher_is_better: bool
+) -> list[str | None]:
+    """calc.compute_status for each department score."""
+    if target is None:
+        return [None] * len(scores)
+    shortfall = (target - scores) if higher_is_better else (scores - target)
+    amber = shortfall <= tolerance if tolerance is not None else np.zeros(len(scores), bool)
+    status = np.where(shortfall <= 0, "green", np.where(amber, "amber", "red"))
+    return status.tolist()  # type: ignore[no-any-return]
+
+
 def trend_columns(history: FloatColumn, last: FloatColumn) -> list[dict[str, Any]]:
     """calc.compute_trend_signal for each column of history (rows: the earlier periods in
     order, one column per department) with its last value, as the rollup's JSON blocks."""

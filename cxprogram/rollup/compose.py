@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,6 @@ from cxprogram.rollup.calc import (
     compute_consistency_index,
     compute_decomposition,
     compute_effect,
-    compute_status,
 )
 from cxprogram.rollup.columns import (
     FloatColumn,
@@ -22,6 +22,7 @@ from cxprogram.rollup.columns import (
     dispersion_column,
     org_score_column,
     shift_share_columns,
+    status_column,
     trend_columns,
     trend_lists,
     weight_column,
@@ -93,26 +94,26 @@ class RollupInputs:
 
 @dataclass(frozen=True)
 class _Weighted:
-    """One metric's columns in one period with their weights, and both as calc's mappings."""
+    """One metric's columns in one period with their weights (and both as calc's mappings,
+    made only when asked: only strategy effects and uneven department sets need them)."""
 
     columns: DepartmentColumns
     weights: FloatColumn
-    scores: PeriodScores
+
+    @cached_property
+    def scores(self) -> PeriodScores:
+        """The scores and weights by department."""
+        departments = self.columns.departments
+        return PeriodScores(
+            dict(zip(departments, self.columns.scores.tolist(), strict=True)),
+            dict(zip(departments, self.weights.tolist(), strict=True)),
+        )
 
 
 def _weighted(metric: MetricInput, columns: DepartmentColumns | None) -> _Weighted | None:
     if columns is None:
         return None
-    weights = weight_column(columns.volumes, metric.weighting)
-    departments = columns.departments
-    return _Weighted(
-        columns,
-        weights,
-        PeriodScores(
-            dict(zip(departments, columns.scores.tolist(), strict=True)),
-            dict(zip(departments, weights.tolist(), strict=True)),
-        ),
-    )
+    return _Weighted(columns, weight_column(columns.volumes, metric.weighting))
 
 
 NO_SCORES = PeriodScores({}, {})
@@ -158,7 +159,7 @@ def _summary(metric: MetricInput, weighted: _Weighted | None) -> dict[str, Any]:
     assert dispersion is not None  # the columns are never empty
     return {
         "org_score": org,
-        **asdict(dispersion),
+        **vars(dispersion),
         "consistency": consistency_column(scores, org, metric.tolerance)
         if org is not None else None,
     }  # fmt: skip
@@ -168,26 +169,18 @@ def _departments(
     metric: MetricInput, current: _Weighted, by_period: dict[int, DepartmentColumns], index: int
 ) -> dict[str, Any]:
     columns = current.columns
-    trends = _trends(columns, [c for i, c in by_period.items() if i < index])
     rows = zip(
         columns.departments,
         columns.scores.tolist(),
         columns.volumes.tolist(),
         current.weights.tolist(),
-        trends,
+        status_column(columns.scores, metric.target, metric.tolerance, metric.higher_is_better),
+        _trends(columns, [c for i, c in by_period.items() if i < index]),
         strict=True,
     )
     return {
-        dept: {
-            "score": score,
-            "n": n,
-            "weight": weight,
-            "status": compute_status(
-                score, metric.target, metric.tolerance, metric.higher_is_better
-            ),
-            "trend": trend,
-        }
-        for dept, score, n, weight, trend in rows
+        dept: {"score": score, "n": n, "weight": weight, "status": status, "trend": trend}
+        for dept, score, n, weight, status, trend in rows
     }
 
 

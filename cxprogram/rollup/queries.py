@@ -1,12 +1,19 @@
-"""Read a period's rollup inputs: its own GROUP BY and the earlier periods' cached aggregates."""
+"""Read a period's rollup inputs: its own GROUP BY and the earlier periods' cached aggregates.
+
+The reads a rollup repeats run through Core on the session's connection, past the ORM layer
+(which would cost more than some of these queries take): callers flush the session first,
+as services.run_rollup does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, bindparam, case, func, select, text
+from sqlalchemy import Executable, Row, Select, bindparam, case, func, select, text
 from sqlalchemy.orm import defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
@@ -21,12 +28,20 @@ from cxprogram.rollup.triggers import TRIGGER_NAMES
 from cxprogram.strategies.models import Strategy, StrategyMetric, StrategyStatus
 
 
+def _rows(statement: Executable, **params: Any) -> Sequence[Row[Any]]:
+    return db.session.connection().execute(statement, params).all()
+
+
+_periods = ReportingPeriod.__table__.c
+_stamps = RollupPeriodStamp.__table__.c
+_aggregates = RollupPeriodAggregates.__table__.c
+_departments_table = Department.__table__.c
+
+
 def periods_up_to(period: ReportingPeriod) -> dict[int, str]:
     """period id -> label of every period ending no later than this one."""
-    query = select(ReportingPeriod.id, ReportingPeriod.label).where(
-        ReportingPeriod.end_date <= period.end_date
-    )
-    return dict(db.session.execute(query).tuples().all())
+    query = select(_periods.id, _periods.label).where(_periods.end_date <= period.end_date)
+    return dict(_rows(query))  # type: ignore[arg-type]
 
 
 def period_fingerprints(period_ids: list[int]) -> dict[int, str | None]:
@@ -37,10 +52,8 @@ def period_fingerprints(period_ids: list[int]) -> dict[int, str | None]:
     period is aggregated again."""
     if not _has_stamp_triggers():
         return dict.fromkeys(period_ids)
-    query = select(
-        RollupPeriodStamp.period_id, RollupPeriodStamp.revision, RollupPeriodStamp.changed
-    )
-    stamps = {pid: (rev, changed) for pid, rev, changed in db.session.execute(query).tuples()}
+    query = select(_stamps.period_id, _stamps.revision, _stamps.changed)
+    stamps = {pid: (rev, changed) for pid, rev, changed in _rows(query)}
     out: dict[int, str | None] = {}
     for pid in period_ids:
         revision, changed = stamps.get(pid, (0, 0))
@@ -66,10 +79,10 @@ def _has_stamp_triggers() -> bool:
 
 def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:
     """The fingerprint each cached period's aggregates were computed from."""
-    query = select(RollupPeriodAggregates.period_id, RollupPeriodAggregates.fingerprint).where(
-        RollupPeriodAggregates.period_id.in_(period_ids)
+    query = select(_aggregates.period_id, _aggregates.fingerprint).where(
+        _aggregates.period_id.in_(period_ids)
     )
-    return dict(db.session.execute(query).tuples().all())
+    return dict(_rows(query))  # type: ignore[arg-type]
 
 
 def _aggregate_query() -> Select[tuple[int, int, float, float, float, int]]:
@@ -97,8 +110,7 @@ def period_aggregate_rows(period_id: int) -> list[AggregateRow]:
     department (weighted sums over observations with n > 0 only). Core, built once: this is
     the one query a rollup runs over observations, and the ORM layer would add a third to
     its time. The drivers already give floats for the sums and an int for the count."""
-    rows = db.session.connection().execute(AGGREGATE_QUERY, {"period_id": period_id}).all()
-    return [tuple(row) for row in rows]
+    return [tuple(row) for row in _rows(AGGREGATE_QUERY, period_id=period_id)]
 
 
 def load_inputs(period: ReportingPeriod, labels: dict[int, str] | None = None) -> RollupInputs:
@@ -139,13 +151,11 @@ def _cached_scores(
     decoder: _Decoder,
 ) -> tuple[dict[str, str], dict[str, dict[int, DepartmentColumns]]]:
     """Each period's aggregate digest, and the department columns of every metric by period."""
-    rows = db.session.execute(
-        select(
-            RollupPeriodAggregates.period_id,
-            RollupPeriodAggregates.digest,
-            RollupPeriodAggregates.data,
-        ).where(RollupPeriodAggregates.period_id.in_(list(index_of)))
-    ).tuples()
+    rows = _rows(
+        select(_aggregates.period_id, _aggregates.digest, _aggregates.data).where(
+            _aggregates.period_id.in_(list(index_of))
+        )
+    )
     digests: dict[str, str] = {}
     scores: dict[str, dict[int, DepartmentColumns]] = {}
     for pid, digest, data in rows:
@@ -161,9 +171,9 @@ def _cached_scores(
 
 def _departments(period: ReportingPeriod) -> tuple[dict[int, str], set[int]]:
     """Every department's code by id, and the ids this period's rollup leaves out."""
-    query = select(Department.id, Department.code, Department.is_active)
+    query = select(_departments_table.id, _departments_table.code, _departments_table.is_active)
     departments, excluded = {}, set()
-    for dept_id, code, active in db.session.execute(query).tuples():
+    for dept_id, code, active in _rows(query):
         departments[dept_id] = code
         if not active and not period.is_closed:
             excluded.add(dept_id)
@@ -202,25 +212,30 @@ class _Decoder:
 
 
 def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:
-    rows = list(db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.code)))
+    m = MetricDefinition.__table__.c
+    query = select(
+        m.id, m.code, m.aggregation, m.weighting, m.target, m.tolerance, m.direction,
+        m.owner_department_id,
+    ).order_by(m.code)  # fmt: skip
+    rows = _rows(query)
     inputs = tuple(
         MetricInput(
-            code=m.code,
-            aggregation=m.aggregation.value,
-            weighting=m.weighting.value,
-            target=m.target,
-            tolerance=m.tolerance,
-            higher_is_better=m.direction == Direction.HIGHER,
-            is_standard=m.is_standard,
-        )  # fmt: skip
-        for m in rows
+            code=code,
+            aggregation=aggregation.value,
+            weighting=weighting.value,
+            target=target,
+            tolerance=tolerance,
+            higher_is_better=direction == Direction.HIGHER,
+            is_standard=owner is None,  # as MetricDefinition.is_standard
+        )
+        for _, code, aggregation, weighting, target, tolerance, direction, owner in rows
     )
-    return inputs, {m.id: m.code for m in rows}
+    return inputs, {row.id: row.code for row in rows}
 
 
 def _strategies() -> tuple[StrategyInput, ...]:
-    org = db.session.scalar(select(OrgSettings).limit(1))
-    start_month = org.fiscal_year_start_month if org else 10
+    settings = _rows(select(OrgSettings.__table__.c.fiscal_year_start_month).limit(1))
+    start_month = settings[0][0] if settings else 10
     query = (
         select(Strategy.id, Department.code, Strategy.effective_date, MetricDefinition.code)
         .join(Strategy.department)
@@ -230,7 +245,7 @@ def _strategies() -> tuple[StrategyInput, ...]:
         .order_by(Strategy.id, MetricDefinition.code)
     )
     found: dict[int, tuple[str, date, list[str]]] = {}
-    for sid, dept, effective, metric in db.session.execute(query).tuples():
+    for sid, dept, effective, metric in _rows(query):
         if effective is None:
             continue
         found.setdefault(sid, (dept, effective, []))[2].append(metric)

@@ -38,6 +38,7 @@ def run_rollup(period: ReportingPeriod, now: datetime) -> RollupOutcome:
 
     The snapshot of a closed period is final: it is kept until the period is reopened.
     """
+    db.session.flush()  # the reads below go past the ORM (queries.py), so past autoflush
     previous = latest_snapshot(period.id, with_result=False)
     if previous is not None and previous.is_final and period.is_closed:
         return RollupOutcome(period.label, previous, False)
@@ -67,6 +68,7 @@ def run_rollup(period: ReportingPeriod, now: datetime) -> RollupOutcome:
 def refresh_aggregates(period_ids: list[int], now: datetime) -> int:
     """Recompute the cached aggregates of every period whose observations changed since
     they were cached (one GROUP BY each); returns how many were refreshed."""
+    db.session.flush()
     live = period_fingerprints(period_ids)
     cached = cached_fingerprints(period_ids)
     stale = [pid for pid in period_ids if live[pid] is None or cached.get(pid) != live[pid]]

@@ -366,6 +366,21 @@ def test_summary_columns_equal_calc(p: dict, aggregation: str, data: Any) -> Non
     assert consistency_column(scores, org, tolerance) == expected
 
 
+@given(
+    st.lists(st.floats(0, 10), max_size=20),
+    st.none() | st.floats(0, 10),
+    st.none() | st.floats(0, 1),
+    st.booleans(),
+)
+def test_status_column_equals_compute_status(
+    scores: list[float], target: float | None, tolerance: float | None, higher: bool
+) -> None:
+    from cxprogram.rollup.columns import status_column
+
+    expected = [compute_status(s, target, tolerance, higher) for s in scores]
+    assert status_column(np.array(scores, dtype=np.float64), target, tolerance, higher) == expected
+
+
 def test_trend_signal_limits_by_hand() -> None:
     # history 4.0, 4.2, 4.1, 4.3: center 4.15, moving ranges 0.2, 0.1, 0.2 -> mean 0.1666...
     signal = compute_trend_signal([4.0, 4.2, 4.1, 4.3, 4.8])
