@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,25 +45,30 @@ class MetricColumns:
 
 def pack(rows: Iterable[AggregateRow]) -> tuple[bytes, str]:
     """The record and digest of a period's aggregate rows (any order)."""
-    by_metric: dict[int, list[AggregateRow]] = {}
-    for row in sorted(rows):
-        by_metric.setdefault(row[0], []).append(row)
+    ordered = sorted(rows)
+    if not ordered:
+        return _record([], b""), hashlib.sha256().hexdigest()
+    # ids and counts are exact as float64 (below 2**53) and go back to int64 below
+    table = np.array(ordered, dtype=np.float64)
     digest = hashlib.sha256()
     header, body = [], bytearray()
-    for metric_id, items in by_metric.items():
-        header.append([metric_id, len(items)])
-        _, ids, wsums, wtotals, psums, counts = zip(*items, strict=True)
-        raw = [array("q", ids), array("d", wsums), array("d", wtotals), array("d", psums)]
-        raw.append(array("q", counts))
-        digest.update(struct.pack("<qq", metric_id, len(items)))
-        for column in raw:
+    for segment in np.split(table, np.flatnonzero(np.diff(table[:, 0])) + 1):
+        metric_id, count = int(segment[0, 0]), len(segment)
+        header.append([metric_id, count])
+        ids, counts = segment[:, 1].astype(np.int64), segment[:, 5].astype(np.int64)
+        wsums, wtotals, psums = segment[:, 2].copy(), segment[:, 3].copy(), segment[:, 4].copy()
+        digest.update(struct.pack("<qq", metric_id, count))
+        for column in (ids, wsums, wtotals, psums, counts):
             digest.update(column.tobytes())
-        body += raw[0].tobytes()
+        body += ids.tobytes()
         columns = score_columns(wsums, wtotals, psums, counts)
-        for name in FLOAT_COLUMNS:
-            body += array("d", columns[name]).tobytes()
+        body += np.stack([columns[name] for name in FLOAT_COLUMNS]).tobytes()
+    return _record(header, bytes(body)), digest.hexdigest()
+
+
+def _record(header: list[list[int]], body: bytes) -> bytes:
     head = json.dumps(header, separators=(",", ":")).encode()
-    return MAGIC + struct.pack("<I", len(head)) + head + bytes(body), digest.hexdigest()
+    return MAGIC + struct.pack("<I", len(head)) + head + body
 
 
 def unpack(record: bytes) -> dict[int, MetricColumns]:

@@ -19,24 +19,27 @@ import numpy.typing as npt
 from cxprogram.rollup.calc import XMR_FACTOR, XMR_MIN_HISTORY, Dispersion, sorted_dispersion
 
 FloatColumn = npt.NDArray[np.float64]
-NO_TREND: dict[str, Any] = {"signal": None, "center": None, "lower": None, "upper": None}
+TREND_KEYS = ("signal", "center", "lower", "upper")
 
 
 def score_columns(
-    weighted_sums: Sequence[float],
-    weight_totals: Sequence[float],
-    plain_sums: Sequence[float],
-    counts: Sequence[int],
-) -> dict[str, list[float]]:
+    weighted_sums: Sequence[float] | FloatColumn,
+    weight_totals: Sequence[float] | FloatColumn,
+    plain_sums: Sequence[float] | FloatColumn,
+    counts: Sequence[int] | npt.NDArray[np.int64],
+) -> dict[str, FloatColumn]:
     """calc.compute_department_score for each aggregation, over parallel aggregate columns:
     the weighted-mean score and N, the plain mean, the plain sum and the count (as N)."""
-    rows = list(zip(weighted_sums, weight_totals, plain_sums, counts, strict=True))
+    w, t, p = (np.asarray(c, dtype=np.float64) for c in (weighted_sums, weight_totals, plain_sums))
+    n = np.asarray(counts, dtype=np.float64)
+    has_n = t > 0
+    mean = p / n
     return {
-        "wm_score": [w / t if t > 0 else p / c for w, t, p, c in rows],
-        "wm_n": [t if t > 0 else float(c) for _, t, _, c in rows],
-        "mean_score": [p / c for _, _, p, c in rows],
-        "plain_sum": list(plain_sums),
-        "count": [float(c) for c in counts],
+        "wm_score": np.where(has_n, w / np.where(has_n, t, 1.0), mean),
+        "wm_n": np.where(has_n, t, n),
+        "mean_score": mean,
+        "plain_sum": p,
+        "count": n,
     }
 
 
@@ -99,28 +102,28 @@ def status_column(
     return status.tolist()  # type: ignore[no-any-return]
 
 
-def trend_columns(history: FloatColumn, last: FloatColumn) -> list[dict[str, Any]]:
+def trend_columns(history: FloatColumn, last: FloatColumn) -> dict[str, list[Any]]:
     """calc.compute_trend_signal for each column of history (rows: the earlier periods in
-    order, one column per department) with its last value, as the rollup's JSON blocks."""
+    order, one column per department) with its last value: TREND_KEYS, each a column."""
     count = history.shape[0]
     if count < XMR_MIN_HISTORY:
-        return [dict(NO_TREND) for _ in range(len(last))]
+        return {key: [None] * len(last) for key in TREND_KEYS}
     center = _running_sum(history) / count
     moving_range = _running_sum(np.abs(history[1:] - history[:-1])) / (count - 1)
     lower, upper = center - XMR_FACTOR * moving_range, center + XMR_FACTOR * moving_range
     signal = np.where(last > upper, "above", np.where(last < lower, "below", "none"))
-    return [
-        {"signal": s, "center": c, "lower": lo, "upper": up}
-        for s, c, lo, up in zip(
-            signal.tolist(), center.tolist(), lower.tolist(), upper.tolist(), strict=True
-        )
-    ]
+    return {
+        "signal": signal.tolist(),
+        "center": center.tolist(),
+        "lower": lower.tolist(),
+        "upper": upper.tolist(),
+    }
 
 
-def trend_lists(histories: Sequence[Sequence[float]], last: FloatColumn) -> list[dict[str, Any]]:
+def trend_lists(histories: Sequence[Sequence[float]], last: FloatColumn) -> dict[str, list[Any]]:
     """trend_columns for departments whose histories differ in length (some did not report
     in every earlier period): one matrix per length."""
-    out = [dict(NO_TREND) for _ in histories]
+    out: dict[str, list[Any]] = {key: [None] * len(histories) for key in TREND_KEYS}
     by_length: dict[int, list[int]] = {}
     for k, history in enumerate(histories):
         by_length.setdefault(len(history), []).append(k)
@@ -128,8 +131,10 @@ def trend_lists(histories: Sequence[Sequence[float]], last: FloatColumn) -> list
         if length < XMR_MIN_HISTORY:
             continue
         matrix = np.array([histories[k] for k in members], dtype=np.float64)
-        for k, block in zip(members, trend_columns(matrix.T, last[members]), strict=True):
-            out[k] = block
+        found = trend_columns(matrix.T, last[members])
+        for key in TREND_KEYS:
+            for k, value in zip(members, found[key], strict=True):
+                out[key][k] = value
     return out
 
 
@@ -144,8 +149,8 @@ def _running_sum(matrix: FloatColumn) -> FloatColumn:
 def shift_share_columns(
     s0: FloatColumn, w0: FloatColumn, s1: FloatColumn, w1: FloatColumn, aggregation: str
 ) -> dict[str, Any]:
-    """calc.compute_decomposition for departments present in both periods (same order), as
-    the rollup's JSON block without its department names: rate, mix and total per row."""
+    """calc.compute_decomposition for departments present in both periods (same order):
+    the totals, and the parts as columns of rate, mix and total."""
     if aggregation == "sum":
         rate = s1 - s0
         mix = np.zeros(len(rate))
@@ -161,5 +166,5 @@ def shift_share_columns(
         "delta": delta,
         "rate": math.fsum(rates),
         "mix": math.fsum(mixes),
-        "parts": list(zip(rates, mixes, (rate + mix).tolist(), strict=True)),
+        "parts": {"rate": rates, "mix": mixes, "total": (rate + mix).tolist()},
     }

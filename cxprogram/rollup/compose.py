@@ -17,6 +17,7 @@ from cxprogram.rollup.calc import (
     compute_effect,
 )
 from cxprogram.rollup.columns import (
+    TREND_KEYS,
     FloatColumn,
     consistency_column,
     dispersion_column,
@@ -29,6 +30,10 @@ from cxprogram.rollup.columns import (
 )
 
 EFFECT_WINDOW = 2
+# the stored form of compose_rollup; snapshots stored before it have no "layout" key
+LAYOUT = "columns"
+DEPARTMENT_FIELDS = ("score", "n", "weight", "status")
+PART_FIELDS = ("rate", "mix", "total")
 
 
 @dataclass(frozen=True)
@@ -168,23 +173,21 @@ def _summary(metric: MetricInput, weighted: _Weighted | None) -> dict[str, Any]:
 def _departments(
     metric: MetricInput, current: _Weighted, by_period: dict[int, DepartmentColumns], index: int
 ) -> dict[str, Any]:
+    """The department entries, stored as columns (expand_rollup makes them entries again)."""
     columns = current.columns
-    rows = zip(
-        columns.departments,
-        columns.scores.tolist(),
-        columns.volumes.tolist(),
-        current.weights.tolist(),
-        status_column(columns.scores, metric.target, metric.tolerance, metric.higher_is_better),
-        _trends(columns, [c for i, c in by_period.items() if i < index]),
-        strict=True,
-    )
     return {
-        dept: {"score": score, "n": n, "weight": weight, "status": status, "trend": trend}
-        for dept, score, n, weight, status, trend in rows
+        "code": list(columns.departments),
+        "score": columns.scores.tolist(),
+        "n": columns.volumes.tolist(),
+        "weight": current.weights.tolist(),
+        "status": status_column(
+            columns.scores, metric.target, metric.tolerance, metric.higher_is_better
+        ),
+        "trend": _trends(columns, [c for i, c in by_period.items() if i < index]),
     }
 
 
-def _trends(current: DepartmentColumns, earlier: list[DepartmentColumns]) -> list[dict[str, Any]]:
+def _trends(current: DepartmentColumns, earlier: list[DepartmentColumns]) -> dict[str, list[Any]]:
     """Each current department's XmR trend over its scores in the earlier periods."""
     if all(c.departments == current.departments for c in earlier):
         history = np.array([c.scores for c in earlier], dtype=np.float64)
@@ -204,6 +207,7 @@ def _trends(current: DepartmentColumns, earlier: list[DepartmentColumns]) -> lis
 def _decomposition(
     metric: MetricInput, previous: _Weighted | None, current: _Weighted | None
 ) -> dict[str, Any] | None:
+    """The shift-share block, its department parts stored as columns."""
     if previous is None or current is None:
         return None
     departments = current.columns.departments
@@ -213,21 +217,17 @@ def _decomposition(
             current.columns.scores, current.weights, metric.aggregation,
         )  # fmt: skip
         parts = result.pop("parts")
-        return {
-            **result,
-            "departments": {
-                dept: {"rate": rate, "mix": mix, "total": total}
-                for dept, (rate, mix, total) in zip(departments, parts, strict=True)
-            },
-        }
+        return {**result, "departments": {"code": list(departments), **parts}}
     decomposition = compute_decomposition(previous.scores, current.scores, metric.aggregation)
     return {
         "delta": decomposition.delta,
         "rate": decomposition.rate,
         "mix": decomposition.mix,
         "departments": {
-            p.department: {"rate": p.rate, "mix": p.mix, "total": p.total}
-            for p in decomposition.parts
+            "code": [p.department for p in decomposition.parts],
+            "rate": [p.rate for p in decomposition.parts],
+            "mix": [p.mix for p in decomposition.parts],
+            "total": [p.total for p in decomposition.parts],
         },
     }
 
@@ -245,7 +245,10 @@ def _convergence(previous: dict[str, Any], current: dict[str, Any]) -> dict[str,
 
 
 def compose_rollup(inputs: RollupInputs) -> dict[str, Any]:
-    """The whole rollup of one period (without the snapshot block, which the store adds)."""
+    """The whole rollup of one period as stored (without the snapshot block, which the store
+    adds): per metric, the department entries and shift-share parts are kept as columns,
+    one list per field, which is smaller and quicker to build; expand_rollup gives the
+    SPEC 6 shape."""
     metrics = {metric.code: compose_metric(metric, inputs) for metric in inputs.metrics}
     standard = [
         metrics[m.code]["consistency"]
@@ -253,6 +256,7 @@ def compose_rollup(inputs: RollupInputs) -> dict[str, Any]:
         if m.is_standard and metrics[m.code]["n_departments"]
     ]
     return {
+        "layout": LAYOUT,
         "period": inputs.period,
         "previous_period": inputs.periods.get(inputs.period_index - 1),
         "consistency_index": compute_consistency_index(standard),
@@ -297,3 +301,35 @@ def _effects(inputs: RollupInputs) -> list[dict[str, Any]]:
                 }
             )
     return effects
+
+
+def expand_rollup(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored rollup in the shape of SPEC 6: an entry per department, keyed by its code."""
+    if stored.get("layout") != LAYOUT:
+        return stored  # stored before the columns layout: already in that shape
+    metrics = {}
+    for code, block in stored["metrics"].items():
+        decomposition = block["decomposition"]
+        if decomposition is not None:
+            parts = decomposition["departments"]
+            decomposition = {**decomposition, "departments": _entries(parts, PART_FIELDS)}
+        metrics[code] = {
+            **block,
+            "departments": _entries(block["departments"], DEPARTMENT_FIELDS, TREND_KEYS),
+            "decomposition": decomposition,
+        }
+    return {**{k: v for k, v in stored.items() if k != "layout"}, "metrics": metrics}
+
+
+def _entries(
+    columns: dict[str, Any], fields: tuple[str, ...], trend: tuple[str, ...] = ()
+) -> dict[str, dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        dict(zip(fields, values, strict=True))
+        for values in zip(*(columns[f] for f in fields), strict=True)
+    ]
+    if trend:
+        signals = zip(*(columns["trend"][k] for k in trend), strict=True)
+        for row, values in zip(rows, signals, strict=True):
+            row["trend"] = dict(zip(trend, values, strict=True))
+    return dict(zip(columns["code"], rows, strict=True))

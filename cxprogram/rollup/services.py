@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.rollup.cache import pack
-from cxprogram.rollup.compose import compose_rollup
+from cxprogram.rollup.compose import compose_rollup, expand_rollup
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.queries import (
     cached_fingerprints,
@@ -110,17 +110,19 @@ def _upsert_aggregates(values: dict[str, Any]) -> None:
 
 
 def snapshot_document(snapshot: RollupSnapshot) -> dict[str, Any]:
-    """The rollup as the API returns it: the stored result plus the snapshot block."""
+    """The rollup as the API returns it (SPEC 6): the stored result, expanded, plus the
+    snapshot block."""
+    result = expand_rollup(snapshot.result)
     return {
-        "period": snapshot.result["period"],
-        "previous_period": snapshot.result["previous_period"],
+        "period": result["period"],
+        "previous_period": result["previous_period"],
         "snapshot": {
             "version": snapshot.version,
             "computed_at": snapshot.computed_at.isoformat(),
             "inputs_hash": snapshot.inputs_hash,
             "is_final": snapshot.is_final,
         },
-        **{k: v for k, v in snapshot.result.items() if k not in ("period", "previous_period")},
+        **{k: v for k, v in result.items() if k not in ("period", "previous_period")},
     }
 
 

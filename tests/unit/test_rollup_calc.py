@@ -328,8 +328,9 @@ def test_trend_columns_equal_compute_trend_signal(length: int, width: int, data:
     row = st.lists(st.floats(-100, 100, allow_nan=False), min_size=width, max_size=width)
     rows = data.draw(st.lists(row, min_size=length, max_size=length))
     matrix = np.array(rows, dtype=np.float64).reshape(length, width)
-    blocks = trend_columns(matrix[:-1], matrix[-1])
-    for k, block in enumerate(blocks):
+    found = trend_columns(matrix[:-1], matrix[-1])
+    for k in range(width):
+        block = {key: column[k] for key, column in found.items()}
         assert block == asdict(compute_trend_signal(matrix[:, k].tolist()))
 
 
@@ -340,7 +341,8 @@ def test_trend_lists_equal_compute_trend_signal(histories: list[list[float]]) ->
     from cxprogram.rollup.columns import trend_lists
 
     last = np.array([h[-1] for h in histories])
-    blocks = trend_lists([h[:-1] for h in histories], last)
+    found = trend_lists([h[:-1] for h in histories], last)
+    blocks = [{key: column[k] for key, column in found.items()} for k in range(len(histories))]
     assert blocks == [asdict(compute_trend_signal(h)) for h in histories]
 
 
@@ -418,7 +420,10 @@ def test_shift_share_columns_equal_compute_decomposition(
     assert (result["delta"], result["rate"], result["mix"]) == (
         expected.delta, expected.rate, expected.mix,
     )  # fmt: skip
-    assert result["parts"] == [(p.rate, p.mix, p.total) for p in expected.parts]
+    parts = result["parts"]
+    assert list(zip(parts["rate"], parts["mix"], parts["total"], strict=True)) == [
+        (p.rate, p.mix, p.total) for p in expected.parts
+    ]
 
 
 cache_rows = st.lists(
@@ -452,3 +457,34 @@ def test_cache_record_round_trip_and_digest(rows: list, rng: Any) -> None:  # ty
         changed = [*rows[1:], (*rows[0][:5], rows[0][5] + 1)]
         assert pack(changed)[1] != digest  # one count more: another digest
         assert pack(rows[1:])[1] != digest  # one department fewer: another digest
+
+
+def test_expand_rollup_gives_an_entry_per_department() -> None:
+    from cxprogram.rollup.compose import LAYOUT, expand_rollup
+
+    trend = {"signal": ["none", None], "center": [4.1, None], "lower": [3.9, None],
+             "upper": [4.3, None]}  # fmt: skip
+    stored = {
+        "layout": LAYOUT, "period": "FY2024-Q2", "previous_period": "FY2024-Q1",
+        "metrics": {"satisfaction": {
+            "org_score": 4.2,
+            "departments": {"code": ["A", "B"], "score": [4.0, 4.4], "n": [10.0, 30.0],
+                            "weight": [0.25, 0.75], "status": ["red", "green"], "trend": trend},
+            "decomposition": {"delta": 0.1, "rate": 0.08, "mix": 0.02, "departments": {
+                "code": ["A", "B"], "rate": [0.03, 0.05], "mix": [0.01, 0.01],
+                "total": [0.04, 0.06]}},
+        }},
+    }  # fmt: skip
+    document = expand_rollup(stored)
+    assert "layout" not in document and document["period"] == "FY2024-Q2"
+    block = document["metrics"]["satisfaction"]
+    assert block["departments"]["B"] == {
+        "score": 4.4, "n": 30.0, "weight": 0.75, "status": "green",
+        "trend": {"signal": None, "center": None, "lower": None, "upper": None},
+    }  # fmt: skip
+    assert block["departments"]["A"]["trend"]["center"] == 4.1
+    assert block["decomposition"]["departments"]["A"] == {"rate": 0.03, "mix": 0.01, "total": 0.04}
+    assert block["decomposition"]["delta"] == 0.1
+    # a snapshot stored before the columns layout is already in the SPEC 6 shape
+    older = {"period": "FY2020-Q1", "metrics": {"x": {"departments": {"A": {"score": 1.0}}}}}
+    assert expand_rollup(older) is older
