@@ -53,14 +53,6 @@ def weight_column(volumes: FloatColumn, weighting: str) -> FloatColumn:
     return volumes / total
 
 
-def column_weights(
-    departments: Sequence[str], volumes: Sequence[float], weighting: str
-) -> dict[str, float]:
-    """calc.compute_weights over parallel columns of departments and their N_d."""
-    weights = weight_column(np.asarray(volumes, dtype=np.float64), weighting)
-    return dict(zip(departments, weights.tolist(), strict=True))
-
-
 def org_score_column(scores: FloatColumn, weights: FloatColumn, aggregation: str) -> float | None:
     """calc.compute_org_score over columns of s_d and w_d (same order)."""
     if not len(scores):

@@ -305,15 +305,15 @@ def test_score_columns_equal_compute_department_score(rows: list) -> None:  # ty
 
 
 @given(department_data, st.sampled_from(["volume", "equal"]))
-def test_column_weights_equal_compute_weights(data: dict, weighting: str) -> None:  # type: ignore[type-arg]
-    from cxprogram.rollup.columns import column_weights
+def test_weight_column_equals_compute_weights(data: dict, weighting: str) -> None:  # type: ignore[type-arg]
+    from cxprogram.rollup.columns import weight_column
 
     depts = sorted(data)
-    volumes = [data[d][1] for d in depts]
+    volumes = np.array([data[d][1] for d in depts], dtype=np.float64)
     expected = compute_weights(
         [DepartmentScore(d, data[d][0], data[d][1]) for d in depts], weighting
     )
-    assert column_weights(depts, volumes, weighting) == expected
+    assert dict(zip(depts, weight_column(volumes, weighting).tolist(), strict=True)) == expected
 
 
 series = st.lists(st.floats(-100, 100, allow_nan=False), min_size=1, max_size=30)
