@@ -12,46 +12,65 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, func, select
 
+from cxprogram.auth.tokens import create_token
 from cxprogram.models import Observation, ReportingPeriod, RollupSnapshot
-from cxprogram.rollup.compose import expand_rollup
 from cxprogram.rollup.models import RollupPeriodAggregates
+from cxprogram.rollup.services import snapshot_document
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "a11-hisp-cx-fy2021q1-fy2023q1.csv"
-QUESTIONS = {"satisfaction": "q1", "trust": "q2", "ease": "q4"}
+QUESTIONS = {
+    "satisfaction": "q1", "trust": "q2", "effectiveness": "q3", "ease": "q4",
+    "efficiency": "q5", "transparency": "q6", "employee": "q7",
+}  # fmt: skip
+NOW = 2023 * 4  # FY2023-Q1 as a quarter number (fiscal year x 4 + quarter - 1)
+Scores = dict[str, tuple[float, float]]  # department -> (pooled score, N)
 
 
-def _independent(metric: str, year: str, quarter: str) -> dict[str, tuple[float, float]]:
-    """Pooled score and N per department, from the raw counts."""
-    points: dict[str, float] = defaultdict(float)
-    answers: dict[str, float] = defaultdict(float)
+def _by_period(metric: str) -> dict[int, Scores]:
+    """Pooled score and N per department in every quarter of the file, from the raw counts,
+    by quarter number."""
+    points: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    answers: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     q = QUESTIONS[metric]
     with DATA.open(encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
-            if (row["attributes_collection_year"], row["attributes_collection_quarter"]) != (
-                year,
-                quarter,
-            ):
-                continue
             counts = [row[f"attributes_{q}_{k}"].strip() for k in range(1, 6)]
             counts_n = [0 if c in ("", "NONE") else int(float(c)) for c in counts]
             if sum(counts_n) == 0:
                 continue
+            year = int(row["attributes_collection_year"])
+            quarter = year * 4 + int(row["attributes_collection_quarter"]) - 1
             dept = row["attributes_organization_abbreviation"].strip()
-            points[dept] += sum(k * c for k, c in enumerate(counts_n, start=1))
-            answers[dept] += sum(counts_n)
-    return {d: (points[d] / answers[d], answers[d]) for d in points}
+            points[quarter][dept] += sum(k * c for k, c in enumerate(counts_n, start=1))
+            answers[quarter][dept] += sum(counts_n)
+    return {
+        p: {d: (points[p][d] / answers[p][d], answers[p][d]) for d in points[p]} for p in points
+    }
+
+
+def _independent(metric: str, year: str, quarter: str) -> Scores:
+    return _by_period(metric).get(int(year) * 4 + int(quarter) - 1, {})
+
+
+def _index(label: str) -> int:
+    """FY2022-Q3 -> its quarter number."""
+    return int(label[2:6]) * 4 + int(label[-1]) - 1
 
 
 @pytest.fixture
-def rolled(runner: Any, db_session: Any) -> dict[str, Any]:
+def rolled(runner: Any, client: Any, make_user: Any, db_session: Any) -> dict[str, Any]:
+    """GET /api/v1/rollups/FY2023-Q1 after the demo and `cxprogram rollup --all`."""
     assert runner.invoke(args=["demo"]).exit_code == 0
     result = runner.invoke(args=["rollup", "--all"])
     assert result.exit_code == 0, result.output
-    snapshot = db_session.scalar(
-        select(RollupSnapshot).join(ReportingPeriod, ReportingPeriod.id == RollupSnapshot.period_id)
-        .where(ReportingPeriod.label == "FY2023-Q1")
-    )  # fmt: skip
-    return expand_rollup(snapshot.result)
+    token = create_token(make_user("chief"))
+    answer = client.get("/api/v1/rollups/FY2023-Q1", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    return answer.get_json()  # type: ignore[no-any-return]
+
+
+def _without_snapshot(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "snapshot"}
 
 
 @pytest.mark.parametrize("metric", sorted(QUESTIONS))
@@ -89,6 +108,98 @@ def test_rollup_agrees_with_independent_computation(rolled: dict[str, Any], metr
         assert part["rate"] == pytest.approx((w0 + w1) / 2 * (s1 - s0), abs=1e-9)
         assert part["mix"] == pytest.approx(((s0 + s1) / 2 - s_bar) * (w1 - w0), abs=1e-9)
     assert decomposition["rate"] + decomposition["mix"] == pytest.approx(org - org0, abs=1e-12)
+
+
+def _org(scores: Scores) -> tuple[float, float | None, float]:
+    """Organization score, cv and consistency share (tolerance 0.25) of one quarter."""
+    total = sum(n for _, n in scores.values())
+    org = sum(s * n / total for s, n in scores.values())
+    values = np.array([s for s, _ in scores.values()])
+    cv = float(np.std(values) / abs(values.mean())) if values.mean() else None
+    within = sum(1 for s, _ in scores.values() if abs(s - org) <= 0.25)
+    return org, cv, 100 * within / len(scores)
+
+
+@pytest.mark.parametrize("metric", sorted(QUESTIONS))
+def test_every_other_field_agrees_with_independent_computation(
+    rolled: dict[str, Any], metric: str
+) -> None:
+    """Dispersion extremes, convergence, XmR trends (SPEC 4.8) and strategy effects (4.7)."""
+    series = _by_period(metric)
+    now, block = series[NOW], rolled["metrics"][metric]
+    values = np.array([s for s, _ in now.values()])
+    for key, expected in (("mean", values.mean()), ("min", values.min()),
+                          ("max", values.max()), ("range", np.ptp(values))):  # fmt: skip
+        assert block[key] == pytest.approx(float(expected), abs=1e-9), key
+    _, cv0, consistency0 = _org(series[NOW - 1])
+    _, cv1, consistency1 = _org(now)
+    assert cv0 is not None and cv1 is not None
+    convergence = block["convergence"]
+    assert convergence["previous_cv"] == pytest.approx(cv0, abs=1e-9)
+    assert convergence["cv_change"] == pytest.approx(cv1 - cv0, abs=1e-9)
+    assert convergence["previous_consistency"] == pytest.approx(consistency0, abs=1e-9)
+    assert convergence["consistency_change"] == pytest.approx(consistency1 - consistency0)
+    _check_trends(series, block)
+    _check_effects(series, [e for e in rolled["strategy_effects"] if e["metric"] == metric])
+
+
+def _check_trends(series: dict[int, Scores], block: dict[str, Any]) -> None:
+    """XmR limits over each department's earlier scores, in order, where it reported."""
+    signals = set()
+    for dept, (score, _) in series[NOW].items():
+        history = [series[p][dept][0] for p in sorted(series) if p < NOW and dept in series[p]]
+        trend = block["departments"][dept]["trend"]
+        if len(history) < 4:
+            assert trend == {"signal": None, "center": None, "lower": None, "upper": None}
+            continue
+        center = float(np.mean(history))
+        limit = 2.66 * float(np.mean(np.abs(np.diff(history))))
+        assert trend["center"] == pytest.approx(center, abs=1e-9)
+        assert trend["lower"] == pytest.approx(center - limit, abs=1e-9)
+        assert trend["upper"] == pytest.approx(center + limit, abs=1e-9)
+        low, high = center - limit, center + limit
+        expected = "above" if score > high else "below" if score < low else "none"
+        assert trend["signal"] == expected
+        signals.add(expected)
+    assert signals  # some department had the four earlier quarters a signal needs
+
+
+def _check_effects(series: dict[int, Scores], effects: list[dict[str, Any]]) -> None:
+    """Difference in differences, window 2, never looking past FY2023-Q1."""
+    for effect in effects:
+        dept, start = effect["department"], _index(effect["effective_period"])
+        pre = [p for p in range(start - 2, start) if dept in series.get(p, {})]
+        post = [p for p in range(start, min(start + 2, NOW + 1)) if dept in series.get(p, {})]
+
+        def control(periods: list[int], dept: str = dept) -> list[float]:
+            others = [[s for d, (s, _) in series[p].items() if d != dept] for p in periods]
+            return [float(np.mean(o)) for o in others if o]
+
+        control_pre, control_post = control(pre), control(post)
+        if not (pre and post and control_pre and control_post):
+            assert effect["status"] == "insufficient data"
+            continue
+        pre_mean = float(np.mean([series[p][dept][0] for p in pre]))
+        post_mean = float(np.mean([series[p][dept][0] for p in post]))
+        change = (post_mean - pre_mean) - (np.mean(control_post) - np.mean(control_pre))
+        last = series[post[-1]]
+        weight = last[dept][1] / sum(n for _, n in last.values())
+        assert effect["status"] == "estimated"
+        assert (effect["pre_periods"], effect["post_periods"]) == (len(pre), len(post))
+        for key, value in (("pre", pre_mean), ("post", post_mean),
+                           ("control_pre", np.mean(control_pre)),
+                           ("control_post", np.mean(control_post)),
+                           ("effect", change), ("weight", weight),
+                           ("contribution", weight * change)):  # fmt: skip
+            assert effect[key] == pytest.approx(float(value), abs=1e-9), key
+
+
+def test_consistency_index_agrees_with_independent_computation(rolled: dict[str, Any]) -> None:
+    # the demo's standard metrics with data in FY2023-Q1 are the seven survey questions
+    assert set(rolled["metrics"]) == set(QUESTIONS)
+    shares = [_org(_by_period(metric)[NOW])[2] for metric in QUESTIONS]
+    assert rolled["consistency_index"] == pytest.approx(float(np.mean(shares)), abs=1e-9)
+    assert rolled["strategy_effects"]  # the demo's strategies are checked above
 
 
 def test_pinned_by_hand(rolled: dict[str, Any]) -> None:
@@ -138,4 +249,4 @@ def test_rollup_from_cached_aggregates_equals_one_from_scratch(
     again = runner.invoke(args=["rollup", "--period", "FY2023-Q1"])
     assert "v1 (new)" in again.output
     fresh = db_session.scalar(select(RollupSnapshot).where(RollupSnapshot.period_id == period.id))
-    assert expand_rollup(fresh.result) == rolled
+    assert _without_snapshot(snapshot_document(fresh)) == _without_snapshot(rolled)
