@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, select, text
 
+from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.rollup.jobs import run_job, run_reminders
+from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.scheduler import JOBS, build_scheduler
 from tests.integration.test_migrations import empty_database_url  # noqa: F401  (fixture)
 
@@ -132,24 +135,85 @@ def test_two_scheduler_processes_store_each_snapshot_once(demo_database: str) ->
     assert done == [0, 9]  # one process did all the work, the other found nothing new
 
 
+VICTIM = "cx-killed-rollup"  # application_name of the rollup the test kills (PostgreSQL)
+PG_STALLED = """
+SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+WHERE a.application_name = :app AND a.wait_event_type = 'Lock' AND l.granted
+  AND l.relation = 'rollup_snapshots'::regclass AND l.mode = 'RowExclusiveLock'
+"""
+
+
+@contextmanager
+def _stalled_rollup(url: str) -> Iterator[Callable[[], bool]]:
+    """Hold the database so that a rollup run stalls part-way, after it has written; yield a
+    check that says whether a run is stalled there now.
+
+    PostgreSQL: the last period's cached aggregates row is locked, so the run blocks before
+    that period's snapshot, with the earlier periods' snapshots written but not committed.
+    SQLite: a read transaction stays open, so the run cannot commit; it is part-way once it
+    has written, which its rollback journal shows."""
+    engine = create_engine(url)
+    with engine.connect() as holder:
+        if url.startswith("sqlite"):
+            holder.execute(text("SELECT count(*) FROM rollup_snapshots")).scalar()
+            journal = Path(f"{make_url(url).database}-journal")
+            yield journal.exists
+        else:
+            locked = holder.execute(
+                text(
+                    "SELECT a.period_id FROM rollup_period_aggregates a JOIN reporting_periods p"
+                    " ON p.id = a.period_id WHERE p.label = 'FY2023-Q1' FOR UPDATE OF a"
+                )
+            ).all()
+            assert len(locked) == 1
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as poll:
+                yield lambda: bool(poll.execute(text(PG_STALLED), {"app": VICTIM}).scalar())
+        holder.rollback()
+    engine.dispose()
+
+
+def _wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert process.poll() is None, "the rollup ended before it reached the stall"
+        assert time.monotonic() < deadline, "the rollup never reached the stall"
+        time.sleep(0.02)
+
+
+def _snapshot_results(url: str) -> dict[str, Any]:
+    """The stored result of every snapshot, by period label and version."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ReportingPeriod.label, RollupSnapshot.version, RollupSnapshot.result).join(
+                ReportingPeriod, ReportingPeriod.id == RollupSnapshot.period_id
+            )
+        ).all()
+    engine.dispose()
+    return {f"{label} v{version}": result for label, version, result in rows}
+
+
 def test_killed_rollup_leaves_the_previous_snapshot_and_the_next_run_completes(
     demo_database: str,
 ) -> None:
     assert _cli(demo_database, "rollup", "--period", "FY2023-Q1").returncode == 0
+    before = _snapshot_results(demo_database)
+    assert list(before) == ["FY2023-Q1 v1"]
     engine = create_engine(demo_database)
     with engine.begin() as conn:
         conn.execute(text("UPDATE observations SET value = value - 0.1 WHERE id % 7 = 0"))
     engine.dispose()
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "rollup", "--all"]
-    victim = subprocess.Popen(command, env=_cli_env(demo_database), cwd=ROOT)  # noqa: S603
-    time.sleep(2.5)  # part-way: the app has started and the rollup is under way
-    victim.send_signal(signal.SIGKILL)
-    victim.wait(timeout=30)
-    counts = _snapshot_counts(demo_database)
-    assert counts["FY2023-Q1"] in (1, 2)  # readable: the old one, or the whole new run
-    if counts["FY2023-Q1"] == 1:
-        assert sum(counts.values()) == 1  # one transaction: nothing half-written
+    env = {**_cli_env(demo_database), "PGAPPNAME": VICTIM}
+    with _stalled_rollup(demo_database) as stalled:
+        victim = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
+        _wait_until(stalled, victim)  # part-way: snapshots written, not committed
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+    assert victim.returncode == -signal.SIGKILL
+    assert _snapshot_results(demo_database) == before  # the previous one, readable, alone
     result = _cli(demo_database, "rollup", "--all")
     assert result.returncode == 0, result.stderr
     counts = _snapshot_counts(demo_database)
-    assert counts["FY2023-Q1"] == 2 and all(c >= 1 for c in counts.values())
+    assert len(counts) == 9 and counts["FY2023-Q1"] == 2, counts
+    assert set(counts.values()) == {1, 2}
