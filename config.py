@@ -28,6 +28,9 @@ class Config:
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "cxprogram@localhost"
+    smtp_security: str = "none"  # none, starttls or ssl
+    smtp_username: str = ""
+    smtp_password: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -53,6 +56,9 @@ class Config:
             "CX_SMTP_HOST": self.smtp_host,
             "CX_SMTP_PORT": self.smtp_port,
             "CX_SMTP_SENDER": self.smtp_sender,
+            "CX_SMTP_SECURITY": self.smtp_security,
+            "CX_SMTP_USERNAME": self.smtp_username,
+            "CX_SMTP_PASSWORD": self.smtp_password,
             **self.extra,
         }
 
@@ -70,6 +76,11 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         if environment not in ("development", "test"):
             raise ConfigError("SECRET_KEY must be set outside development and tests")
         secret = Config.secret_key
+    security = env.get("SMTP_SECURITY", "none")
+    if security not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"SMTP_SECURITY must be none, starttls or ssl, not {security!r}")
+    if env.get("SMTP_USERNAME") and security == "none":
+        raise ConfigError("SMTP_USERNAME needs SMTP_SECURITY=starttls or ssl: no password in clear")
     return Config(
         secret_key=secret,
         database_url=normalise_database_url(env.get("DATABASE_URL") or _default_database_url()),
@@ -78,6 +89,9 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         smtp_host=env.get("SMTP_HOST", ""),
         smtp_port=int(env.get("SMTP_PORT", "25")),
         smtp_sender=env.get("SMTP_SENDER", "cxprogram@localhost"),
+        smtp_security=security,
+        smtp_username=env.get("SMTP_USERNAME", ""),
+        smtp_password=env.get("SMTP_PASSWORD", ""),
         testing=environment == "test",
     )
 

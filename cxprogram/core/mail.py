@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any, Literal, cast
+
+Security = Literal["none", "starttls", "ssl"]
+
+# The server refused this one message (its recipient, sender or content); others may pass.
+MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 @dataclass(frozen=True)
 class MailSettings:
-    """Where and as whom to send."""
+    """Where, how and as whom to send."""
 
     host: str
     port: int
     sender: str
+    security: Security = "none"
+    username: str = ""
+    password: str = ""
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        """The settings in an application's configuration (config.py's CX_SMTP_* keys)."""
+        return cls(
+            config["CX_SMTP_HOST"],
+            config["CX_SMTP_PORT"],
+            config["CX_SMTP_SENDER"],
+            cast(Security, config.get("CX_SMTP_SECURITY", "none")),
+            config.get("CX_SMTP_USERNAME", ""),
+            config.get("CX_SMTP_PASSWORD", ""),
+        )
 
     @property
     def is_configured(self) -> bool:
@@ -22,11 +45,25 @@ class MailSettings:
 
 
 def send_mail(settings: MailSettings, to: str, subject: str, body: str) -> None:
-    """Send one plain-text message."""
+    """Send one plain-text message; the server's certificate is verified for TLS.
+
+    Raises one of MESSAGE_REFUSED when the server refuses this message, and OSError or
+    another smtplib.SMTPException when the server cannot be used at all.
+    """
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
-    with smtplib.SMTP(settings.host, settings.port, timeout=30) as smtp:
+    context = ssl.create_default_context()
+    smtp = (
+        smtplib.SMTP_SSL(settings.host, settings.port, timeout=30, context=context)
+        if settings.security == "ssl"
+        else smtplib.SMTP(settings.host, settings.port, timeout=30)
+    )
+    with smtp:
+        if settings.security == "starttls":
+            smtp.starttls(context=context)
+        if settings.username:
+            smtp.login(settings.username, settings.password)
         smtp.send_message(message)

@@ -18,8 +18,7 @@ SUBJECTS = {
 
 def mail_settings() -> MailSettings:
     """The SMTP settings of the running application."""
-    config = current_app.config
-    return MailSettings(config["CX_SMTP_HOST"], config["CX_SMTP_PORT"], config["CX_SMTP_SENDER"])
+    return MailSettings.from_config(current_app.config)
 
 
 def is_mail_configured() -> bool:

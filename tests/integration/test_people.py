@@ -14,7 +14,7 @@ from cxprogram.auth.models import PasswordReset, Role, User
 from cxprogram.models import AuditEvent
 from cxprogram.people import resets
 from tests.conftest import PASSWORD, csrf_token
-from tests.integration.test_scheduler import Inbox, smtp  # noqa: F401  (fixture)
+from tests.integration.mailserver import Inbox
 
 NEW_PASSWORD = "a fresh long passphrase 42"
 
@@ -151,7 +151,7 @@ def test_reset_link_is_mailed_and_single_use(
     login: Any,
     make_user: Any,
     db_session: Any,
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
 ) -> None:
     user = make_user("chief")
     login(make_user("admin").email)
@@ -294,7 +294,7 @@ def test_everyone_awaiting_a_password_is_mailed_an_invitation(
     login: Any,
     make_user: Any,
     db_session: Any,
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
 ) -> None:
     _awaiting(db_session, "cat@example.test", "dan@example.test")
     login(make_user("admin").email)

@@ -1,27 +1,23 @@
-"""The scheduler: reminders once to a real SMTP server on loopback; two scheduler processes
-against one database store each snapshot once; a killed rollup leaves the previous snapshot."""
+"""The scheduler: stable job ids; two scheduler processes against one database store each
+snapshot once; a rollup killed part-way leaves the previous snapshot. Reminders by mail are
+in test_reminders.py."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import create_engine, make_url, select, text
 
 from cxprogram.metrics.models import ReportingPeriod
-from cxprogram.rollup.jobs import run_job, run_reminders
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.scheduler import JOBS, build_scheduler
 from tests.integration.test_migrations import empty_database_url  # noqa: F401  (fixture)
@@ -29,52 +25,10 @@ from tests.integration.test_migrations import empty_database_url  # noqa: F401  
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Inbox(Message):
-    """Keeps every message the SMTP server receives."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[Any] = []
-
-    def handle_message(self, message: Any) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "CX_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "CX_SMTP_PORT", port)
-    yield inbox
-    controller.stop()
-
-
 def test_jobs_have_stable_ids_and_are_registered_once(app: Any) -> None:
     scheduler = build_scheduler(app)
     ids = [job.id for job in scheduler.get_jobs()]
     assert ids == [spec.id for spec in JOBS] == ["nightly-rollup", "quarter-close", "reminders"]
-
-
-def test_reminders_reach_a_real_smtp_server_once(app: Any, runner: Any, smtp: Inbox) -> None:
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    before_due = datetime(2023, 1, 25, 8, tzinfo=UTC)  # FY2023-Q1 data is due 2023-01-30
-    sent = run_job(app, "reminders", run_reminders, before_due)
-    officer_mail = [m for m in smtp.messages if m["To"] == "officer@demo.cxprogram.test"]
-    assert sent >= 1 and len(officer_mail) == 1
-    assert officer_mail[0]["Subject"] == "FY2023-Q1: VA data due 2023-01-30"
-    assert run_job(app, "reminders", run_reminders, before_due) == 0  # the log prevents repeats
-    assert len(smtp.messages) == sent
-    after_grace = datetime(2023, 2, 10, 8, tzinfo=UTC)
-    late = run_job(app, "reminders", run_reminders, after_grace)
-    chief_mail = [m for m in smtp.messages if m["To"] == "chief@demo.cxprogram.test"]
-    assert late == 1 and len(chief_mail) == 1
-    assert "VA" in chief_mail[0].get_payload()
-    assert run_job(app, "reminders", run_reminders, after_grace) == 0
 
 
 def _cli_env(url: str) -> dict[str, str]:
