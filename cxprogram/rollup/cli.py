@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
+from flask import current_app
 
 from cxprogram.core.fiscal import PeriodLabelError, parse_period
+from cxprogram.core.locks import job_lock
 from cxprogram.extensions import db
 from cxprogram.rollup import services
+from cxprogram.rollup.jobs import ROLLUP_LOCK
 
 
 @click.command("rollup")
@@ -27,31 +30,31 @@ def rollup_command(label: str | None, every: bool, rebuild_cache: bool) -> None:
             label = parse_period(label).label
         except PeriodLabelError as error:
             raise click.BadParameter(str(error), param_hint="--period") from error
-    periods = services.periods_to_roll(label, every)
-    if label and not periods:
-        raise click.ClickException(f"No reporting period {label}.")
-    now = datetime.now(UTC)
-    if rebuild_cache:
-        click.echo(f"cleared the cached aggregates of {services.clear_aggregates()} period(s)")
-    for period in periods:
-        outcome = services.run_rollup(period, now)
-        result = outcome.snapshot.result
-        index = result.get("consistency_index")
-        shown = f"{index:.1f}%" if isinstance(index, float) else "n/a"
-        state = "new" if outcome.is_new else "unchanged"
-        click.echo(
-            f"{outcome.period}: snapshot v{outcome.snapshot.version} ({state}), "
-            f"{len(result['metrics'])} metrics, consistency index {shown}"
-        )
-    db.session.commit()
+    with job_lock(ROLLUP_LOCK):  # waits for a scheduler's rollup job, and it for us
+        periods = services.periods_to_roll(label, every)
+        if label and not periods:
+            raise click.ClickException(f"No reporting period {label}.")
+        now = datetime.now(UTC)
+        if rebuild_cache:
+            cleared = services.clear_aggregates()
+            click.echo(f"cleared the cached aggregates of {cleared} period(s)")
+        for period in periods:
+            outcome = services.run_rollup(period, now)
+            result = outcome.snapshot.result
+            index = result.get("consistency_index")
+            shown = f"{index:.1f}%" if isinstance(index, float) else "n/a"
+            state = "new" if outcome.is_new else "unchanged"
+            click.echo(
+                f"{outcome.period}: snapshot v{outcome.snapshot.version} ({state}), "
+                f"{len(result['metrics'])} metrics, consistency index {shown}"
+            )
+        db.session.commit()
 
 
 @click.command("scheduler")
 @click.option("--run-now", "run_now", help="Run one job at once and exit (e.g. nightly-rollup).")
 def scheduler_command(run_now: str | None) -> None:
     """Run the scheduler process (exactly one per installation); Ctrl-C stops it."""
-    from flask import current_app
-
     from cxprogram.main.queries import settings
     from cxprogram.rollup.jobs import run_job
     from cxprogram.rollup.scheduler import build_scheduler, job_by_id
@@ -62,7 +65,7 @@ def scheduler_command(run_now: str | None) -> None:
             spec = job_by_id(run_now)
         except KeyError as error:
             raise click.BadParameter(str(error), param_hint="--run-now") from error
-        done = run_job(app, spec.id, spec.body)
+        done = run_job(app, spec.id, spec.body, lock=spec.lock)
         click.echo(f"{spec.id}: {done} item(s)")
         return
     timezone = settings().time_zone or "UTC"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -30,11 +29,17 @@ from cxprogram.rollup.services import run_rollup
 Job = Callable[[datetime], int]
 
 
-def run_job(app: Flask, name: str, job: Job, now: datetime | None = None) -> int:
-    """Run one job body under its lock in one transaction; roll back everything on failure."""
+ROLLUP_LOCK = "rollups"  # every job or command that stores snapshots takes this one
+
+
+def run_job(
+    app: Flask, name: str, job: Job, now: datetime | None = None, lock: str | None = None
+) -> int:
+    """Run one job body under its lock (by default, named after the job) in one
+    transaction; roll back everything on failure."""
     with app.app_context():
         try:
-            with job_lock(name, Path(app.instance_path) / "locks"):
+            with job_lock(lock or name):
                 done = job(now or datetime.now(UTC))
                 db.session.commit()
         except Exception:

@@ -20,11 +20,12 @@ class JobSpec:
     body: jobs.Job
     hour: int
     minute: int = 0
+    lock: str | None = None  # jobs that share a lock never run at once; default: the id
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("nightly-rollup", jobs.run_nightly_rollup, hour=2),
-    JobSpec("quarter-close", jobs.run_quarter_close, hour=3),
+    JobSpec("nightly-rollup", jobs.run_nightly_rollup, hour=2, lock=jobs.ROLLUP_LOCK),
+    JobSpec("quarter-close", jobs.run_quarter_close, hour=3, lock=jobs.ROLLUP_LOCK),
     JobSpec("reminders", jobs.run_reminders, hour=8),
 )
 
@@ -34,7 +35,7 @@ def build_scheduler(app: Flask, timezone: str = "UTC") -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=timezone)
     for spec in JOBS:
         scheduler.add_job(
-            partial(jobs.run_job, app, spec.id, spec.body),
+            partial(jobs.run_job, app, spec.id, spec.body, lock=spec.lock),
             CronTrigger(hour=spec.hour, minute=spec.minute, timezone=timezone),
             id=spec.id,
             name=spec.id,

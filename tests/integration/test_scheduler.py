@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 from sqlalchemy import create_engine, make_url, select, text
 
+from cxprogram.core.locks import lock_file, lock_key
 from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.rollup.jobs import ROLLUP_LOCK
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.scheduler import JOBS, build_scheduler
 from tests.integration.test_migrations import empty_database_url  # noqa: F401  (fixture)
@@ -129,8 +132,8 @@ def _stalled_rollup(url: str) -> Iterator[Callable[[], bool]]:
 def _wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while not condition():
-        assert process.poll() is None, "the rollup ended before it reached the stall"
-        assert time.monotonic() < deadline, "the rollup never reached the stall"
+        assert process.poll() is None, "the rollup ended before the point the test waits for"
+        assert time.monotonic() < deadline, "the rollup never reached the point the test waits for"
         time.sleep(0.02)
 
 
@@ -171,3 +174,41 @@ def test_killed_rollup_leaves_the_previous_snapshot_and_the_next_run_completes(
     counts = _snapshot_counts(demo_database)
     assert len(counts) == 9 and counts["FY2023-Q1"] == 2, counts
     assert set(counts.values()) == {1, 2}
+
+
+PG_WAITING = """
+SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+WHERE a.application_name = :app AND l.locktype = 'advisory' AND NOT l.granted
+"""
+
+
+@contextmanager
+def _rollup_lock_held(url: str) -> Iterator[Callable[[], bool]]:
+    """Hold the lock the rollup jobs take, as a scheduler's rollup job would; yield a check
+    that says whether another process is waiting for it."""
+    if url.startswith("sqlite"):
+        lock = FileLock(str(lock_file(make_url(url).database, ROLLUP_LOCK)))
+        with lock:
+            started = time.monotonic()
+            # a file lock shows no waiters: give the command time to start and reach it
+            yield lambda: time.monotonic() - started > 6
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(ROLLUP_LOCK)})
+        yield lambda: bool(conn.execute(text(PG_WAITING), {"app": VICTIM}).scalar())
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(ROLLUP_LOCK)})
+    engine.dispose()
+
+
+def test_the_rollup_command_waits_for_a_running_rollup_job(demo_database: str) -> None:
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "rollup", "--all"]
+    env = {**_cli_env(demo_database), "PGAPPNAME": VICTIM}
+    with _rollup_lock_held(demo_database) as waiting:
+        waiter = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE)  # noqa: S603
+        _wait_until(waiting, waiter)
+        assert waiter.poll() is None and set(_snapshot_counts(demo_database).values()) == {0}
+    out, _ = waiter.communicate(timeout=120)
+    assert waiter.returncode == 0
+    assert out.decode().count("(new)") == 9
+    assert set(_snapshot_counts(demo_database).values()) == {1}
