@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, text
 from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.catalog import SURVEY_METRICS
-from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod
+from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod, Weighting
 from cxprogram.org.models import Department
 from cxprogram.rollup.compose import expand_rollup
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
@@ -265,3 +265,25 @@ def test_rebuilding_the_cache_changes_nothing(
     assert "cleared the cached aggregates of 6 period(s)" in result.output
     assert "v1 (unchanged)" in result.output
     assert db_session.scalar(select(func.count(RollupPeriodAggregates.period_id))) == 6
+
+
+def test_a_department_without_data_changes_nothing(
+    db_session: Any, org: dict[str, Any], make_department: Any
+) -> None:
+    """SPEC 4: only departments with data count (D, weights, shares, controls), so a new
+    department that has reported nothing leaves every figure as it was. Equal weighting is
+    where a stray department would show first (1/D), so both metrics use it here."""
+    for metric in org["metrics"]:
+        metric.weighting = Weighting.EQUAL
+    last = org["periods"][-1]
+    before = _roll(last).snapshot
+    make_department("NEW")
+    after = _roll(last).snapshot
+    assert after.version == before.version + 1  # the departments are inputs too
+    assert _metrics(after) == _metrics(before)
+    assert {block["weighting"] for block in _metrics(after).values()} == {"equal"}
+    assert (
+        expand_rollup(after.result)["strategy_effects"]
+        == expand_rollup(before.result)["strategy_effects"]
+    )
+    assert "NEW" not in str(after.result)
