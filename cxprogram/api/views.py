@@ -59,8 +59,9 @@ def json_error(error: HTTPException) -> tuple[Response, int]:
 
 
 def _described(error: HTTPException) -> list[ItemError]:
-    """A 400's description as one body-level problem (the default texts say nothing)."""
-    if error.code == 400 and error.description and not error.description.startswith("The "):
+    """A 400's or 404's own description as one body-level problem (werkzeug's default texts,
+    which all start with "The ", say nothing more than the status)."""
+    if error.code in (400, 404) and error.description and not error.description.startswith("The "):
         return [ItemError(index=None, field="", reason=error.description)]
     return []
 
@@ -220,12 +221,14 @@ def _label(raw: str) -> str:
 @api()
 def get_rollup(period: str) -> Response:
     """The latest snapshot of a period at full precision (SPEC section 6)."""
-    row = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.label == _label(period)))
+    label = _label(period)
+    row = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.label == label))
     if row is None:
-        abort(404)
+        abort(404, description=f"No reporting period {label}.")
     snapshot = latest_snapshot(row.id)
     if snapshot is None:
-        abort(404)
+        abort(404, description=f"No rollup of {label} yet: the nightly job or "
+              f"`cxprogram rollup --period {label}` computes it.")  # fmt: skip
     document = snapshot_document(snapshot)
     RollupOut.model_validate(document)  # the documented shape, checked on the way out
     if current_user.role == Role.VIEWER and not current_user.sees_all_departments:

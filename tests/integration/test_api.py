@@ -124,8 +124,17 @@ def test_rollup_document_has_the_spec_shape_at_full_precision(
 
 def test_unknown_period_and_bad_label(client: Any, make_user: Any, demo: None) -> None:
     token = create_token(make_user("chief"))
-    assert _get(client, "/rollups/FY1999-Q1", token).status_code == 404
+    unknown = _get(client, "/rollups/FY1999-Q1", token)
+    assert unknown.status_code == 404
+    assert unknown.get_json()["errors"][0]["reason"] == "No reporting period FY1999-Q1."
     assert _get(client, "/rollups/not-a-period", token).status_code == 400
+
+
+def test_a_period_not_rolled_up_yet_says_so(client: Any, make_user: Any, runner: Any) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    answer = _get(client, "/rollups/FY2023-Q1", create_token(make_user("chief")))
+    assert answer.status_code == 404
+    assert "No rollup of FY2023-Q1 yet" in answer.get_json()["errors"][0]["reason"]
 
 
 def test_openapi_document_is_public(client: Any) -> None:
