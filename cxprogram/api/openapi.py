@@ -62,7 +62,9 @@ def _observations() -> dict[str, Any]:
     post = {
         "summary": "Store observations: the import's rules, all or nothing",
         "requestBody": {"required": True, "content": {
-            "application/json": {"schema": _ref(schemas.ObservationBatch)}}},
+            "application/json": {"schema": _ref(schemas.ObservationBatch), "example": [
+                {"department": "VA", "metric": "satisfaction", "period": "FY2023-Q1",
+                 "value": 4.21, "n": 120}]}}},
         "responses": {
             "201": _json("Stored", schemas.ObservationsCreated),
             **_errors(401, 403, 409, 415, 422),
@@ -79,7 +81,8 @@ def document() -> dict[str, Any]:
         [(model, "validation") for model in schemas.COMPONENTS], ref_template=REF
     )
     period = {"name": "period", "in": "path", "required": True,
-              "schema": {"type": "string", "pattern": "^[Ff][Yy][0-9]{4}-[Qq][1-4]$"}}  # fmt: skip
+              "schema": {"type": "string", "pattern": "^[Ff][Yy][0-9]{4}-[Qq][1-4]$"},
+              "example": "FY2023-Q1"}  # fmt: skip
     return {
         "openapi": "3.1.0",
         "info": {"title": "cxprogram API", "version": "1"},

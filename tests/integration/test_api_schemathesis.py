@@ -58,7 +58,9 @@ def token(db_session: Any, make_department: Any, make_user: Any) -> str:
     return create_token(make_user("chief"))
 
 
-# The document the app serves (built without an app); requests go through the WSGI app.
+# The document the app serves (built without an app); requests go through the WSGI app. Its
+# examples (FY2023-Q1, a VA satisfaction item) name what the fixture holds, so the examples
+# phase reads a real rollup (200) and stores a real POST (201).
 schema = schemathesis.openapi.from_dict(document())
 
 
@@ -75,7 +77,12 @@ EXCLUDED = [positive_data_acceptance]
 )
 def test_api_conforms_to_its_document(case: Any, app: Flask, token: str) -> None:
     case.operation.app = case.operation.schema.app = app  # checks' probes too, via WSGI
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, excluded_checks=EXCLUDED)
+    # The cases that test a missing or broken Authorization header go without the token: forced
+    # onto them, it undid their negation and schemathesis took the then valid request for an
+    # accepted invalid one (schemathesis's own auth providers skip these cases the same way).
+    negated = case.operation.schema.is_security_param_negated(case)
+    headers = {} if negated else {"Authorization": f"Bearer {token}"}
+    case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
 
 
 def test_the_document_served_is_the_one_tested(client: Any) -> None:
