@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 from datetime import UTC, datetime
 
 import click
-from flask import current_app
+from flask import Flask, current_app
+from flask.logging import default_handler
 
 from cxprogram.core.fiscal import PeriodLabelError, parse_period
 from cxprogram.core.locks import job_lock
 from cxprogram.extensions import db
+from cxprogram.main.queries import settings
 from cxprogram.rollup import services
-from cxprogram.rollup.jobs import ROLLUP_LOCK
+from cxprogram.rollup.jobs import ROLLUP_LOCK, run_job
+from cxprogram.rollup.scheduler import build_scheduler, job_by_id
 
 
 @click.command("rollup")
@@ -54,12 +59,10 @@ def rollup_command(label: str | None, every: bool, rebuild_cache: bool) -> None:
 @click.command("scheduler")
 @click.option("--run-now", "run_now", help="Run one job at once and exit (e.g. nightly-rollup).")
 def scheduler_command(run_now: str | None) -> None:
-    """Run the scheduler process (exactly one per installation); Ctrl-C stops it."""
-    from cxprogram.main.queries import settings
-    from cxprogram.rollup.jobs import run_job
-    from cxprogram.rollup.scheduler import build_scheduler, job_by_id
-
+    """Run the scheduler process (exactly one per installation); Ctrl-C or SIGTERM stops it,
+    letting a running job finish first."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _log_to_stderr(app)
     if run_now:
         try:
             spec = job_by_id(run_now)
@@ -74,7 +77,24 @@ def scheduler_command(run_now: str | None) -> None:
     for job in scheduler.get_jobs():
         click.echo(f"scheduled {job.id}: {job.trigger}")
     click.echo("scheduler running; Ctrl-C stops it")
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # service managers stop with SIGTERM
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)
+        click.echo("scheduler stopped")
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _log_to_stderr(app: Flask) -> None:
+    """The scheduler process logs every job's outcome (INFO) to stderr, once, unless logging
+    was set up already (then that configuration decides)."""
+    if logging.getLogger().handlers:
+        return
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app.logger.removeHandler(default_handler)  # the root handler prints Flask's lines now

@@ -212,3 +212,37 @@ def test_the_rollup_command_waits_for_a_running_rollup_job(demo_database: str) -
     assert waiter.returncode == 0
     assert out.decode().count("(new)") == 9
     assert set(_snapshot_counts(demo_database).values()) == {1}
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_the_scheduler_process_runs_until_stopped(demo_database: str, stop: int) -> None:
+    """`cxprogram scheduler` schedules its three jobs, keeps running, and stops cleanly on
+    SIGTERM (service managers) or SIGINT (Ctrl-C)."""
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"]
+    process = subprocess.Popen(
+        command, env=_cli_env(demo_database), cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip  # noqa: S603
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line.strip())
+        if line.startswith("scheduler running"):
+            break
+    assert {line.split(":")[0] for line in lines if line.startswith("scheduled ")} == {
+        f"scheduled {spec.id}" for spec in JOBS
+    }
+    time.sleep(1)
+    assert process.poll() is None  # it keeps running: jobs wait for their hour
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "scheduler stopped" in out
+    assert "apscheduler.scheduler: Scheduler started" in err  # INFO logs reach stderr
+
+
+def test_run_now_logs_the_job_once(demo_database: str) -> None:
+    result = _cli(demo_database, "scheduler", "--run-now", "nightly-rollup")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nightly-rollup: 9 item(s)"
+    assert result.stderr.count("job nightly-rollup: 9 item(s)") == 1  # not twice (Flask's own)
