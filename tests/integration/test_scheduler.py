@@ -67,23 +67,20 @@ def demo_database(empty_database_url: str) -> str:  # noqa: F811
 
 
 def test_two_scheduler_processes_store_each_snapshot_once(demo_database: str) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "flask",
-        "--app",
-        "wsgi",
-        "scheduler",
-        "--run-now",
-        "nightly-rollup",
-    ]
-    env = _cli_env(demo_database)
-    first = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )  # noqa: S603
-    second = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )  # noqa: S603
+    """Both processes start while the rollup lock is held, so both reach it and wait (seen
+    in pg_locks on PostgreSQL); released, one computes every snapshot and the other, after
+    it, finds nothing new."""
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--run-now",
+               "nightly-rollup"]  # fmt: skip
+    env = {**_cli_env(demo_database), "PGAPPNAME": WATCHED}
+    with _rollup_lock_held(demo_database, waiters=2) as both_waiting:
+        first, second = (
+            subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)  # noqa: S603
+            for _ in range(2)
+        )  # fmt: skip
+        _wait_until(both_waiting, first)
+        assert second.poll() is None
     outputs = [p.communicate(timeout=300) for p in (first, second)]
     assert first.returncode == second.returncode == 0, outputs
     counts = _snapshot_counts(demo_database)
@@ -92,7 +89,7 @@ def test_two_scheduler_processes_store_each_snapshot_once(demo_database: str) ->
     assert done == [0, 9]  # one process did all the work, the other found nothing new
 
 
-VICTIM = "cx-killed-rollup"  # application_name of the rollup the test kills (PostgreSQL)
+WATCHED = "cx-watched"  # application_name of the processes a test watches (PostgreSQL)
 PG_STALLED = """
 SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
 WHERE a.application_name = :app AND a.wait_event_type = 'Lock' AND l.granted
@@ -124,7 +121,7 @@ def _stalled_rollup(url: str) -> Iterator[Callable[[], bool]]:
             ).all()
             assert len(locked) == 1
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as poll:
-                yield lambda: bool(poll.execute(text(PG_STALLED), {"app": VICTIM}).scalar())
+                yield lambda: bool(poll.execute(text(PG_STALLED), {"app": WATCHED}).scalar())
         holder.rollback()
     engine.dispose()
 
@@ -161,7 +158,7 @@ def test_killed_rollup_leaves_the_previous_snapshot_and_the_next_run_completes(
         conn.execute(text("UPDATE observations SET value = value - 0.1 WHERE id % 7 = 0"))
     engine.dispose()
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "rollup", "--all"]
-    env = {**_cli_env(demo_database), "PGAPPNAME": VICTIM}
+    env = {**_cli_env(demo_database), "PGAPPNAME": WATCHED}
     with _stalled_rollup(demo_database) as stalled:
         victim = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
         _wait_until(stalled, victim)  # part-way: snapshots written, not committed
@@ -183,9 +180,9 @@ WHERE a.application_name = :app AND l.locktype = 'advisory' AND NOT l.granted
 
 
 @contextmanager
-def _rollup_lock_held(url: str) -> Iterator[Callable[[], bool]]:
+def _rollup_lock_held(url: str, waiters: int = 1) -> Iterator[Callable[[], bool]]:
     """Hold the lock the rollup jobs take, as a scheduler's rollup job would; yield a check
-    that says whether another process is waiting for it."""
+    that says whether `waiters` other processes are waiting for it."""
     if url.startswith("sqlite"):
         lock = FileLock(str(lock_file(make_url(url).database, ROLLUP_LOCK)))
         with lock:
@@ -196,14 +193,14 @@ def _rollup_lock_held(url: str) -> Iterator[Callable[[], bool]]:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(ROLLUP_LOCK)})
-        yield lambda: bool(conn.execute(text(PG_WAITING), {"app": VICTIM}).scalar())
+        yield lambda: conn.execute(text(PG_WAITING), {"app": WATCHED}).scalar_one() >= waiters
         conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(ROLLUP_LOCK)})
     engine.dispose()
 
 
 def test_the_rollup_command_waits_for_a_running_rollup_job(demo_database: str) -> None:
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "rollup", "--all"]
-    env = {**_cli_env(demo_database), "PGAPPNAME": VICTIM}
+    env = {**_cli_env(demo_database), "PGAPPNAME": WATCHED}
     with _rollup_lock_held(demo_database) as waiting:
         waiter = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE)  # noqa: S603
         _wait_until(waiting, waiter)
