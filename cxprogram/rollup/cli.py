@@ -13,10 +13,7 @@ from flask.logging import default_handler
 from cxprogram.core.fiscal import PeriodLabelError, parse_period
 from cxprogram.core.locks import job_lock
 from cxprogram.extensions import db
-from cxprogram.main.queries import settings
 from cxprogram.rollup import services
-from cxprogram.rollup.jobs import ROLLUP_LOCK, run_job
-from cxprogram.rollup.scheduler import build_scheduler, job_by_id
 
 
 @click.command("rollup")
@@ -35,7 +32,7 @@ def rollup_command(label: str | None, every: bool, rebuild_cache: bool) -> None:
             label = parse_period(label).label
         except PeriodLabelError as error:
             raise click.BadParameter(str(error), param_hint="--period") from error
-    with job_lock(ROLLUP_LOCK):  # waits for a scheduler's rollup job, and it for us
+    with job_lock(services.ROLLUP_LOCK):  # waits for a scheduler's rollup job, and it for us
         periods = services.periods_to_roll(label, every)
         if label and not periods:
             raise click.ClickException(f"No reporting period {label}.")
@@ -61,6 +58,11 @@ def rollup_command(label: str | None, every: bool, rebuild_cache: bool) -> None:
 def scheduler_command(run_now: str | None) -> None:
     """Run the scheduler process (exactly one per installation); Ctrl-C or SIGTERM stops it,
     letting a running job finish first."""
+    # imported here: the web app registers this command, its workers never run a scheduler
+    from cxprogram.main.queries import settings
+    from cxprogram.rollup.jobs import run_job
+    from cxprogram.rollup.scheduler import build_scheduler, job_by_id
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _log_to_stderr(app)
     if run_now:

@@ -29,9 +29,6 @@ from cxprogram.rollup.services import run_rollup
 Job = Callable[[datetime], int]
 
 
-ROLLUP_LOCK = "rollups"  # every job or command that stores snapshots takes this one
-
-
 def run_job(
     app: Flask, name: str, job: Job, now: datetime | None = None, lock: str | None = None
 ) -> int:

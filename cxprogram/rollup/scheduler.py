@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from cxprogram.rollup import jobs
+from cxprogram.rollup.services import ROLLUP_LOCK
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,8 @@ class JobSpec:
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("nightly-rollup", jobs.run_nightly_rollup, hour=2, lock=jobs.ROLLUP_LOCK),
-    JobSpec("quarter-close", jobs.run_quarter_close, hour=3, lock=jobs.ROLLUP_LOCK),
+    JobSpec("nightly-rollup", jobs.run_nightly_rollup, hour=2, lock=ROLLUP_LOCK),
+    JobSpec("quarter-close", jobs.run_quarter_close, hour=3, lock=ROLLUP_LOCK),
     JobSpec("reminders", jobs.run_reminders, hour=8),
 )
 

@@ -23,6 +23,8 @@ from cxprogram.rollup.queries import (
     periods_up_to,
 )
 
+ROLLUP_LOCK = "rollups"  # the lock every job or command that stores snapshots takes
+
 
 @dataclass(frozen=True)
 class RollupOutcome:

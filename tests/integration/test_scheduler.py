@@ -20,9 +20,9 @@ from sqlalchemy import create_engine, make_url, select, text
 
 from cxprogram.core.locks import lock_file, lock_key
 from cxprogram.metrics.models import ReportingPeriod
-from cxprogram.rollup.jobs import ROLLUP_LOCK
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.scheduler import JOBS, build_scheduler
+from cxprogram.rollup.services import ROLLUP_LOCK
 from tests.integration.test_migrations import empty_database_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
