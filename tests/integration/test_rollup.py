@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ NOW = 2023 * 4  # FY2023-Q1 as a quarter number (fiscal year x 4 + quarter - 1)
 Scores = dict[str, tuple[float, float]]  # department -> (pooled score, N)
 
 
+@cache  # one read of the 1 MB file per metric, whichever tests ask
 def _by_period(metric: str) -> dict[int, Scores]:
     """Pooled score and N per department in every quarter of the file, from the raw counts,
     by quarter number."""

@@ -26,6 +26,7 @@ from cxprogram.rollup.services import ROLLUP_LOCK
 from tests.integration.test_migrations import empty_database_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
+FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]  # the cxprogram command line
 
 
 def test_jobs_have_stable_ids_and_are_registered_once(app: Any) -> None:
@@ -39,7 +40,7 @@ def _cli_env(url: str) -> dict[str, str]:
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    command = [*FLASK, *args]
     return subprocess.run(
         command, env=_cli_env(url), cwd=ROOT, capture_output=True, text=True, timeout=300
     )
@@ -70,8 +71,7 @@ def test_two_scheduler_processes_store_each_snapshot_once(demo_database: str) ->
     """Both processes start while the rollup lock is held, so both reach it and wait (seen
     in pg_locks on PostgreSQL); released, one computes every snapshot and the other, after
     it, finds nothing new."""
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--run-now",
-               "nightly-rollup"]  # fmt: skip
+    command = [*FLASK, "scheduler", "--run-now", "nightly-rollup"]
     env = {**_cli_env(demo_database), "PGAPPNAME": WATCHED}
     with _rollup_lock_held(demo_database, waiters=2) as both_waiting:
         first, second = (
@@ -157,7 +157,7 @@ def test_killed_rollup_leaves_the_previous_snapshot_and_the_next_run_completes(
     with engine.begin() as conn:
         conn.execute(text("UPDATE observations SET value = value - 0.1 WHERE id % 7 = 0"))
     engine.dispose()
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "rollup", "--all"]
+    command = [*FLASK, "rollup", "--all"]
     env = {**_cli_env(demo_database), "PGAPPNAME": WATCHED}
     with _stalled_rollup(demo_database) as stalled:
         victim = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
@@ -199,7 +199,7 @@ def _rollup_lock_held(url: str, waiters: int = 1) -> Iterator[Callable[[], bool]
 
 
 def test_the_rollup_command_waits_for_a_running_rollup_job(demo_database: str) -> None:
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "rollup", "--all"]
+    command = [*FLASK, "rollup", "--all"]
     env = {**_cli_env(demo_database), "PGAPPNAME": WATCHED}
     with _rollup_lock_held(demo_database) as waiting:
         waiter = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE)  # noqa: S603
@@ -215,7 +215,7 @@ def test_the_rollup_command_waits_for_a_running_rollup_job(demo_database: str) -
 def test_the_scheduler_process_runs_until_stopped(demo_database: str, stop: int) -> None:
     """`cxprogram scheduler` schedules its three jobs, keeps running, and stops cleanly on
     SIGTERM (service managers) or SIGINT (Ctrl-C)."""
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"]
+    command = [*FLASK, "scheduler"]
     process = subprocess.Popen(
         command, env=_cli_env(demo_database), cwd=ROOT, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
