@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,19 @@ def test_pinned_by_hand(rolled: dict[str, Any]) -> None:
     assert sat["departments"]["DOS"]["status"] == "red"  # 3.556 misses 4.0 by more than 0.25
     assert sat["departments"]["SBA"]["score"] == pytest.approx(1279 / 294, abs=1e-12)
     assert sat["departments"]["SBA"]["status"] == "green"
+    # Overall satisfaction: every answer of FY2023-Q1 pooled (points / answers, summed over
+    # the file's q1 counts), and of FY2022-Q4 for the shift-share below.
+    org1, org0 = Fraction(6148496, 1359165), Fraction(4324705, 971516)
+    assert sat["org_score"] == pytest.approx(float(org1), abs=1e-12)  # 4.5237...
+    # DOS between FY2022-Q4 and FY2023-Q1 (SPEC 4.6): 6663 points / 1695 answers, then
+    # 6398 / 1799; weights are its answers over all answers of each quarter.
+    s0, s1 = Fraction(6663, 1695), Fraction(6398, 1799)
+    w0, w1 = Fraction(1695, 971516), Fraction(1799, 1359165)
+    dos = sat["decomposition"]["departments"]["DOS"]
+    assert dos["rate"] == pytest.approx(float((w0 + w1) / 2 * (s1 - s0)), abs=1e-12)
+    mix = ((s0 + s1) / 2 - (org0 + org1) / 2) * (w1 - w0)
+    assert dos["mix"] == pytest.approx(float(mix), abs=1e-12)
+    assert sat["decomposition"]["delta"] == pytest.approx(float(org1 - org0), abs=1e-12)
     assert rolled["previous_period"] == "FY2022-Q4"
     assert rolled["consistency_index"] is not None
     effects = rolled["strategy_effects"]
