@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from cxprogram.admin import calc, queries, services
+from cxprogram.admin.blueprint import bp
 from cxprogram.admin.forms import DepartmentForm, StatusForm
-from cxprogram.admin.views import bp
 from cxprogram.auth.models import Role
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db

@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from cxprogram.admin import queries, services
+from cxprogram.admin.blueprint import bp
 from cxprogram.admin.department_views import load_department
 from cxprogram.admin.forms import AdminServiceForm, StatusForm
-from cxprogram.admin.views import bp
 from cxprogram.auth.models import Role
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db

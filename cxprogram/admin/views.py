@@ -1,27 +1,26 @@
 """Administration: organization settings (admin; the chief for the calendar fields).
 
 The department and service pages of the same blueprint live in `department_views` and
-`service_views`, imported at the end so their routes join this blueprint.
+`service_views`; importing them here registers their routes with the blueprint.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from cxprogram.admin import queries, services
+from cxprogram.admin import department_views, queries, service_views, services  # noqa: F401  - their routes join bp
+from cxprogram.admin.blueprint import bp as bp
 from cxprogram.admin.forms import SettingsForm
 from cxprogram.auth.models import Role
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
 from cxprogram.metrics import services as metric_services
 from cxprogram.org.models import OrgSettings
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def editable_settings_fields() -> tuple[str, ...]:
@@ -91,6 +90,3 @@ def _saved_message(relabelled: list[dict[str, Any]]) -> str:
         f"Saved the organization settings. {len(relabelled)} empty reporting periods "
         f"follow the new fiscal year: {pairs}{more}."
     )
-
-
-from cxprogram.admin import department_views, service_views  # noqa: E402, F401

@@ -18,6 +18,7 @@ from cxprogram.core.permissions import can_edit_department, roles
 from cxprogram.extensions import db
 from cxprogram.review.queries import strategy_lock_reason
 from cxprogram.strategies import queries, services
+from cxprogram.strategies.blueprint import WRITERS, bp, load_strategy, require_writable
 from cxprogram.strategies.forms import (
     MilestoneForm,
     TickForm,
@@ -27,7 +28,6 @@ from cxprogram.strategies.forms import (
     parse_version,
 )
 from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus, StrategyUpdate
-from cxprogram.strategies.views import WRITERS, bp, load_strategy, require_writable
 
 
 def render_detail(

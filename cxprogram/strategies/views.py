@@ -9,10 +9,7 @@ import re
 from datetime import date
 
 from flask import (
-    Blueprint,
-    abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -26,11 +23,8 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from cxprogram.auth.models import Role
-from cxprogram.core.errors import render_error
 from cxprogram.core.permissions import (
     can_edit_department,
-    can_read_department,
-    require_edit,
     roles,
     signed_in,
 )
@@ -38,34 +32,14 @@ from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, Driver
 from cxprogram.org.models import Department
 from cxprogram.org.queries import department_or_404
-from cxprogram.review.queries import strategy_lock_reason
 from cxprogram.strategies import queries, services
+from cxprogram.strategies.activity import render_detail
+from cxprogram.strategies.blueprint import WRITERS, load_strategy, require_writable
+from cxprogram.strategies.blueprint import bp as bp
 from cxprogram.strategies.forms import CancelForm, StrategyForm, parse_percent, parse_version
 from cxprogram.strategies.models import Strategy, StrategyStatus
 
-bp = Blueprint("strategies", __name__, url_prefix="/strategies")
 METRIC_KEY = re.compile(r"^metric_(\d+)$")
-WRITERS = (Role.CHIEF, Role.OFFICER)
-
-
-def load_strategy(strategy_id: int) -> Strategy:
-    """The strategy, or 404; 403 unless the user may read its department."""
-    strategy = db.session.get(Strategy, strategy_id)
-    if strategy is None:
-        abort(404)
-    if not can_read_department(current_user, strategy.department_id):
-        abort(403)
-    return strategy
-
-
-def require_writable(department: Department, strategy: Strategy | None = None) -> None:
-    """403 unless the user may edit the department's strategies now (plan lock, cancelled)."""
-    require_edit(current_user, department.id)
-    reason = strategy_lock_reason(current_user, department)
-    if reason is None and strategy is not None and strategy.status == StrategyStatus.CANCELLED:
-        reason = "This strategy is cancelled: it is kept, read-only, for the record."
-    if reason is not None:
-        abort(make_response(render_error(403, reason)))
 
 
 def _filters() -> queries.StrategyFilter:
@@ -109,8 +83,6 @@ def list_strategies() -> str:
 @signed_in
 def view_strategy(strategy_id: int) -> str:
     """A strategy with its milestones and its log of progress updates."""
-    from cxprogram.strategies.activity import render_detail
-
     return render_detail(load_strategy(strategy_id))
 
 
@@ -280,6 +252,3 @@ def cancel_strategy(strategy_id: int) -> Response | str | tuple[str, int]:
         return page, 409
     flash(f"Cancelled “{strategy.title}”.", "success")
     return redirect(url_for("strategies.view_strategy", strategy_id=strategy.id))
-
-
-from cxprogram.strategies import activity  # noqa: E402,F401  - its routes join this blueprint

@@ -1,23 +1,12 @@
-"""Pages of the metrics feature: the catalog, the data-entry grid and the periods."""
+"""Pages of the metrics feature: the catalog, the data-entry grid and the periods.
+
+Each page module adds its routes to the blueprint of `blueprint.py`; importing them here
+registers those routes, and `bp` is what the application registers.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
-
-from cxprogram.metrics.models import ReportingPeriod
-from cxprogram.metrics.queries import period_by_label
-
-bp = Blueprint("metrics", __name__)
-
-
-def load_period(label: str) -> ReportingPeriod:
-    """The period with this label, or 404."""
-    period = period_by_label(label)
-    if period is None:
-        abort(404)
-    return period
-
-
-from cxprogram.metrics.views import catalog as catalog  # noqa: E402
-from cxprogram.metrics.views import entry as entry  # noqa: E402
-from cxprogram.metrics.views import periods as periods  # noqa: E402
+from cxprogram.metrics.views import catalog as catalog
+from cxprogram.metrics.views import entry as entry
+from cxprogram.metrics.views import periods as periods
+from cxprogram.metrics.views.blueprint import bp as bp

@@ -17,7 +17,7 @@ from cxprogram.extensions import db
 from cxprogram.metrics import services
 from cxprogram.metrics.forms import MetricForm
 from cxprogram.metrics.models import MetricDefinition
-from cxprogram.metrics.views import bp
+from cxprogram.metrics.views.blueprint import bp
 from cxprogram.org.models import Department
 
 Page = tuple[str, int]

@@ -20,7 +20,7 @@ from cxprogram.metrics.forms import GridForm
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.metrics.queries import GridRow, grid_rows, new_row_key, reported_metrics_query
 from cxprogram.metrics.services import PeriodClosedError
-from cxprogram.metrics.views import bp, load_period
+from cxprogram.metrics.views.blueprint import bp, load_period
 from cxprogram.org.models import Channel, Department
 from cxprogram.org.queries import department_or_404
 

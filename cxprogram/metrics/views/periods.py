@@ -14,7 +14,7 @@ from cxprogram.main.queries import settings
 from cxprogram.metrics import services
 from cxprogram.metrics.forms import ClosePeriodForm, ReopenPeriodForm
 from cxprogram.metrics.queries import periods_query
-from cxprogram.metrics.views import bp, load_period
+from cxprogram.metrics.views.blueprint import bp, load_period
 
 
 def _render(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
