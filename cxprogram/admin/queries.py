@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, or_, select
 
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod
-from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings
+from cxprogram.org.models import Department, OrgSettings
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview
 
@@ -43,16 +43,6 @@ def observation_count(department_id: int) -> int:
 def settings_row() -> OrgSettings | None:
     """The organization settings row, if one is stored."""
     return db.session.scalar(select(OrgSettings).order_by(OrgSettings.id).limit(1))
-
-
-def channels() -> list[Channel]:
-    """The channel vocabulary, by name."""
-    return list(db.session.scalars(select(Channel).order_by(Channel.name)))
-
-
-def journey_stages() -> list[JourneyStage]:
-    """The journey-stage vocabulary, in journey order."""
-    return list(db.session.scalars(select(JourneyStage).order_by(JourneyStage.position)))
 
 
 @dataclass(frozen=True)

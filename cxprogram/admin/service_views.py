@@ -10,13 +10,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from cxprogram.admin import queries, services
+from cxprogram.admin import services
 from cxprogram.admin.blueprint import bp
 from cxprogram.admin.department_views import load_department
 from cxprogram.admin.forms import AdminServiceForm, StatusForm
 from cxprogram.auth.models import Role
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
+from cxprogram.org import queries as org_queries
 from cxprogram.org.models import Department, Service
 from cxprogram.org.services import service_state
 
@@ -107,8 +108,8 @@ def _service_form(service: Service | None, *, fresh: bool = False) -> AdminServi
         form.channels.data = [c.id for c in service.channels]
         form.journey_stages.data = [s.id for s in service.journey_stages]
         form.version.data = str(service.version)
-    form.channels.choices = [SelectChoice(c.id, c.name) for c in queries.channels()]
-    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in queries.journey_stages()]
+    form.channels.choices = [SelectChoice(c.id, c.name) for c in org_queries.channels()]
+    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in org_queries.journey_stages()]
     return form
 
 

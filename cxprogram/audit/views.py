@@ -10,7 +10,6 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
-from sqlalchemy import select
 
 from cxprogram.audit import queries
 from cxprogram.audit.calc import compute_changes
@@ -22,8 +21,7 @@ from cxprogram.extensions import db
 from cxprogram.imports.tabular import neutralise
 from cxprogram.main.queries import settings
 from cxprogram.metrics.queries import period_by_label
-from cxprogram.org.models import Department
-from cxprogram.org.queries import department_by_code
+from cxprogram.org.queries import department_by_code, department_codes
 
 bp = Blueprint("audit", __name__)
 
@@ -79,7 +77,7 @@ def download_audit() -> Response:
     """The whole audit log (optionally from/to a date) as CSV, streamed, cells neutralised."""
     start, end = _date_arg("start"), _date_arg("end")
     query = queries.export_query(start, end).execution_options(yield_per=500)
-    codes = dict(db.session.execute(select(Department.id, Department.code)).tuples().all())
+    codes = department_codes()
     name = f"audit-log{'-from-' + start.isoformat() if start else ''}"
     name += f"{'-to-' + end.isoformat() if end else ''}.csv"
     body = stream_with_context(_csv_lines(db.session.scalars(query), codes))

@@ -128,6 +128,11 @@ def latest_open_period() -> ReportingPeriod | None:
     )
 
 
+def metric_by_code(code: str) -> MetricDefinition | None:
+    """The metric with this code, or None."""
+    return db.session.scalar(select(MetricDefinition).where(MetricDefinition.code == code))
+
+
 def period_by_label(label: str) -> ReportingPeriod | None:
     """The reporting period with this label (any case), or None."""
     return db.session.scalar(

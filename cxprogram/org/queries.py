@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
+from cxprogram.auth.models import Role, User
 from cxprogram.extensions import db
-from cxprogram.org.models import Department
+from cxprogram.org.models import Channel, Department, JourneyStage
 
 
 def department_by_code_query(code: str) -> Select[tuple[Department]]:
@@ -22,3 +23,30 @@ def department_or_404(code: str) -> Department:
     """The department with this code; a 404 answer when there is none."""
     department: Department = db.first_or_404(department_by_code_query(code))
     return department
+
+
+def channels() -> list[Channel]:
+    """The channel vocabulary, by name."""
+    return list(db.session.scalars(select(Channel).order_by(Channel.name)))
+
+
+def journey_stages() -> list[JourneyStage]:
+    """The journey-stage vocabulary, in journey order."""
+    return list(db.session.scalars(select(JourneyStage).order_by(JourneyStage.position)))
+
+
+def officers_of(department: Department) -> list[User]:
+    """The officers assigned to a department."""
+    query = select(User).where(User.role == Role.OFFICER, User.departments.contains(department))
+    return list(db.session.scalars(query))
+
+
+def active_departments() -> list[Department]:
+    """Active departments, by code."""
+    query = select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
+    return list(db.session.scalars(query))
+
+
+def department_codes() -> dict[int, str]:
+    """Every department's code by id (the audit export names departments by code)."""
+    return dict(db.session.execute(select(Department.id, Department.code)).tuples().all())

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from cxprogram.auth.models import Role, User
 from cxprogram.core.permissions import (
     can_edit_department,
     can_read_department,
@@ -17,9 +15,9 @@ from cxprogram.core.permissions import (
     signed_in,
 )
 from cxprogram.extensions import db
-from cxprogram.org import services
+from cxprogram.org import queries, services
 from cxprogram.org.forms import ServiceForm
-from cxprogram.org.models import Channel, Department, JourneyStage, Service
+from cxprogram.org.models import Department, Service
 from cxprogram.org.queries import department_or_404
 
 bp = Blueprint("org", __name__, url_prefix="/departments")
@@ -32,9 +30,7 @@ def view_department(code: str) -> str:
     dept = department_or_404(code)
     if not can_read_department(current_user, dept.id):
         abort(403)
-    officers = db.session.scalars(
-        select(User).where(User.role == Role.OFFICER, User.departments.contains(dept))
-    ).all()
+    officers = queries.officers_of(dept)
     return render_template(
         "org/view_department.html",
         department=dept,
@@ -78,12 +74,8 @@ def _service_form(service: Service) -> ServiceForm:
         form.channels.data = [c.id for c in service.channels]
         form.journey_stages.data = [s.id for s in service.journey_stages]
         form.version.data = str(service.version)
-    form.channels.choices = [
-        SelectChoice(c.id, c.name)
-        for c in db.session.scalars(select(Channel).order_by(Channel.name))
-    ]
-    stages = db.session.scalars(select(JourneyStage).order_by(JourneyStage.position))
-    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in stages]
+    form.channels.choices = [SelectChoice(c.id, c.name) for c in queries.channels()]
+    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in queries.journey_stages()]
     return form
 
 

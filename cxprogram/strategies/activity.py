@@ -10,7 +10,6 @@ from datetime import date
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -27,7 +26,7 @@ from cxprogram.strategies.forms import (
     parse_status,
     parse_version,
 )
-from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus, StrategyUpdate
+from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus
 
 
 def render_detail(
@@ -42,11 +41,7 @@ def render_detail(
     for form in (update_form, milestone_form):
         form.version.data = str(strategy.version)
     lock = strategy_lock_reason(current_user, strategy.department)
-    updates = db.session.scalars(
-        select(StrategyUpdate)
-        .where(StrategyUpdate.strategy_id == strategy.id)
-        .order_by(StrategyUpdate.created_at.desc(), StrategyUpdate.id.desc())
-    ).all()
+    updates = db.session.scalars(queries.updates_query(strategy.id)).all()
     return render_template(
         "strategies/view_strategy.html", strategy=strategy, updates=updates,
         today=date.today(), is_late=queries.is_late, lock_reason=lock,

@@ -12,13 +12,14 @@ from cxprogram.auth.models import Role, User
 from cxprogram.core.models import AuditEvent
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Driver, MetricDefinition
-from cxprogram.org.models import Channel, Department, JourneyStage
+from cxprogram.org.models import Department
 from cxprogram.strategies.models import (
     Milestone,
     Strategy,
     StrategyDriver,
     StrategyStatus,
     StrategyTouchpoint,
+    StrategyUpdate,
 )
 
 
@@ -63,14 +64,13 @@ def departments_query(readable: set[int] | None) -> Select[tuple[Department]]:
     return query if readable is None else query.where(Department.id.in_(readable))
 
 
-def channels() -> list[Channel]:
-    """Every channel, by name."""
-    return list(db.session.scalars(select(Channel).order_by(Channel.name)))
-
-
-def stages() -> list[JourneyStage]:
-    """Every journey stage, in journey order."""
-    return list(db.session.scalars(select(JourneyStage).order_by(JourneyStage.position)))
+def updates_query(strategy_id: int) -> Select[tuple[StrategyUpdate]]:
+    """A strategy's progress updates, newest first."""
+    return (
+        select(StrategyUpdate)
+        .where(StrategyUpdate.strategy_id == strategy_id)
+        .order_by(StrategyUpdate.created_at.desc(), StrategyUpdate.id.desc())
+    )
 
 
 def linkable_metrics(department_id: int) -> list[MetricDefinition]:

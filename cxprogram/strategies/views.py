@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -30,6 +29,7 @@ from cxprogram.core.permissions import (
 )
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, Driver
+from cxprogram.org import queries as org_queries
 from cxprogram.org.models import Department
 from cxprogram.org.queries import department_or_404
 from cxprogram.strategies import queries, services
@@ -44,14 +44,12 @@ METRIC_KEY = re.compile(r"^metric_(\d+)$")
 
 def _filters() -> queries.StrategyFilter:
     args = request.args
-    dept = db.session.scalar(
-        select(Department.id).where(Department.code == args.get("department", "").upper())
-    )
+    dept = org_queries.department_by_code(args.get("department", ""))
     status = args.get("status", "")
     driver = args.get("driver", "")
     channel = args.get("channel", "")
     return queries.StrategyFilter(
-        department_id=dept,
+        department_id=dept.id if dept else None,
         status=StrategyStatus(status) if status in StrategyStatus._value2member_map_ else None,
         driver=Driver(driver) if driver in Driver._value2member_map_ else None,
         channel_id=int(channel) if channel.isdigit() else None,
@@ -74,7 +72,7 @@ def list_strategies() -> str:
     return render_template(
         "strategies/list_strategies.html", strategies=rows, departments=departments,
         editable=editable, args=request.args,
-        statuses=list(StrategyStatus), drivers=list(Driver), channels=queries.channels(),
+        statuses=list(StrategyStatus), drivers=list(Driver), channels=org_queries.channels(),
         today=date.today(), is_late=queries.is_late,
     )  # fmt: skip
 
@@ -98,7 +96,7 @@ def view_history(strategy_id: int) -> str:
 
 def _form(dept: Department, strategy: Strategy | None) -> StrategyForm:
     form = StrategyForm()
-    channels, stages = queries.channels(), queries.stages()
+    channels, stages = org_queries.channels(), org_queries.journey_stages()
     form.touchpoints.choices = [
         SelectChoice(f"{c.id}-{s.id}", f"{c.name} at {s.name}") for c in channels for s in stages
     ]
@@ -158,7 +156,7 @@ def _render_form(
     return render_template(
         "strategies/edit_strategy.html", department=dept, form=form, strategy=strategy,
         metrics=[(m, chosen.get(m.id)) for m in queries.linkable_metrics(dept.id)],
-        channels=queries.channels(), stages=queries.stages(),
+        channels=org_queries.channels(), stages=org_queries.journey_stages(),
         chosen_touchpoints=set(form.touchpoints.data or []), conflict=conflict,
         errors=errors or [],
     )  # fmt: skip

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -17,8 +16,10 @@ from cxprogram.extensions import db
 from cxprogram.metrics import services
 from cxprogram.metrics.forms import MetricForm
 from cxprogram.metrics.models import MetricDefinition
+from cxprogram.metrics.queries import metric_by_code
 from cxprogram.metrics.views.blueprint import bp
 from cxprogram.org.models import Department
+from cxprogram.org.queries import active_departments
 
 Page = tuple[str, int]
 
@@ -32,9 +33,7 @@ def can_edit_metric(user: User, metric: MetricDefinition) -> bool:
 
 
 def _owner_choices(user: User) -> list[SelectChoice]:
-    departments = db.session.scalars(
-        select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
-    )
+    departments = active_departments()
     mine = [
         SelectChoice(d.id, f"{d.code}: {d.name}")
         for d in departments
@@ -70,7 +69,7 @@ def create_metric() -> Response | Page:
     if not form.validate_on_submit():
         return render_template("metrics/edit_metric.html", form=form, metric=None), 200
     code = form.code.data.strip()
-    if db.session.scalar(select(MetricDefinition.id).where(MetricDefinition.code == code)):
+    if metric_by_code(code) is not None:
         form.code.errors = [f"A metric with the code {code} already exists."]
         return render_template("metrics/edit_metric.html", form=form, metric=None), 422
     owner = db.session.get(Department, form.owner.data) if form.owner.data else None
@@ -84,7 +83,7 @@ def create_metric() -> Response | Page:
 @roles(Role.CHIEF, Role.OFFICER)
 def edit_metric(code: str) -> Response | Page:
     """Change a metric's definition, with optimistic locking (409 on a stale save)."""
-    metric = db.session.scalar(select(MetricDefinition).where(MetricDefinition.code == code))
+    metric = metric_by_code(code)
     if metric is None:
         abort(404)
     if not can_edit_metric(current_user, metric):
@@ -107,7 +106,7 @@ def edit_metric(code: str) -> Response | Page:
 
 
 def _conflict(code: str, form: MetricForm) -> Page:
-    current = db.session.scalar(select(MetricDefinition).where(MetricDefinition.code == code))
+    current = metric_by_code(code)
     assert current is not None
     form.version.data = str(current.version)
     page = render_template(
