@@ -22,3 +22,8 @@ def department_or_404(code: str) -> Department:
     """The department with this code; a 404 answer when there is none."""
     department: Department = db.first_or_404(department_by_code_query(code))
     return department
+
+
+def department_codes(ids: set[int]) -> set[str]:
+    """The codes of these departments."""
+    return set(db.session.scalars(select(Department.code).where(Department.id.in_(sorted(ids)))))
