@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 from pydantic import ValidationError
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -31,7 +31,13 @@ from cxprogram.api.schemas import (
 from cxprogram.auth.models import Role
 from cxprogram.core import audit
 from cxprogram.core.fiscal import LABEL_RE, PeriodLabelError, parse_period
-from cxprogram.core.permissions import api, can_read_department, public
+from cxprogram.core.permissions import (
+    api,
+    can_read_department,
+    limit_to_readable,
+    public,
+    readable_department_ids,
+)
 from cxprogram.extensions import csrf, db
 from cxprogram.imports.observation_rows import is_permission_error
 from cxprogram.imports.observation_write import ConcurrentChangeError, write
@@ -39,7 +45,7 @@ from cxprogram.imports.observations import plan_rows
 from cxprogram.imports.tabular import Row
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
 from cxprogram.org.models import Department
-from cxprogram.org.queries import department_by_code
+from cxprogram.org.queries import codes_of, department_by_code
 from cxprogram.rollup.queries import latest_snapshot
 from cxprogram.rollup.services import snapshot_document
 from cxprogram.strategies.models import Strategy
@@ -66,21 +72,14 @@ def _described(error: HTTPException) -> list[ItemError]:
     return []
 
 
-def _visible(query: Select[Any], column: Any) -> Select[Any]:
-    """Limit a query to the departments the token's user may read."""
-    if (
-        current_user.role in (Role.CHIEF, Role.ADMIN, Role.OFFICER)
-        or current_user.sees_all_departments
-    ):
-        return query
-    return query.where(column.in_(current_user.department_ids or {-1}))
-
-
 @bp.get("/departments")
 @api()
 def list_departments() -> Response:
     """Departments the caller may read."""
-    rows = db.session.scalars(_visible(select(Department).order_by(Department.code), Department.id))
+    query = limit_to_readable(
+        select(Department).order_by(Department.code), Department.id, current_user
+    )
+    rows = db.session.scalars(query)
     return _dump([
         DepartmentOut(code=d.code, name=d.name, active=d.is_active,
                       parent=d.parent.code if d.parent else None)
@@ -126,8 +125,10 @@ def list_periods() -> Response:
 @api()
 def list_strategies() -> Response:
     """Strategies of the departments the caller may read."""
-    query = _visible(
-        select(Strategy).join(Strategy.department).order_by(Strategy.id), Department.id
+    query = limit_to_readable(
+        select(Strategy).join(Strategy.department).order_by(Strategy.id),
+        Strategy.department_id,
+        current_user,
     )
     return _dump([StrategyOut.model_validate(_strategy(s)) for s in db.session.scalars(query)])
 
@@ -165,7 +166,7 @@ def list_observations() -> Response | tuple[Response, int]:
         query = query.where(MetricDefinition.code == args.metric.strip())
     if args.period:
         query = query.where(ReportingPeriod.label == _label(args.period))
-    query = _visible(query, Department.id)
+    query = limit_to_readable(query, Observation.department_id, current_user)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     size = args.page_size
     rows = db.session.scalars(query.limit(size).offset((args.page - 1) * size))
@@ -231,14 +232,14 @@ def get_rollup(period: str) -> Response:
               f"`cxprogram rollup --period {label}` computes it.")  # fmt: skip
     document = snapshot_document(snapshot)
     RollupOut.model_validate(document)  # the documented shape, checked on the way out
-    if current_user.role == Role.VIEWER and not current_user.sees_all_departments:
-        document = _only_visible_departments(document)
+    readable = readable_department_ids(current_user)
+    if readable is not None:
+        document = _only_departments(document, codes_of(readable))
     return jsonify(document)
 
 
-def _only_visible_departments(document: dict[str, Any]) -> dict[str, Any]:
-    """Viewers limited to a list of departments see only those departments' rows."""
-    codes = {d.code for d in current_user.departments if can_read_department(current_user, d.id)}
+def _only_departments(document: dict[str, Any], codes: set[str]) -> dict[str, Any]:
+    """The document with only these departments' rows (the organization's figures stay)."""
     for block in document["metrics"].values():
         block["departments"] = {c: v for c, v in block["departments"].items() if c in codes}
         if block.get("decomposition"):

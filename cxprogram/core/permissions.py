@@ -4,6 +4,10 @@ A view is decorated with ``@public``, ``@signed_in`` or ``@roles(...)``. A reque
 endpoint that declares nothing is refused with 403 before the view runs, so a forgotten
 declaration fails closed. Department-level checks ("may this officer edit VA?") happen in
 the view after loading the department, through ``can_edit_department`` and friends.
+
+Who reads which department is decided in one place, ``readable_department_ids``; every
+page, export, history and API answer that shows department data goes through it, directly
+or through ``limit_to_readable`` (queries) and ``can_read_department`` (one department).
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import QueryableAttribute
 from werkzeug.wrappers import Response
 
 from cxprogram.auth.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
+Q = TypeVar("Q", bound=Select[Any])
 
 ATTRIBUTE = "_cx_permission"
 
@@ -101,13 +108,32 @@ def enforce() -> Response | None:
     abort(403)
 
 
-def can_read_department(user: User, department_id: int) -> bool:
-    """Chiefs read everything; officers and viewers their granted departments."""
-    if user.role == Role.CHIEF or user.sees_all_departments:
-        return True
+def readable_department_ids(user: User) -> set[int] | None:
+    """The ids of the departments this user reads; None means every department (SPEC 2)."""
+    if user.role == Role.CHIEF:
+        return None
     if user.role == Role.OFFICER:
-        return True  # officers read the whole organization's rollup (SPEC section 2)
-    return department_id in user.department_ids
+        # Today officers read every department. SPEC 2 limits them to their own departments
+        # (others only through the published rollup): a later issue makes this line
+        # `return set(user.department_ids)`.
+        return None
+    if user.role == Role.VIEWER:
+        return None if user.sees_all_departments else set(user.department_ids)
+    return set()  # administrators, and any role not listed, read no department's data
+
+
+def limit_to_readable(
+    query: Q, column: ColumnElement[int] | QueryableAttribute[int], user: User
+) -> Q:
+    """The query limited to rows whose department (``column``) this user reads."""
+    ids = readable_department_ids(user)
+    return query if ids is None else query.where(column.in_(sorted(ids)))
+
+
+def can_read_department(user: User, department_id: int) -> bool:
+    """True when this user reads this department's data."""
+    ids = readable_department_ids(user)
+    return ids is None or department_id in ids
 
 
 def can_edit_department(user: User, department_id: int) -> bool:

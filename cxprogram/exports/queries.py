@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from cxprogram.auth.models import User
 from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.core.permissions import limit_to_readable
 from cxprogram.extensions import db
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Channel, Department, Service
@@ -33,12 +35,12 @@ STRATEGY_COLUMNS = (
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which rows to export; `visible` None means every department may be read."""
+    """Which rows to export, among the departments the reader reads."""
 
+    reader: User
     fiscal_year: int | None = None
     quarter: int | None = None
     department_id: int | None = None
-    visible: frozenset[int] | None = None
 
     def window(self) -> tuple[str, date, date] | None:
         """The period the filter names (a quarter or a whole fiscal year), with its dates."""
@@ -54,9 +56,7 @@ class ExportFilter:
         """Limit a query to the chosen department and to the readable ones."""
         if self.department_id is not None:
             query = query.where(column == self.department_id)
-        if self.visible is not None:
-            query = query.where(column.in_(self.visible or {-1}))
-        return query
+        return limit_to_readable(query, column, self.reader)
 
 
 def _start_month() -> int:

@@ -11,7 +11,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from cxprogram.core.permissions import can_read_department, signed_in
+from cxprogram.core.permissions import limit_to_readable, signed_in
 from cxprogram.exports import formats, queries
 from cxprogram.exports.queries import ExportFilter
 from cxprogram.extensions import db
@@ -43,8 +43,8 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
 
 
 def _readable_departments() -> list[Department]:
-    rows = db.session.scalars(select(Department).order_by(Department.code))
-    return [d for d in rows if can_read_department(current_user, d.id)]
+    query = select(Department).order_by(Department.code)
+    return list(db.session.scalars(limit_to_readable(query, Department.id, current_user)))
 
 
 def _form(departments: list[Department]) -> FilterForm:
@@ -61,15 +61,13 @@ def _form(departments: list[Department]) -> FilterForm:
 
 def _filter(form: FilterForm, departments: list[Department]) -> ExportFilter:
     """The filter a valid form describes."""
-    all_ids = set(db.session.scalars(select(Department.id)))
-    readable = {d.id for d in departments}
     by_code = {d.code: d.id for d in departments}
     dept_id = by_code[form.department.data] if form.department.data else None
     return ExportFilter(
+        reader=current_user,
         fiscal_year=int(form.fiscal_year.data) if form.fiscal_year.data else None,
         quarter=int(form.quarter.data) if form.quarter.data else None,
         department_id=dept_id,
-        visible=None if readable >= all_ids else frozenset(readable),
     )
 
 

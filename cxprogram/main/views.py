@@ -6,27 +6,16 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from cxprogram.auth.models import Role, User
-from cxprogram.core.permissions import signed_in
+from cxprogram.core.permissions import limit_to_readable, signed_in
 from cxprogram.extensions import db
 from cxprogram.main import queries
 from cxprogram.metrics.views.catalog import can_edit_metric
 from cxprogram.org.models import Department
 
 bp = Blueprint("main", __name__)
-
-
-def _visible_department_ids() -> set[int] | None:
-    """None means every department; otherwise the ids this user is limited to."""
-    if (
-        current_user.role in (Role.CHIEF, Role.ADMIN, Role.OFFICER)
-        or current_user.sees_all_departments
-    ):
-        return None
-    ids: set[int] = current_user.department_ids
-    return ids
 
 
 @bp.route("/")
@@ -45,12 +34,17 @@ def home() -> str:
             "main/home_officer.html", window=window, progress=progress, details=details,
             links=_links(),
         )  # fmt: skip
-    departments = list(db.session.scalars(queries.departments_query(_visible_department_ids())))
+    departments = list(db.session.scalars(_readable_departments()))
     progress = queries.department_progress(window, departments, today)
     template = (
         "main/home_chief.html" if current_user.role == Role.CHIEF else "main/home_viewer.html"
     )
     return render_template(template, window=window, progress=progress, links=_links())
+
+
+def _readable_departments() -> Select[tuple[Department]]:
+    """The active departments the signed-in user reads, by code."""
+    return limit_to_readable(queries.departments_query(), Department.id, current_user)
 
 
 def _links() -> dict[str, bool]:
@@ -77,7 +71,7 @@ def _admin_counts() -> dict[str, object]:
 @signed_in
 def departments() -> str:
     """Departments this user may see, with their services."""
-    rows = db.session.scalars(queries.departments_query(_visible_department_ids())).all()
+    rows = db.session.scalars(_readable_departments()).all()
     return render_template("main/list_departments.html", departments=rows)
 
 

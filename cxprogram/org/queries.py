@@ -50,3 +50,8 @@ def active_departments() -> list[Department]:
 def department_codes() -> dict[int, str]:
     """Every department's code by id (the audit export names departments by code)."""
     return dict(db.session.execute(select(Department.id, Department.code)).tuples().all())
+
+
+def codes_of(ids: set[int]) -> set[str]:
+    """The codes of these departments."""
+    return set(db.session.scalars(select(Department.code).where(Department.id.in_(sorted(ids)))))

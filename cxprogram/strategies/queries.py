@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
-from cxprogram.auth.models import Role, User
+from cxprogram.auth.models import User
 from cxprogram.core.models import AuditEvent
+from cxprogram.core.permissions import limit_to_readable
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Driver, MetricDefinition
 from cxprogram.org.models import Department
@@ -33,18 +34,10 @@ class StrategyFilter:
     channel_id: int | None = None
 
 
-def readable_department_ids(user: User) -> set[int] | None:
-    """None when the user reads every department, else the ids they may read."""
-    if user.role in (Role.CHIEF, Role.OFFICER) or user.sees_all_departments:
-        return None
-    return set(user.department_ids)
-
-
-def strategies_query(filters: StrategyFilter, readable: set[int] | None) -> Select[tuple[Strategy]]:
-    """Strategies matching the filters, among the departments the user may read."""
+def strategies_query(filters: StrategyFilter, reader: User) -> Select[tuple[Strategy]]:
+    """Strategies matching the filters, among the departments the reader reads."""
     query = select(Strategy).join(Strategy.department).order_by(Department.code, Strategy.title)
-    if readable is not None:
-        query = query.where(Strategy.department_id.in_(readable))
+    query = limit_to_readable(query, Strategy.department_id, reader)
     if filters.department_id is not None:
         query = query.where(Strategy.department_id == filters.department_id)
     if filters.status is not None:
@@ -58,10 +51,10 @@ def strategies_query(filters: StrategyFilter, readable: set[int] | None) -> Sele
     return query
 
 
-def departments_query(readable: set[int] | None) -> Select[tuple[Department]]:
-    """Active departments the user may read, by code (the list's filter choices)."""
+def departments_query(reader: User) -> Select[tuple[Department]]:
+    """Active departments the reader reads, by code (the list's filter choices)."""
     query = select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
-    return query if readable is None else query.where(Department.id.in_(readable))
+    return limit_to_readable(query, Department.id, reader)
 
 
 def updates_query(strategy_id: int) -> Select[tuple[StrategyUpdate]]:

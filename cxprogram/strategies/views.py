@@ -60,10 +60,9 @@ def _filters() -> queries.StrategyFilter:
 @signed_in
 def list_strategies() -> str:
     """Strategies across the departments the user may read, filtered."""
-    readable = queries.readable_department_ids(current_user)
     filters = _filters()
-    rows = db.session.scalars(queries.strategies_query(filters, readable)).all()
-    departments = db.session.scalars(queries.departments_query(readable)).all()
+    rows = db.session.scalars(queries.strategies_query(filters, current_user)).all()
+    departments = db.session.scalars(queries.departments_query(current_user)).all()
     # Officers get a button per department of theirs; a chief, for the one filtered on.
     editable = [
         d for d in departments if can_edit_department(current_user, d.id)

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from flask import Blueprint, Flask
+from werkzeug.routing import Rule
 
-from cxprogram.core.permissions import permission_of
+from cxprogram.core.permissions import Permission, permission_of
 
 # Expected access for GET of each page, by role; "public" pages are open to everybody.
 MATRIX: dict[str, dict[str, int]] = {
@@ -31,6 +32,17 @@ MATRIX: dict[str, dict[str, int]] = {
     "/admin/departments": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
     "/admin/departments/new": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
 }
+
+
+def get_rules(app: Flask) -> list[tuple[Rule, Permission]]:
+    """Every rule of the URL map that answers GET, with its view's declared permission."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in (rule.methods or set()):
+            permission = permission_of(app.view_functions[rule.endpoint])
+            assert permission is not None, f"{rule.endpoint} declares no permission"
+            found.append((rule, permission))
+    return found
 
 
 def test_every_endpoint_declares_a_permission(app: Flask) -> None:
@@ -65,11 +77,8 @@ def test_every_page_is_covered_by_the_matrix(app: Flask) -> None:
     """Each GET page is in the matrix, so the matrix test really walks them all."""
     pages = {
         rule.rule
-        for rule in app.url_map.iter_rules()
-        if "GET" in (rule.methods or set())
-        and not rule.arguments
-        and not permission_of(app.view_functions[rule.endpoint]).is_public  # type: ignore[union-attr]
-        and not permission_of(app.view_functions[rule.endpoint]).needs_token  # type: ignore[union-attr]
+        for rule, permission in get_rules(app)
+        if not rule.arguments and not permission.is_public and not permission.needs_token
     }
     assert pages <= set(MATRIX), f"pages missing from MATRIX: {pages - set(MATRIX)}"
 
