@@ -1,4 +1,4 @@
-"""Reads behind the home pages: the reporting period and each department's progress."""
+"""Reads behind the home pages: each department's progress in the reporting window."""
 
 from __future__ import annotations
 
@@ -8,29 +8,16 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
-from cxprogram.core.fiscal import FiscalQuarter, due_date, parse_period, quarter_of
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     MetricDefinition,
     Observation,
 )
-from cxprogram.metrics.queries import latest_open_period
+from cxprogram.metrics.periods import ReportingWindow
 from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
-from cxprogram.org.models import Department, OrgSettings
+from cxprogram.org.models import Department
 from cxprogram.review.models import PlanReview, ReviewState
 from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus
-
-
-@dataclass(frozen=True)
-class ReportingWindow:
-    """The period being reported and when its data is due."""
-
-    label: str
-    period_id: int | None
-    start: date
-    end: date
-    due: date
-    days_to_due: int
 
 
 @dataclass(frozen=True)
@@ -54,32 +41,6 @@ class DepartmentProgress:
         if self.metrics_expected and self.metrics_reported >= self.metrics_expected:
             return "reported"
         return "partly" if self.metrics_reported else "missing"
-
-
-def settings() -> OrgSettings:
-    """The organization settings row (defaults when none is stored)."""
-    return db.session.scalar(select(OrgSettings).limit(1)) or OrgSettings(
-        fiscal_year_start_month=10, due_days=30, grace_days=5, name="cxprogram"
-    )
-
-
-def reporting_window(today: date) -> ReportingWindow:
-    """The latest open period on record, else the quarter that ended most recently."""
-    org = settings()
-    period = latest_open_period()
-    start_month = org.fiscal_year_start_month
-    quarter: FiscalQuarter = (
-        parse_period(period.label) if period else quarter_of(today, start_month).previous()
-    )
-    due = due_date(quarter, start_month, org.due_days)
-    return ReportingWindow(
-        label=quarter.label,
-        period_id=period.id if period else None,
-        start=quarter.start(start_month),
-        end=quarter.end(start_month),
-        due=due,
-        days_to_due=(due - today).days,
-    )
 
 
 def departments_query(ids: set[int] | None = None) -> Select[tuple[Department]]:

@@ -12,6 +12,7 @@ from cxprogram.auth.models import Role, User
 from cxprogram.core.permissions import signed_in
 from cxprogram.extensions import db
 from cxprogram.main import queries
+from cxprogram.metrics.periods import reporting_window
 from cxprogram.metrics.views.catalog import can_edit_metric
 from cxprogram.org.models import Department
 
@@ -34,7 +35,7 @@ def _visible_department_ids() -> set[int] | None:
 def home() -> str:
     """A home page that fits the signed-in role."""
     today = date.today()
-    window = queries.reporting_window(today)
+    window = reporting_window(today)
     if current_user.role == Role.ADMIN:
         return render_template("main/home_admin.html", window=window, **_admin_counts())
     if current_user.role == Role.OFFICER:

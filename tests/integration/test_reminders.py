@@ -16,8 +16,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select
 
 from config import ConfigError, from_env
-from cxprogram.rollup.jobs import run_job, run_reminders
-from cxprogram.rollup.models import ReminderLog
+from cxprogram.reminders.jobs import run_reminders
+from cxprogram.reminders.models import ReminderLog
+from cxprogram.rollup.jobs import run_job
 from tests.integration.mailserver import Inbox, free_port
 
 BEFORE_DUE = datetime(2023, 1, 25, 8, tzinfo=UTC)  # FY2023-Q1 data is due 2023-01-30
