@@ -31,6 +31,7 @@ class Config:
     smtp_security: str = "none"  # none, starttls or ssl
     smtp_username: str = ""
     smtp_password: str = ""
+    base_url: str = "http://localhost:5000"  # the origin of every link in an e-mail
     max_upload_bytes: int = 20 * 1024 * 1024
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -59,6 +60,7 @@ class Config:
             "CX_SMTP_SECURITY": self.smtp_security,
             "CX_SMTP_USERNAME": self.smtp_username,
             "CX_SMTP_PASSWORD": self.smtp_password,
+            "CX_BASE_URL": self.base_url,
             **self.extra,
         }
 
@@ -83,6 +85,7 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         raise ConfigError("SMTP_USERNAME needs SMTP_SECURITY=starttls or ssl: no password in clear")
     return Config(
         secret_key=secret,
+        base_url=_base_url(env.get("BASE_URL") or Config.base_url),
         database_url=normalise_database_url(env.get("DATABASE_URL") or _default_database_url()),
         environment=environment,
         session_cookie_secure=environment not in ("development", "test"),
@@ -94,6 +97,13 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         smtp_password=env.get("SMTP_PASSWORD", ""),
         testing=environment == "test",
     )
+
+
+def _base_url(url: str) -> str:
+    """BASE_URL as an origin (and optional path) without its trailing slash."""
+    if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
+        raise ConfigError(f"BASE_URL must be an http:// or https:// URL, not {url!r}")
+    return url.rstrip("/")
 
 
 def normalise_database_url(url: str) -> str:

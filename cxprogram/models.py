@@ -12,10 +12,10 @@ from cxprogram.core.models import AuditEvent
 from cxprogram.imports.models import PendingUpload
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
+from cxprogram.reminders.models import ReminderLog
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview
 from cxprogram.rollup.models import (
-    ReminderLog,
     RollupPeriodAggregates,
     RollupPeriodStamp,
     RollupSnapshot,

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, or_, select
 
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod
-from cxprogram.org.models import Department, OrgSettings
+from cxprogram.org.models import Department
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview
 
@@ -38,11 +38,6 @@ def observation_count(department_id: int) -> int:
     """How many observations a department holds (shown before deactivation)."""
     query = select(func.count(Observation.id)).where(Observation.department_id == department_id)
     return int(db.session.scalar(query) or 0)
-
-
-def settings_row() -> OrgSettings | None:
-    """The organization settings row, if one is stored."""
-    return db.session.scalar(select(OrgSettings).order_by(OrgSettings.id).limit(1))
 
 
 @dataclass(frozen=True)

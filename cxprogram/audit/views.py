@@ -14,12 +14,11 @@ from flask_login import current_user
 from cxprogram.audit import queries
 from cxprogram.audit.calc import compute_changes
 from cxprogram.auth.models import Role
-from cxprogram.core.fiscal import due_date, parse_period
 from cxprogram.core.models import AuditEvent
 from cxprogram.core.permissions import can_read_department, roles, signed_in
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import neutralise
-from cxprogram.main.queries import settings
+from cxprogram.metrics.periods import period_due_date
 from cxprogram.metrics.queries import period_by_label
 from cxprogram.org.queries import department_by_code, department_codes
 
@@ -41,8 +40,7 @@ def view_history(code: str, label: str) -> str:
         abort(404)
     if not can_read_department(current_user, dept.id):
         abort(403)
-    org = settings()
-    until = due_date(parse_period(period.label), org.fiscal_year_start_month, org.due_days)
+    until = period_due_date(period.label)
     query = queries.history_query(dept.id, period.label, period.start_date, until)
     events = db.session.scalars(query.limit(1000)).all()
     rows = [(e, compute_changes(e.before, e.after)) for e in events]

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from cxprogram.org.settings import DEFAULTS
+
 LABEL_RE = re.compile(r"^FY(\d{4})-Q([1-4])$")
 MIN_YEAR, MAX_YEAR = 1900, 9999
 
@@ -49,14 +51,14 @@ class FiscalQuarter:
         """A monotone integer: consecutive quarters differ by one."""
         return self.year * 4 + self.quarter - 1
 
-    def start(self, start_month: int = 10) -> date:
+    def start(self, start_month: int = DEFAULTS.fiscal_year_start_month) -> date:
         """First day of the quarter."""
         validate_start_month(start_month)
         offset = (start_month - 1) + 3 * (self.quarter - 1)
         calendar_year = self.year - (1 if start_month != 1 else 0)
         return date(calendar_year + offset // 12, offset % 12 + 1, 1)
 
-    def end(self, start_month: int = 10) -> date:
+    def end(self, start_month: int = DEFAULTS.fiscal_year_start_month) -> date:
         """Last day of the quarter (inclusive)."""
         return self.next().start(start_month) - timedelta(days=1)
 
@@ -85,7 +87,7 @@ def parse_period(label: str) -> FiscalQuarter:
     return FiscalQuarter(int(match.group(1)), int(match.group(2)))
 
 
-def quarter_of(day: date, start_month: int = 10) -> FiscalQuarter:
+def quarter_of(day: date, start_month: int = DEFAULTS.fiscal_year_start_month) -> FiscalQuarter:
     """The fiscal quarter a day falls in."""
     validate_start_month(start_month)
     months_in = (day.month - start_month) % 12
@@ -98,6 +100,10 @@ def quarters_between(first: FiscalQuarter, last: FiscalQuarter) -> list[FiscalQu
     return [first.shift(k) for k in range(last.index - first.index + 1)]
 
 
-def due_date(quarter: FiscalQuarter, start_month: int = 10, due_days: int = 30) -> date:
+def due_date(
+    quarter: FiscalQuarter,
+    start_month: int = DEFAULTS.fiscal_year_start_month,
+    due_days: int = DEFAULTS.due_days,
+) -> date:
     """When a quarter's data is due: its last day plus the configured days."""
     return quarter.end(start_month) + timedelta(days=due_days)

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 Security = Literal["none", "starttls", "ssl"]
 
@@ -42,6 +45,15 @@ class MailSettings:
     def is_configured(self) -> bool:
         """Mail goes out only when an SMTP host is set."""
         return bool(self.host)
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for an e-mail, on the configured BASE_URL (never a request's Host)."""
+    base = urlsplit(current_app.config["CX_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def send_mail(settings: MailSettings, to: str, subject: str, body: str) -> None:

@@ -7,11 +7,10 @@ from typing import Any
 
 from flask import Flask, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from cxprogram.auth.models import Role
-from cxprogram.extensions import db
-from cxprogram.org.models import OrgSettings
+from cxprogram.org.queries import organization_settings
+from cxprogram.org.settings import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,7 @@ def navigation() -> list[NavItem]:
 
 def org_name() -> str:
     """The organization's name from settings (a default before any is stored)."""
-    name = db.session.scalar(select(OrgSettings.name).limit(1))
-    return name or "cxprogram"
+    return organization_settings().name or DEFAULTS.name
 
 
 def context() -> dict[str, Any]:

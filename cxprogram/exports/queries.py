@@ -20,6 +20,7 @@ from cxprogram.core.permissions import limit_to_readable
 from cxprogram.extensions import db
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.queries import organization_settings
 from cxprogram.strategies.models import Strategy, StrategyMetric
 
 OBSERVATION_COLUMNS = (
@@ -60,9 +61,7 @@ class ExportFilter:
 
 
 def _start_month() -> int:
-    from cxprogram.org.models import OrgSettings
-
-    return db.session.scalar(select(OrgSettings.fiscal_year_start_month).limit(1)) or 10
+    return organization_settings().fiscal_year_start_month
 
 
 def observations_query(flt: ExportFilter) -> Select[Any]:

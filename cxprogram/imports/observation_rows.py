@@ -18,7 +18,8 @@ from cxprogram.core.fiscal import PeriodLabelError, parse_period
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import Row, RowError, unneutralise
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
-from cxprogram.org.models import Channel, Department, OrgSettings, Service
+from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.queries import organization_settings
 
 NOT_ASSIGNED = "you are not assigned to this department"
 LIMITS = {"note": 10_000, "import_key": 80}  # import_key is a String(80) column
@@ -94,7 +95,6 @@ def load_lookups(actor: User | None) -> Lookups:
     for cid, code, name in db.session.execute(select(Channel.id, Channel.code, Channel.name)):
         channels[name.strip().casefold()] = cid
         channels[code.casefold()] = cid
-    start = db.session.scalar(select(OrgSettings.fiscal_year_start_month).limit(1))
     departments = db.session.execute(select(Department.id, Department.code))
     return Lookups(
         departments={code.upper(): i for i, code in departments},
@@ -108,7 +108,7 @@ def load_lookups(actor: User | None) -> Lookups:
         services=services,
         channels=channels,
         editable=_editable(actor),
-        start_month=start or 10,
+        start_month=organization_settings().fiscal_year_start_month,
         today=datetime.now(UTC).date(),
     )  # fmt: skip
 

@@ -1,187 +1,22 @@
-"""Reads behind the home pages: the reporting period and each department's progress."""
+"""Reads behind the home pages: each department's progress in the reporting window."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, or_, select
 
-from cxprogram.core.fiscal import FiscalQuarter, due_date, parse_period, quarter_of
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     MetricDefinition,
     Observation,
 )
-from cxprogram.metrics.queries import latest_open_period
+from cxprogram.metrics.periods import ReportingWindow
 from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
-from cxprogram.org.models import Department, OrgSettings
-from cxprogram.review.models import PlanReview, ReviewState
-from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus
-
-
-@dataclass(frozen=True)
-class ReportingWindow:
-    """The period being reported and when its data is due."""
-
-    label: str
-    period_id: int | None
-    start: date
-    end: date
-    due: date
-    days_to_due: int
-
-
-@dataclass(frozen=True)
-class DepartmentProgress:
-    """One department's progress in the reporting period (home pages, completion tracker)."""
-
-    department_id: int
-    code: str
-    name: str
-    metrics_reported: int
-    metrics_expected: int
-    plan_state: str
-    strategies_open: int
-    milestones_late: int
-    is_late: bool
-    reds_unexplained: int = 0
-
-    @property
-    def completion(self) -> str:
-        """reported, partly or missing."""
-        if self.metrics_expected and self.metrics_reported >= self.metrics_expected:
-            return "reported"
-        return "partly" if self.metrics_reported else "missing"
-
-
-def settings() -> OrgSettings:
-    """The organization settings row (defaults when none is stored)."""
-    return db.session.scalar(select(OrgSettings).limit(1)) or OrgSettings(
-        fiscal_year_start_month=10, due_days=30, grace_days=5, name="cxprogram"
-    )
-
-
-def reporting_window(today: date) -> ReportingWindow:
-    """The latest open period on record, else the quarter that ended most recently."""
-    org = settings()
-    period = latest_open_period()
-    start_month = org.fiscal_year_start_month
-    quarter: FiscalQuarter = (
-        parse_period(period.label) if period else quarter_of(today, start_month).previous()
-    )
-    due = due_date(quarter, start_month, org.due_days)
-    return ReportingWindow(
-        label=quarter.label,
-        period_id=period.id if period else None,
-        start=quarter.start(start_month),
-        end=quarter.end(start_month),
-        due=due,
-        days_to_due=(due - today).days,
-    )
-
-
-def departments_query(ids: set[int] | None = None) -> Select[tuple[Department]]:
-    """Active departments, by code, optionally only the given ids."""
-    query = select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
-    return query if ids is None else query.where(Department.id.in_(ids))
-
-
-def department_progress(
-    window: ReportingWindow, departments: list[Department], today: date
-) -> list[DepartmentProgress]:
-    """Progress of each department in the reporting window, with a few aggregate queries."""
-    ids = [d.id for d in departments]
-    expected = _expected_metrics(ids)
-    reported = _count_by_department(
-        select(Observation.department_id, func.count(func.distinct(Observation.metric_id)))
-        .join(Observation.metric)
-        .where(Observation.period_id == window.period_id, Observation.department_id.in_(ids))
-        .where(_reported_by_department())
-        .group_by(Observation.department_id)
-    )
-    plans = _plan_states(window.period_id, ids)
-    open_strategies = _count_by_department(
-        select(Strategy.department_id, func.count(Strategy.id))
-        .where(Strategy.department_id.in_(ids), Strategy.status.not_in(CLOSED_STRATEGIES))
-        .group_by(Strategy.department_id)
-    )
-    late = _count_by_department(
-        select(Strategy.department_id, func.count(Milestone.id))
-        .join(Milestone.strategy)
-        .where(Strategy.department_id.in_(ids), _is_late(today))
-        .group_by(Strategy.department_id)
-    )
-    reds = Counter(r.department_id for r in unexplained_reds(window.period_id, ids))
-    return [
-        DepartmentProgress(
-            department_id=d.id,
-            code=d.code,
-            name=d.name,
-            metrics_reported=reported.get(d.id, 0),
-            metrics_expected=expected.get(d.id, 0),
-            plan_state=ReviewState(plans.get(d.id, ReviewState.DRAFT)).value,
-            strategies_open=open_strategies.get(d.id, 0),
-            milestones_late=late.get(d.id, 0),
-            is_late=window.days_to_due < 0 and reported.get(d.id, 0) < expected.get(d.id, 0),
-            reds_unexplained=reds.get(d.id, 0),
-        )
-        for d in departments
-    ]
-
-
-CLOSED_STRATEGIES = (StrategyStatus.DONE, StrategyStatus.CANCELLED)
-
-
-def _plan_states(period_id: int | None, ids: list[int]) -> dict[int, ReviewState]:
-    """The review state of each department's plan in the period (absent: no review yet)."""
-    rows = db.session.execute(
-        select(PlanReview.department_id, PlanReview.state).where(
-            PlanReview.period_id == period_id, PlanReview.department_id.in_(ids)
-        )
-    )
-    return dict(rows.tuples().all())
-
-
-def _is_late(today: date) -> ColumnElement[bool]:
-    """A milestone not done, due before today, of a strategy still under way."""
-    return and_(
-        Milestone.is_done.is_(False),
-        Milestone.due_date < today,
-        Strategy.status.not_in(CLOSED_STRATEGIES),
-    )
-
-
-def _reported_by_department() -> ColumnElement[bool]:
-    """Standard metrics, or metrics owned by the observation's own department."""
-    return or_(
-        MetricDefinition.owner_department_id.is_(None),
-        MetricDefinition.owner_department_id == Observation.department_id,
-    )
-
-
-def _expected_metrics(ids: list[int]) -> dict[int, int]:
-    """How many metrics each department reports: every standard one plus its own."""
-    standard = int(
-        db.session.scalar(
-            select(func.count(MetricDefinition.id)).where(
-                MetricDefinition.owner_department_id.is_(None)
-            )
-        )
-        or 0
-    )
-    rows = db.session.execute(
-        select(MetricDefinition.owner_department_id, func.count(MetricDefinition.id))
-        .where(MetricDefinition.owner_department_id.in_(ids))
-        .group_by(MetricDefinition.owner_department_id)
-    )
-    own = {dept: int(count) for dept, count in rows.tuples()}
-    return {i: standard + own.get(i, 0) for i in ids}
-
-
-def _count_by_department(query: Select[tuple[int, int]]) -> dict[int, int]:
-    return {dept: int(count) for dept, count in db.session.execute(query).tuples()}
+from cxprogram.org.models import Department
+from cxprogram.review.progress import is_late_milestone
+from cxprogram.strategies.models import Milestone, Strategy
 
 
 def metrics_query() -> Select[tuple[MetricDefinition]]:
@@ -241,7 +76,7 @@ def _late(department: Department, today: date) -> list[LateStrategy]:
     rows = db.session.execute(
         select(Strategy.id, Strategy.title, Milestone.title)
         .join(Milestone.strategy)
-        .where(Strategy.department_id == department.id, _is_late(today))
+        .where(Strategy.department_id == department.id, is_late_milestone(today))
         .order_by(Strategy.title, Milestone.due_date)
     )
     late: dict[int, LateStrategy] = {}

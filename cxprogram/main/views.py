@@ -12,8 +12,11 @@ from cxprogram.auth.models import Role, User
 from cxprogram.core.permissions import limit_to_readable, signed_in
 from cxprogram.extensions import db
 from cxprogram.main import queries
+from cxprogram.metrics.periods import reporting_window
 from cxprogram.metrics.views.catalog import can_edit_metric
 from cxprogram.org.models import Department
+from cxprogram.org.queries import active_departments_query
+from cxprogram.review.progress import department_progress
 
 bp = Blueprint("main", __name__)
 
@@ -23,19 +26,19 @@ bp = Blueprint("main", __name__)
 def home() -> str:
     """A home page that fits the signed-in role."""
     today = date.today()
-    window = queries.reporting_window(today)
+    window = reporting_window(today)
     if current_user.role == Role.ADMIN:
         return render_template("main/home_admin.html", window=window, **_admin_counts())
     if current_user.role == Role.OFFICER:
         own = [d for d in current_user.departments if d.is_active]
-        progress = queries.department_progress(window, own, today)
+        progress = department_progress(window, own, today)
         details = {d.id: queries.department_detail(window, d, today) for d in own}
         return render_template(
             "main/home_officer.html", window=window, progress=progress, details=details,
             links=_links(),
         )  # fmt: skip
     departments = list(db.session.scalars(_readable_departments()))
-    progress = queries.department_progress(window, departments, today)
+    progress = department_progress(window, departments, today)
     template = (
         "main/home_chief.html" if current_user.role == Role.CHIEF else "main/home_viewer.html"
     )
@@ -44,7 +47,7 @@ def home() -> str:
 
 def _readable_departments() -> Select[tuple[Department]]:
     """The active departments the signed-in user reads, by code."""
-    return limit_to_readable(queries.departments_query(), Department.id, current_user)
+    return limit_to_readable(active_departments_query(), Department.id, current_user)
 
 
 def _links() -> dict[str, bool]:

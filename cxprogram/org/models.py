@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cxprogram.extensions import Base
+from cxprogram.org.settings import DEFAULTS
 
 
 class OrgSettings(Base):
@@ -14,13 +15,17 @@ class OrgSettings(Base):
     __tablename__ = "org_settings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), default="Our organization")
-    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=10)
-    due_days: Mapped[int] = mapped_column(Integer, default=30)
-    grace_days: Mapped[int] = mapped_column(Integer, default=5)
-    reminder_days_before: Mapped[int] = mapped_column(Integer, default=7)
-    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
-    smtp_sender_name: Mapped[str] = mapped_column(String(200), default="cxprogram")
+    name: Mapped[str] = mapped_column(String(200), default=DEFAULTS.name)
+    fiscal_year_start_month: Mapped[int] = mapped_column(
+        Integer, default=DEFAULTS.fiscal_year_start_month
+    )
+    due_days: Mapped[int] = mapped_column(Integer, default=DEFAULTS.due_days)
+    grace_days: Mapped[int] = mapped_column(Integer, default=DEFAULTS.grace_days)
+    reminder_days_before: Mapped[int] = mapped_column(
+        Integer, default=DEFAULTS.reminder_days_before
+    )
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULTS.time_zone)
+    smtp_sender_name: Mapped[str] = mapped_column(String(200), default=DEFAULTS.smtp_sender_name)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

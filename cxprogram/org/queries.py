@@ -1,12 +1,26 @@
-"""Reads of the organization's structure shared by every feature's pages."""
+"""Reads of the organization's settings and structure shared by every feature's pages."""
 
 from __future__ import annotations
+
+from dataclasses import fields
 
 from sqlalchemy import Select, select
 
 from cxprogram.auth.models import Role, User
 from cxprogram.extensions import db
-from cxprogram.org.models import Channel, Department, JourneyStage
+from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings
+from cxprogram.org.settings import DEFAULTS, OrganizationSettings
+
+_SETTING_NAMES = tuple(f.name for f in fields(OrganizationSettings))
+
+
+def organization_settings() -> OrganizationSettings:
+    """The organization's settings: the stored row's values, the defaults before one exists."""
+    columns = [getattr(OrgSettings, name) for name in _SETTING_NAMES]
+    row = db.session.execute(select(*columns).order_by(OrgSettings.id).limit(1)).first()
+    if row is None:
+        return DEFAULTS
+    return OrganizationSettings(**dict(zip(_SETTING_NAMES, row, strict=True)))
 
 
 def department_by_code_query(code: str) -> Select[tuple[Department]]:
@@ -41,10 +55,14 @@ def officers_of(department: Department) -> list[User]:
     return list(db.session.scalars(query))
 
 
+def active_departments_query() -> Select[tuple[Department]]:
+    """Active departments, by code."""
+    return select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
+
+
 def active_departments() -> list[Department]:
     """Active departments, by code."""
-    query = select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(active_departments_query()))
 
 
 def department_codes() -> dict[int, str]:

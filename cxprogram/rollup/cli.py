@@ -59,7 +59,7 @@ def scheduler_command(run_now: str | None) -> None:
     """Run the scheduler process (exactly one per installation); Ctrl-C or SIGTERM stops it,
     letting a running job finish first."""
     # imported here: the web app registers this command, its workers never run a scheduler
-    from cxprogram.main.queries import settings
+    from cxprogram.org.queries import organization_settings
     from cxprogram.rollup.jobs import run_job
     from cxprogram.rollup.scheduler import build_scheduler, job_by_id
 
@@ -73,7 +73,7 @@ def scheduler_command(run_now: str | None) -> None:
         done = run_job(app, spec.id, spec.body, lock=spec.lock)
         click.echo(f"{spec.id}: {done} item(s)")
         return
-    timezone = settings().time_zone or "UTC"
+    timezone = organization_settings().time_zone or "UTC"
     db.session.remove()
     scheduler = build_scheduler(app, timezone)
     for job in scheduler.get_jobs():

@@ -9,6 +9,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from cxprogram.reminders import jobs as reminder_jobs
 from cxprogram.rollup import jobs
 from cxprogram.rollup.services import ROLLUP_LOCK
 
@@ -27,7 +28,7 @@ class JobSpec:
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("nightly-rollup", jobs.run_nightly_rollup, hour=2, lock=ROLLUP_LOCK),
     JobSpec("quarter-close", jobs.run_quarter_close, hour=3, lock=ROLLUP_LOCK),
-    JobSpec("reminders", jobs.run_reminders, hour=8),
+    JobSpec("reminders", reminder_jobs.run_reminders, hour=8),
 )
 
 

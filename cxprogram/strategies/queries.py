@@ -14,6 +14,7 @@ from cxprogram.core.permissions import limit_to_readable
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Driver, MetricDefinition
 from cxprogram.org.models import Department
+from cxprogram.org.queries import active_departments_query
 from cxprogram.strategies.models import (
     Milestone,
     Strategy,
@@ -53,8 +54,7 @@ def strategies_query(filters: StrategyFilter, reader: User) -> Select[tuple[Stra
 
 def departments_query(reader: User) -> Select[tuple[Department]]:
     """Active departments the reader reads, by code (the list's filter choices)."""
-    query = select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
-    return limit_to_readable(query, Department.id, reader)
+    return limit_to_readable(active_departments_query(), Department.id, reader)
 
 
 def updates_query(strategy_id: int) -> Select[tuple[StrategyUpdate]]:

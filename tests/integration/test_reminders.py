@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select
 
 from config import ConfigError, from_env
-from cxprogram.rollup.jobs import run_job, run_reminders
-from cxprogram.rollup.models import ReminderLog
+from cxprogram.org.queries import department_by_code
+from cxprogram.reminders.jobs import run_reminders
+from cxprogram.reminders.models import ReminderLog
+from cxprogram.rollup.jobs import run_job
 from tests.integration.mailserver import Inbox, free_port
 
 BEFORE_DUE = datetime(2023, 1, 25, 8, tzinfo=UTC)  # FY2023-Q1 data is due 2023-01-30
@@ -46,6 +49,11 @@ class Logins:
 @pytest.fixture
 def demo(runner: Any) -> None:
     assert runner.invoke(args=["demo"]).exit_code == 0
+
+
+def _text(message: Any) -> str:
+    """The decoded plain-text body of a received message."""
+    return str(message.get_payload(decode=True).decode()).replace("\r\n", "\n")
 
 
 def _logged(db_session: Any) -> int:
@@ -150,6 +158,41 @@ def test_an_unreachable_server_sends_nothing_and_loses_nothing(
     assert sent >= 1 and len(smtp.messages) == sent == _logged(db_session)
 
 
+def test_the_mails_are_rendered_from_the_templates_with_links_on_base_url(
+    app: Any, demo: None, smtp_server: Callable[..., Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "CX_BASE_URL", "https://cx.example.gov/cx")
+    smtp = smtp_server()
+    run_job(app, "reminders", run_reminders, BEFORE_DUE)
+    with app.app_context():
+        va = department_by_code("VA")
+        assert va is not None
+        name = va.name
+    body = _text(smtp.to(OFFICER)[0])
+    assert f"{name} (VA) has reported" in body and "metrics for FY2023-Q1." in body
+    assert "The data is due on 2023-01-30." in body
+    assert "https://cx.example.gov/cx/departments/VA/periods/FY2023-Q1/entry\n" in body
+    assert "localhost" not in body  # never the Host of a request, nor the default
+    run_job(app, "reminders", run_reminders, AFTER_GRACE)
+    late = _text(smtp.to(CHIEF)[0])
+    assert "Departments late for FY2023-Q1: " in late and "VA" in late
+    assert "The data was due on 2023-01-30." in late and "https://cx.example.gov/cx/\n" in late
+
+
+def test_the_mail_body_is_whatever_the_template_says(
+    app: Any, demo: None, smtp_server: Callable[..., Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    override = DictLoader(
+        {"email/reminder_due.txt": "DUE {{ reminder.departments[0].code }} {{ due }} {{ url }}"}
+    )
+    monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader([override, app.jinja_env.loader]))
+    smtp = smtp_server()
+    run_job(app, "reminders", run_reminders, BEFORE_DUE)
+    assert _text(smtp.to(OFFICER)[0]).strip() == (
+        "DUE VA 2023-01-30 http://localhost:5000/departments/VA/periods/FY2023-Q1/entry"
+    )
+
+
 def test_smtp_settings_come_from_the_environment() -> None:
     base = {"CX_ENV": "test", "SMTP_HOST": "mail.example.test", "SMTP_PORT": "587"}
     config = from_env({**base, "SMTP_SECURITY": "starttls", "SMTP_USERNAME": "u",
@@ -161,3 +204,12 @@ def test_smtp_settings_come_from_the_environment() -> None:
         from_env({**base, "SMTP_SECURITY": "tls1"})
     with pytest.raises(ConfigError, match="no password in clear"):
         from_env({**base, "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"})
+
+
+def test_base_url_comes_from_the_environment() -> None:
+    base = {"CX_ENV": "test"}
+    assert from_env(base).flask_settings()["CX_BASE_URL"] == "http://localhost:5000"
+    config = from_env({**base, "BASE_URL": "https://cx.example.gov/"}).flask_settings()
+    assert config["CX_BASE_URL"] == "https://cx.example.gov"
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        from_env({**base, "BASE_URL": "cx.example.gov"})

@@ -18,6 +18,7 @@ from cxprogram.metrics import entry
 from cxprogram.metrics.calc import CellError, parse_number
 from cxprogram.metrics.forms import GridForm
 from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.metrics.periods import reporting_window
 from cxprogram.metrics.queries import GridRow, grid_rows, new_row_key, reported_metrics_query
 from cxprogram.metrics.services import PeriodClosedError
 from cxprogram.metrics.views.blueprint import bp, load_period
@@ -181,8 +182,6 @@ def _conflict(
 @signed_in
 def current_grid(code: str) -> Response:
     """The grid of the current reporting period (the latest open one)."""
-    from cxprogram.main.queries import reporting_window
-
     department = department_or_404(code)
     require_edit(current_user, department.id)
     window = reporting_window(date.today())

@@ -7,23 +7,20 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cxprogram.auth.models import Role
-from cxprogram.core.fiscal import due_date, parse_period
 from cxprogram.core.permissions import roles, signed_in
 from cxprogram.extensions import db
-from cxprogram.main.queries import settings
 from cxprogram.metrics import services
 from cxprogram.metrics.forms import ClosePeriodForm, ReopenPeriodForm
+from cxprogram.metrics.periods import period_due_date
 from cxprogram.metrics.queries import periods_query
 from cxprogram.metrics.views.blueprint import bp, load_period
+from cxprogram.org.queries import organization_settings
 
 
 def _render(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    org = settings()
+    org = organization_settings()
     periods = db.session.scalars(periods_query()).all()
-    due = {
-        p.label: due_date(parse_period(p.label), org.fiscal_year_start_month, org.due_days)
-        for p in periods
-    }
+    due = {p.label: period_due_date(p.label, org) for p in periods}
     page = render_template(
         "metrics/list_periods.html", periods=periods, due=due, errors=errors or {},
         close_form=ClosePeriodForm(), reopen_form=ReopenPeriodForm(),
