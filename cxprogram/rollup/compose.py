@@ -154,7 +154,7 @@ def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
         "consistency": summary.consistency,
         "departments": _departments(metric, current, by_period, index) if current else {},
         "decomposition": _decomposition(metric, previous, current),
-        "convergence": asdict(compute_convergence(_summary(metric, previous), summary))
+        "convergence": vars(compute_convergence(_summary(metric, previous), summary))
         if previous else None,
     }  # fmt: skip
     return block
