@@ -1,8 +1,18 @@
-"""The rollup mathematics of SPEC section 4. Pure: no Flask, no SQLAlchemy, no clock.
+"""The rollup mathematics of SPEC section 4, one department at a time: the reference.
 
-Inputs are per-department aggregates that the database computes (sums over observations),
-outputs are frozen dataclasses. Every function is deterministic and independent of the
-order in which departments are given.
+Pure: no Flask, no SQLAlchemy, no clock. Inputs are per-department aggregates that the
+database computes (sums over observations) or scores by department; outputs are frozen
+dataclasses. Every function is deterministic and independent of the order in which
+departments are given.
+
+columns.py does the same for all departments at once with numpy, bit for bit equal to these
+functions (tests/unit/test_rollup_calc.py checks each pair); a period's rollup
+(rollup/compose.py) takes its department scores, weights, summaries, trends and
+shift-share from there. In production this module serves:
+- metrics/reds.py and metrics/calc.py: one department's score (4.1) and status (4.5);
+- rollup/compose.py: the consistency index (4.4), convergence (4.4), the shift-share when
+  the two periods' departments differ (4.6) and strategy effects with their window (4.7);
+- rollup/columns.py: the dispersion from sorted scores and the XmR constants.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from dataclasses import dataclass
 
 XMR_FACTOR = 2.66
 XMR_MIN_HISTORY = 4
+EFFECT_WINDOW = 2  # k of SPEC 4.7
 
 
 @dataclass(frozen=True)
@@ -183,6 +194,49 @@ def compute_consistency_index(shares: Iterable[float | None]) -> float | None:
     return math.fsum(present) / len(present) if present else None
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The organization score, dispersion and consistency share of one metric in one period."""
+
+    org_score: float | None
+    dispersion: Dispersion | None
+    consistency: float | None
+
+
+def compute_summary(
+    scores: Mapping[str, float], weights: Mapping[str, float], aggregation: str,
+    tolerance: float | None,
+) -> Summary:  # fmt: skip
+    """S (4.2), the dispersion (4.3) and the consistency share (4.4) of department scores."""
+    org = compute_org_score(scores, weights, aggregation)
+    consistency = compute_consistency(scores.values(), org, tolerance) if org is not None else None
+    return Summary(org, compute_dispersion(scores.values()), consistency)
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """cv and consistency share against the previous period (SPEC 4.4)."""
+
+    previous_cv: float | None
+    previous_consistency: float | None
+    cv_change: float | None
+    consistency_change: float | None
+
+
+def compute_convergence(previous: Summary, current: Summary) -> Convergence:
+    """This period's cv and consistency share minus the previous period's (None if either is)."""
+    cv0 = previous.dispersion.cv if previous.dispersion else None
+    cv1 = current.dispersion.cv if current.dispersion else None
+    consistency0 = previous.consistency
+    return Convergence(
+        cv0, consistency0, _change(cv0, cv1), _change(consistency0, current.consistency)
+    )
+
+
+def _change(before: float | None, after: float | None) -> float | None:
+    return after - before if after is not None and before is not None else None
+
+
 def compute_status(
     score: float, target: float | None, tolerance: float | None, higher_is_better: bool
 ) -> str | None:
@@ -254,11 +308,35 @@ def _running_mean(values: Sequence[float]) -> float:
     return total / len(values)
 
 
+@dataclass(frozen=True)
+class EffectWindow:
+    """The period indexes before and from a strategy's effective period (SPEC 4.7)."""
+
+    pre: range
+    post: range
+
+    @property
+    def periods(self) -> tuple[int, ...]:
+        """The pre then the post periods."""
+        return (*self.pre, *self.post)
+
+
+def compute_effect_window(
+    effective_index: int, window: int = EFFECT_WINDOW, last_index: int | None = None
+) -> EffectWindow:
+    """pre t0-k .. t0-1 and post t0 .. t0+k-1, without the periods after last_index."""
+    end = last_index + 1 if last_index is not None else effective_index + window
+    return EffectWindow(
+        range(effective_index - window, min(effective_index, end)),
+        range(effective_index, min(effective_index + window, end)),
+    )
+
+
 def compute_effect(
     department: str,
     series: Mapping[int, PeriodScores],
     effective_index: int,
-    window: int = 2,
+    window: int = EFFECT_WINDOW,
     last_index: int | None = None,
 ) -> Effect:
     """Difference in differences of a strategy's department against the others.
@@ -268,14 +346,10 @@ def compute_effect(
     """
 
     def kept(indexes: range) -> list[int]:
-        return [
-            p for p in indexes
-            if p in series and department in series[p].scores
-            and (last_index is None or p <= last_index)
-        ]  # fmt: skip
+        return [p for p in indexes if p in series and department in series[p].scores]
 
-    pre = kept(range(effective_index - window, effective_index))
-    post = kept(range(effective_index, effective_index + window))
+    periods = compute_effect_window(effective_index, window, last_index)
+    pre, post = kept(periods.pre), kept(periods.post)
     control = {p: _control(series[p].scores, department) for p in pre + post}
     control_pre = [c for p in pre if (c := control[p]) is not None]
     control_post = [c for p in post if (c := control[p]) is not None]

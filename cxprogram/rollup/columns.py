@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cxprogram.rollup.calc import XMR_FACTOR, XMR_MIN_HISTORY, Dispersion, sorted_dispersion
+from cxprogram.rollup.calc import (
+    XMR_FACTOR,
+    XMR_MIN_HISTORY,
+    Dispersion,
+    Summary,
+    sorted_dispersion,
+)
 
 FloatColumn = npt.NDArray[np.float64]
 TREND_KEYS = ("signal", "center", "lower", "upper")
@@ -82,6 +88,15 @@ def consistency_column(scores: FloatColumn, org: float, tolerance: float | None)
     return 100.0 * within / len(scores)
 
 
+def summary_column(
+    scores: FloatColumn, weights: FloatColumn, aggregation: str, tolerance: float | None
+) -> Summary:
+    """calc.compute_summary over columns of s_d and w_d (same order)."""
+    org = org_score_column(scores, weights, aggregation)
+    consistency = consistency_column(scores, org, tolerance) if org is not None else None
+    return Summary(org, dispersion_column(scores), consistency)
+
+
 def status_column(
     scores: FloatColumn, target: float | None, tolerance: float | None, higher_is_better: bool
 ) -> list[str | None]:
@@ -128,6 +143,26 @@ def trend_lists(histories: Sequence[Sequence[float]], last: FloatColumn) -> dict
             for k, value in zip(members, found[key], strict=True):
                 out[key][k] = value
     return out
+
+
+def trend_by_department(
+    departments: Sequence[str],
+    scores: FloatColumn,
+    earlier: Sequence[tuple[Sequence[str], FloatColumn]],
+) -> dict[str, list[Any]]:
+    """calc.compute_trend_signal for each department (scores: this period's, same order) over
+    its scores in the earlier periods, given in order as (departments, scores) columns."""
+    if all(tuple(codes) == tuple(departments) for codes, _ in earlier):
+        history = np.array([column for _, column in earlier], dtype=np.float64)
+        return trend_columns(history.reshape(len(earlier), len(departments)), scores)
+    position = {dept: k for k, dept in enumerate(departments)}
+    histories: list[list[float]] = [[] for _ in departments]
+    for codes, column in earlier:
+        for dept, score in zip(codes, column.tolist(), strict=True):
+            k = position.get(dept)
+            if k is not None:
+                histories[k].append(score)
+    return trend_lists(histories, scores)
 
 
 def _running_sum(matrix: FloatColumn) -> FloatColumn:

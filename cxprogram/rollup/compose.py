@@ -1,39 +1,44 @@
-"""Assemble one period's rollup (the JSON of SPEC section 6) from plain inputs. Pure."""
+"""Assemble one period's rollup (the JSON of SPEC section 6) from plain inputs. Pure.
+
+No arithmetic of its own: the numbers come from columns.py (all departments at once) and
+calc.py (the one-department reference); this module picks the inputs and lays out the
+document.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from typing import Any
 
-import numpy as np
-
 from cxprogram.rollup.calc import (
+    EFFECT_WINDOW,
+    Dispersion,
     PeriodScores,
+    Summary,
     compute_consistency_index,
+    compute_convergence,
     compute_decomposition,
     compute_effect,
+    compute_effect_window,
 )
 from cxprogram.rollup.columns import (
     TREND_KEYS,
     FloatColumn,
-    consistency_column,
-    dispersion_column,
-    org_score_column,
     shift_share_columns,
     status_column,
-    trend_columns,
-    trend_lists,
+    summary_column,
+    trend_by_department,
     weight_column,
 )
 
-EFFECT_WINDOW = 2
 # the stored form of compose_rollup; snapshots stored before it have no "layout" key
 LAYOUT = "columns"
 DEPARTMENT_FIELDS = ("score", "n", "weight", "status")
 PART_FIELDS = ("rate", "mix", "total")
+DISPERSION_FIELDS = tuple(f.name for f in fields(Dispersion))
 
 
 @dataclass(frozen=True)
@@ -137,37 +142,31 @@ def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
     current = _weighted(metric, by_period.get(index))
     previous = _weighted(metric, by_period.get(index - 1))
     summary = _summary(metric, current)
+    dispersion = summary.dispersion
     block: dict[str, Any] = {
-        "org_score": summary["org_score"],
+        "org_score": summary.org_score,
         "weighting": metric.weighting,
         "aggregation": metric.aggregation,
         "target": metric.target,
         "tolerance": metric.tolerance,
         "n_departments": len(current.columns.departments) if current else 0,
-        **{k: summary[k] for k in ("mean", "sd", "cv", "min", "max", "range", "iqr")},
-        "consistency": summary["consistency"],
+        **(vars(dispersion) if dispersion else dict.fromkeys(DISPERSION_FIELDS)),
+        "consistency": summary.consistency,
         "departments": _departments(metric, current, by_period, index) if current else {},
         "decomposition": _decomposition(metric, previous, current),
-        "convergence": _convergence(_summary(metric, previous), summary) if previous else None,
-    }
+        "convergence": vars(compute_convergence(_summary(metric, previous), summary))
+        if previous else None,
+    }  # fmt: skip
     return block
 
 
-def _summary(metric: MetricInput, weighted: _Weighted | None) -> dict[str, Any]:
+def _summary(metric: MetricInput, weighted: _Weighted | None) -> Summary:
     """The organization score, dispersion and consistency share of one period."""
     if weighted is None:
-        return dict.fromkeys(("org_score", "mean", "sd", "cv", "min", "max", "range", "iqr",
-                              "consistency"))  # fmt: skip
-    scores = weighted.columns.scores
-    org = org_score_column(scores, weighted.weights, metric.aggregation)
-    dispersion = dispersion_column(scores)
-    assert dispersion is not None  # the columns are never empty
-    return {
-        "org_score": org,
-        **vars(dispersion),
-        "consistency": consistency_column(scores, org, metric.tolerance)
-        if org is not None else None,
-    }  # fmt: skip
+        return Summary(None, None, None)
+    return summary_column(
+        weighted.columns.scores, weighted.weights, metric.aggregation, metric.tolerance
+    )
 
 
 def _departments(
@@ -183,25 +182,12 @@ def _departments(
         "status": status_column(
             columns.scores, metric.target, metric.tolerance, metric.higher_is_better
         ),
-        "trend": _trends(columns, [c for i, c in by_period.items() if i < index]),
+        "trend": trend_by_department(
+            columns.departments,
+            columns.scores,
+            [(c.departments, c.scores) for i, c in by_period.items() if i < index],
+        ),
     }
-
-
-def _trends(current: DepartmentColumns, earlier: list[DepartmentColumns]) -> dict[str, list[Any]]:
-    """Each current department's XmR trend over its scores in the earlier periods."""
-    if all(c.departments == current.departments for c in earlier):
-        history = np.array([c.scores for c in earlier], dtype=np.float64)
-        return trend_columns(
-            history.reshape(len(earlier), len(current.departments)), current.scores
-        )
-    position = {dept: k for k, dept in enumerate(current.departments)}
-    histories: list[list[float]] = [[] for _ in current.departments]
-    for columns in earlier:
-        for dept, score in zip(columns.departments, columns.scores.tolist(), strict=True):
-            k = position.get(dept)
-            if k is not None:
-                histories[k].append(score)
-    return trend_lists(histories, current.scores)
 
 
 def _decomposition(
@@ -232,18 +218,6 @@ def _decomposition(
     }
 
 
-def _convergence(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-    cv0, consistency0 = previous["cv"], previous["consistency"]
-    return {
-        "previous_cv": cv0,
-        "previous_consistency": consistency0,
-        "cv_change": current["cv"] - cv0
-        if current["cv"] is not None and cv0 is not None else None,
-        "consistency_change": current["consistency"] - consistency0
-        if current["consistency"] is not None and consistency0 is not None else None,
-    }  # fmt: skip
-
-
 def compose_rollup(inputs: RollupInputs) -> dict[str, Any]:
     """The whole rollup of one period as stored (without the snapshot block, which the store
     adds): per metric, the department entries and shift-share parts are kept as columns,
@@ -266,15 +240,13 @@ def compose_rollup(inputs: RollupInputs) -> dict[str, Any]:
 
 
 def _window_series(
-    metric: MetricInput | None, inputs: RollupInputs, first: int, last: int
+    metric: MetricInput | None, inputs: RollupInputs, periods: tuple[int, ...]
 ) -> dict[int, PeriodScores]:
-    """A metric's scores and weights in periods first..last (only those periods are read)."""
+    """A metric's scores and weights in the given periods (only those periods are read)."""
     if metric is None:
         return {}
     by_period = inputs.scores.get(metric.code, {})
-    return {
-        i: period_scores(metric, by_period[i]) for i in range(first, last + 1) if i in by_period
-    }
+    return {i: period_scores(metric, by_period[i]) for i in periods if i in by_period}
 
 
 def _effects(inputs: RollupInputs) -> list[dict[str, Any]]:
@@ -283,10 +255,11 @@ def _effects(inputs: RollupInputs) -> list[dict[str, Any]]:
     for strategy in sorted(inputs.strategies, key=lambda s: s.strategy_id):
         if strategy.effective_index > inputs.period_index:
             continue
-        first = strategy.effective_index - EFFECT_WINDOW
-        last = min(strategy.effective_index + EFFECT_WINDOW - 1, inputs.period_index)
+        window = compute_effect_window(
+            strategy.effective_index, EFFECT_WINDOW, last_index=inputs.period_index
+        )
         for code in strategy.metrics:
-            series = _window_series(metrics.get(code), inputs, first, last)
+            series = _window_series(metrics.get(code), inputs, window.periods)
             effect = compute_effect(
                 strategy.department, series, strategy.effective_index,
                 EFFECT_WINDOW, last_index=inputs.period_index,

@@ -16,14 +16,18 @@ from cxprogram.rollup.calc import (
     DepartmentAggregate,
     DepartmentScore,
     PeriodScores,
+    Summary,
     compute_consistency,
     compute_consistency_index,
+    compute_convergence,
     compute_decomposition,
     compute_department_score,
     compute_dispersion,
     compute_effect,
+    compute_effect_window,
     compute_org_score,
     compute_status,
+    compute_summary,
     compute_trend_signal,
     compute_weights,
 )
@@ -115,6 +119,58 @@ def test_consistency_share_and_index() -> None:
     assert compute_consistency([4.0], 4.0, None) is None
     assert compute_consistency_index([50.0, None, 100.0]) == 75.0
     assert compute_consistency_index([None]) is None
+
+
+@pytest.mark.parametrize(
+    ("scores", "weights", "aggregation", "tolerance", "org", "consistency"),
+    [
+        ({"A": 4.0, "B": 3.0}, {"A": 0.75, "B": 0.25}, "weighted_mean", 0.5, 3.75, 50.0),
+        ({"A": 4.0, "B": 3.0}, {"A": 0.75, "B": 0.25}, "weighted_mean", 0.25, 3.75, 50.0),
+        ({"A": 4.0, "B": 3.0}, {"A": 0.75, "B": 0.25}, "weighted_mean", 0.75, 3.75, 100.0),
+        ({"A": 4.0, "B": 3.0}, {"A": 0.5, "B": 0.5}, "weighted_mean", None, 3.5, None),
+        ({"A": 4.0, "B": 3.0}, {}, "sum", 0.5, 7.0, 0.0),
+        ({"A": 2.0}, {"A": 1.0}, "mean", 0.0, 2.0, 100.0),
+    ],
+)
+def test_summary(
+    scores: dict[str, float], weights: dict[str, float], aggregation: str,
+    tolerance: float | None, org: float, consistency: float | None,
+) -> None:  # fmt: skip
+    summary = compute_summary(scores, weights, aggregation, tolerance)
+    assert summary == Summary(org, compute_dispersion(scores.values()), consistency)
+
+
+def test_summary_without_data() -> None:
+    assert compute_summary({}, {}, "weighted_mean", 0.5) == Summary(None, None, None)
+
+
+def _summary(values: list[float], consistency: float | None) -> Summary:
+    return Summary(None, compute_dispersion(values), consistency)
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "expected"),
+    [
+        # cv 0.5 (mean 2, sd 1) -> 0.25 (mean 2, sd 0.5); consistency 50 -> 75
+        (_summary([1.0, 3.0], 50.0), _summary([1.5, 2.5], 75.0), (0.5, 50.0, -0.25, 25.0)),
+        (_summary([1.5, 2.5], 75.0), _summary([1.0, 3.0], 50.0), (0.25, 75.0, 0.25, -25.0)),
+        (_summary([1.0, 3.0], 50.0), _summary([1.0, 3.0], 50.0), (0.5, 50.0, 0.0, 0.0)),
+        # mean 0: no cv before, so no change in cv
+        (_summary([-1.0, 1.0], 50.0), _summary([1.0, 3.0], 100.0), (None, 50.0, None, 50.0)),
+        (_summary([1.0, 3.0], 50.0), _summary([-1.0, 1.0], 0.0), (0.5, 50.0, None, -50.0)),
+        # no tolerance: no consistency share on one side
+        (_summary([1.0, 3.0], None), _summary([1.5, 2.5], 75.0), (0.5, None, -0.25, None)),
+        (_summary([1.0, 3.0], 50.0), _summary([1.5, 2.5], None), (0.5, 50.0, -0.25, None)),
+        (Summary(None, None, None), _summary([1.5, 2.5], 75.0), (None, None, None, None)),
+    ],
+)
+def test_convergence(
+    previous: Summary, current: Summary, expected: tuple[float | None, ...]
+) -> None:
+    found = compute_convergence(previous, current)
+    assert (
+        found.previous_cv, found.previous_consistency, found.cv_change, found.consistency_change
+    ) == expected  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -238,6 +294,28 @@ def _series() -> dict[int, PeriodScores]:
         2: PeriodScores({"A": 3.8, "B": 4.1, "C": 4.1}, {"A": 0.3, "B": 0.35, "C": 0.35}),
         3: PeriodScores({"A": 4.0, "B": 4.2, "C": 4.0}, {"A": 0.25, "B": 0.5, "C": 0.25}),
     }
+
+
+@pytest.mark.parametrize(
+    ("effective", "window", "last", "pre", "post"),
+    [
+        (5, 2, None, [3, 4], [5, 6]),
+        (5, 3, None, [2, 3, 4], [5, 6, 7]),
+        (5, 2, 9, [3, 4], [5, 6]),
+        (5, 2, 6, [3, 4], [5, 6]),
+        (5, 2, 5, [3, 4], [5]),  # a snapshot never looks ahead
+        (5, 2, 4, [3, 4], []),
+        (5, 2, 3, [3], []),
+        (0, 2, 0, [-2, -1], [0]),
+        (5, 1, None, [4], [5]),
+    ],
+)
+def test_effect_window(
+    effective: int, window: int, last: int | None, pre: list[int], post: list[int]
+) -> None:
+    found = compute_effect_window(effective, window, last)
+    assert (list(found.pre), list(found.post)) == (pre, post)
+    assert found.periods == (*pre, *post)
 
 
 def test_difference_in_differences_by_hand() -> None:
@@ -365,6 +443,50 @@ def test_summary_columns_equal_calc(p: dict, aggregation: str, data: Any) -> Non
     assert org is not None
     expected = compute_consistency(mapping.values(), org, tolerance)
     assert consistency_column(scores, org, tolerance) == expected
+
+
+@given(department_data, st.sampled_from(["weighted_mean", "mean", "sum"]), st.data())
+def test_summary_column_equals_compute_summary(p: dict, aggregation: str, data: Any) -> None:  # type: ignore[type-arg]
+    from cxprogram.rollup.columns import summary_column, weight_column
+
+    depts = sorted(p)
+    scores = np.array([p[d][0] for d in depts])
+    weights = weight_column(np.array([p[d][1] for d in depts]), "volume")
+    tolerance = data.draw(st.none() | st.floats(0, 2))
+    expected = compute_summary(
+        dict(zip(depts, scores.tolist(), strict=True)),
+        dict(zip(depts, weights.tolist(), strict=True)), aggregation, tolerance,
+    )  # fmt: skip
+    assert summary_column(scores, weights, aggregation, tolerance) == expected
+
+
+@given(
+    st.lists(st.lists(st.sampled_from([f"D{i}" for i in range(6)]), unique=True), max_size=9),
+    st.lists(st.sampled_from([f"D{i}" for i in range(6)]), min_size=1, unique=True),
+    st.booleans(),
+    st.data(),
+)
+def test_trend_by_department_equals_compute_trend_signal(
+    earlier_codes: list[list[str]], codes: list[str], same: bool, data: Any
+) -> None:
+    from dataclasses import asdict
+
+    from cxprogram.rollup.columns import trend_by_department
+
+    if same:  # every period with the same departments: the one-matrix path
+        earlier_codes = [codes for _ in earlier_codes]
+
+    def column(size: int) -> Any:
+        values = st.lists(st.floats(-100, 100, allow_nan=False), min_size=size, max_size=size)
+        return np.array(data.draw(values), dtype=np.float64)
+
+    earlier = [(tuple(c), column(len(c))) for c in earlier_codes]
+    scores = column(len(codes))
+    found = trend_by_department(tuple(codes), scores, earlier)
+    for k, dept in enumerate(codes):
+        history = [float(s[c.index(dept)]) for c, s in earlier if dept in c]
+        expected = asdict(compute_trend_signal([*history, float(scores[k])]))
+        assert {key: column[k] for key, column in found.items()} == expected
 
 
 @given(
