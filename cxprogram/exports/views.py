@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +15,7 @@ from cxprogram.exports import formats, queries
 from cxprogram.exports.queries import ExportFilter
 from cxprogram.extensions import db
 from cxprogram.org.models import Department
+from cxprogram.org.queries import department_codes, departments_query
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -43,7 +43,7 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
 
 
 def _readable_departments() -> list[Department]:
-    query = select(Department).order_by(Department.code)
+    query = departments_query()
     return list(db.session.scalars(limit_to_readable(query, Department.id, current_user)))
 
 
@@ -76,7 +76,7 @@ def _refuse_unreadable(departments: list[Department]) -> None:
     code = request.args.get("department", "")
     if code in {d.code for d in departments} or not code:
         return
-    if code in set(db.session.scalars(select(Department.code))):  # no NUL reaches SQL
+    if code in department_codes().values():  # no NUL reaches SQL
         abort(403)
 
 

@@ -1,12 +1,13 @@
-"""Reads behind the home pages: each department's progress in the reporting window."""
+"""Reads behind the home pages: the officer's department detail, the catalog, the admin counts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
+from cxprogram.auth.models import Role, User
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     MetricDefinition,
@@ -85,3 +86,14 @@ def _late(department: Department, today: date) -> list[LateStrategy]:
             milestone
         )
     return list(late.values())
+
+
+def users_by_role() -> dict[Role, int]:
+    """How many users hold each role (the administrator's home)."""
+    rows = db.session.execute(select(User.role, func.count(User.id)).group_by(User.role))
+    return {role: int(count) for role, count in rows.tuples()}
+
+
+def department_count() -> int:
+    """How many departments there are, active or not."""
+    return int(db.session.scalar(select(func.count(Department.id))) or 0)

@@ -6,9 +6,9 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
-from cxprogram.auth.models import Role, User
+from cxprogram.auth.models import Role
 from cxprogram.core.permissions import limit_to_readable, signed_in
 from cxprogram.extensions import db
 from cxprogram.main import queries
@@ -61,12 +61,10 @@ def _links() -> dict[str, bool]:
 
 
 def _admin_counts() -> dict[str, object]:
-    rows = db.session.execute(select(User.role, func.count(User.id)).group_by(User.role))
-    by_role = dict(rows.tuples().all())
-    departments = db.session.scalar(select(func.count(Department.id))) or 0
+    by_role = queries.users_by_role()
     return {
         "users_by_role": {r.value: by_role.get(r, 0) for r in Role},
-        "department_count": departments,
+        "department_count": queries.department_count(),
     }
 
 

@@ -55,6 +55,11 @@ def officers_of(department: Department) -> list[User]:
     return list(db.session.scalars(query))
 
 
+def departments_query() -> Select[tuple[Department]]:
+    """Every department, active or not, by code (choices and filters)."""
+    return select(Department).order_by(Department.code)
+
+
 def active_departments_query() -> Select[tuple[Department]]:
     """Active departments, by code."""
     return select(Department).where(Department.is_active.is_(True)).order_by(Department.code)

@@ -39,11 +39,6 @@ def users_query(search: UserSearch) -> Select[tuple[User]]:
     return query
 
 
-def departments_query() -> Select[tuple[Department]]:
-    """Every department by code, for choices and filters."""
-    return select(Department).order_by(Department.code)
-
-
 @dataclass(frozen=True)
 class DirectoryEntry:
     """One person in the officer directory: who to contact, not their settings."""

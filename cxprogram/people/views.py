@@ -17,6 +17,7 @@ from cxprogram.core.permissions import roles
 from cxprogram.core.templating import org_name
 from cxprogram.extensions import db
 from cxprogram.org.models import Department
+from cxprogram.org.queries import departments_query
 from cxprogram.people import account_views, queries, resets, services, token_views
 from cxprogram.people.blueprint import bp
 from cxprogram.people.forms import ActionForm, CreateUserForm, SearchForm, UserForm
@@ -30,7 +31,7 @@ __all__ = ["account_views", "bp", "token_views"]  # those modules add their rout
 def list_users() -> str:
     """Every user, searchable by name or e-mail, role, department and state."""
     form = SearchForm(request.args)
-    departments = db.session.scalars(queries.departments_query()).all()
+    departments = db.session.scalars(departments_query()).all()
     form.department.choices += [
         SelectChoice(str(d.id), f"{d.code} – {d.name}") for d in departments
     ]
@@ -55,7 +56,7 @@ def _user(user_id: int) -> User:
 
 
 def _with_department_choices(form: UserForm) -> UserForm:
-    departments = db.session.scalars(queries.departments_query())
+    departments = db.session.scalars(departments_query())
     form.departments.choices = [SelectChoice(d.id, f"{d.code} – {d.name}") for d in departments]
     return form
 

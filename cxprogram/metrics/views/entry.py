@@ -8,7 +8,6 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -22,7 +21,8 @@ from cxprogram.metrics.periods import reporting_window
 from cxprogram.metrics.queries import GridRow, grid_rows, new_row_key, reported_metrics_query
 from cxprogram.metrics.services import PeriodClosedError
 from cxprogram.metrics.views.blueprint import bp, load_period
-from cxprogram.org.models import Channel, Department
+from cxprogram.org import queries as org_queries
+from cxprogram.org.models import Department
 from cxprogram.org.queries import department_or_404
 
 Page = tuple[str, int]
@@ -119,7 +119,7 @@ def _render(
         "metrics/edit_grid.html", department=department, period=period, rows=shown,
         errors=errors, conflicts=conflicts or [], form=GridForm(), added=added,
         metrics=db.session.scalars(reported_metrics_query(department.id)).all(),
-        channels=db.session.scalars(select(Channel).order_by(Channel.name)).all(),
+        channels=org_queries.channels(),
         has_history="audit.view_history" in current_app.view_functions,
     )  # fmt: skip
     return page, status
