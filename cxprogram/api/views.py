@@ -40,10 +40,15 @@ from cxprogram.core.permissions import (
 )
 from cxprogram.extensions import csrf, db
 from cxprogram.imports.observation_rows import is_permission_error
-from cxprogram.imports.observation_write import ConcurrentChangeError, write
 from cxprogram.imports.observations import plan_rows
 from cxprogram.imports.tabular import Row
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
+from cxprogram.metrics.observation_writes import (
+    REFUSALS,
+    ConcurrentChangeError,
+    DepartmentNotWritableError,
+    write_observations,
+)
 from cxprogram.org.models import Department
 from cxprogram.org.queries import codes_of, department_by_code
 from cxprogram.rollup.queries import latest_snapshot
@@ -267,13 +272,24 @@ def create_observations() -> tuple[Response, int]:
         status = 403 if any(is_permission_error(e) for e in plan.errors) else 422
         return _problems(sorted(problems, key=lambda p: (p.index or 0, p.field)), status)
     try:
-        counts = write(plan.payload, current_user, Source.API, "POST /api/v1/observations")
-    except ConcurrentChangeError:
+        counts = write_observations(
+            plan.payload, current_user, Source.API, "POST /api/v1/observations"
+        )
+    except REFUSALS as refused:
         db.session.rollback()
-        abort(409)
+        return _refused(refused)
     audit.record("create", "api:observations", "POST", actor=current_user, after=counts)
     db.session.commit()
     return jsonify(ObservationsCreated(**counts).model_dump()), 201
+
+
+def _refused(error: Exception) -> tuple[Response, int]:
+    """What the write service refused, with its reason; a version that moved on since the
+    rows were planned is a 409, as it was before."""
+    if isinstance(error, ConcurrentChangeError):
+        abort(409)
+    status = 403 if isinstance(error, DepartmentNotWritableError) else 422
+    return _problems([ItemError(index=None, field="", reason=str(error))], status)
 
 
 def _problems(problems: list[ItemError], status: int) -> tuple[Response, int]:

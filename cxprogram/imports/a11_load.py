@@ -1,4 +1,6 @@
-"""Load parsed A-11 rows into the database, idempotently. Flushes, never commits."""
+"""Load parsed A-11 rows into the database, idempotently: the departments, services,
+channels, periods and metrics it names are created here, the observations written by the
+observation service. Flushes, never commits."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from cxprogram.imports.a11 import A11Answer, A11Row
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.catalog import A11_CHANNEL_ALIASES, SURVEY_METRICS
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
+from cxprogram.metrics.observation_payload import Existing, ObservationPayload, ObservationRow
+from cxprogram.metrics.observation_writes import write_observations
 from cxprogram.org.models import Channel, Department, Service
 
 
@@ -135,7 +139,8 @@ ObservationKey = tuple[int, int, str]
 
 
 def load_a11(rows: list[A11Row], actor: User | None = None, source_name: str = "") -> A11Summary:
-    """Create what is missing and one observation per row and answered question."""
+    """Create what is missing, then write one observation per row and answered question
+    through the observation service (a closed period refuses the whole file)."""
     summary = A11Summary()
     metric_services.ensure_vocabularies()
     org = metric_services.ensure_settings()
@@ -143,46 +148,55 @@ def load_a11(rows: list[A11Row], actor: User | None = None, source_name: str = "
     for spec in SURVEY_METRICS:
         cache.metric(spec.code)
     existing = _existing_a11_observations()
+    payload = ObservationPayload()
     for row in rows:
         target = cache.target(row)
         for answer in row.answers:
             metric = cache.metric(answer.metric)
-            key = (metric.id, target.period.id, target.record_key)
-            _upsert(existing.get(key), answer, metric, target, summary, actor)
+            old = existing.get((metric.id, target.period.id, target.record_key))
+            _plan(payload, old, _item(row.row_number, answer, metric, target))
+    write_observations(payload, actor, Source.IMPORT, source_name or "a11")
+    summary.observations_created = len(payload.adds)
+    summary.observations_updated = len(payload.changes)
+    summary.observations_unchanged = payload.same
     db.session.flush()
     if summary.changed_anything:
         audit.record("import", "a11", source_name or "a11", actor=actor, after=summary.as_dict())
     return summary
 
 
-def _existing_a11_observations() -> dict[ObservationKey, Observation]:
-    query = select(Observation).where(Observation.import_key.like("a11:%"))
-    return {(o.metric_id, o.period_id, o.import_key): o for o in db.session.scalars(query)}
+def _existing_a11_observations() -> dict[ObservationKey, Existing]:
+    o = Observation.__table__.c
+    query = select(
+        o.id, o.metric_id, o.period_id, o.import_key, o.value, o.n, o.note, o.version,
+        o.distribution,
+    ).where(o.import_key.like("a11:%"))  # fmt: skip
+    return {
+        (r.metric_id, r.period_id, r.import_key): Existing(
+            r.id, r.value, r.n, r.note or "", r.version, r.distribution
+        )
+        for r in db.session.execute(query)
+    }
 
 
-def _upsert(
-    obs: Observation | None,
-    answer: A11Answer,
-    metric: MetricDefinition,
-    target: _Target,
-    summary: A11Summary,
-    actor: User | None,
-) -> None:
-    distribution = list(answer.counts)
-    actor_id = actor.id if actor else None
-    if obs is None:
-        db.session.add(
-            Observation(
-                department=target.department, metric=metric, period=target.period,
-                service=target.service, channel=target.channel, import_key=target.record_key,
-                value=answer.value, n=float(answer.n), distribution=distribution,
-                source=Source.IMPORT, created_by_id=actor_id, updated_by_id=actor_id,
-            )
-        )  # fmt: skip
-        summary.observations_created += 1
-    elif obs.distribution != distribution or obs.value != answer.value:
-        obs.value, obs.n, obs.distribution = answer.value, float(answer.n), distribution
-        obs.updated_by_id = actor_id
-        summary.observations_updated += 1
+def _item(
+    number: int, answer: A11Answer, metric: MetricDefinition, target: _Target
+) -> ObservationRow:
+    """One answered question as a row to write; the counts are the source of truth."""
+    key = (
+        target.department.id, metric.id, target.period.label, target.service.id,
+        target.channel.id if target.channel else None, target.record_key,
+    )  # fmt: skip
+    return ObservationRow(
+        number, key, answer.value, float(answer.n), None, True, list(answer.counts)
+    )
+
+
+def _plan(payload: ObservationPayload, old: Existing | None, item: ObservationRow) -> None:
+    """An add, a change (the counts or the value differ) or the same."""
+    if old is None:
+        payload.adds.append(item)
+    elif old.distribution != item.distribution or old.value != item.value:
+        payload.changes.append((item, old))
     else:
-        summary.observations_unchanged += 1
+        payload.same += 1

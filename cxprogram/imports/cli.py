@@ -12,6 +12,7 @@ from cxprogram.imports.a11 import A11FormatError, read_a11_file
 from cxprogram.imports.a11_load import load_a11
 from cxprogram.imports.framework import Importer, apply_plan, plan_file
 from cxprogram.imports.registry import importers
+from cxprogram.metrics.observation_writes import REFUSALS
 
 
 @click.group("import")
@@ -31,7 +32,11 @@ def import_a11_command(file: Path) -> None:
         raise click.ClickException(
             f"{file.name}: nothing imported ({len(error.errors)} problems)."
         ) from error
-    summary = load_a11(rows, source_name=file.name)
+    try:
+        summary = load_a11(rows, source_name=file.name)
+    except REFUSALS as refused:
+        db.session.rollback()
+        raise click.ClickException(f"{file.name}: nothing imported: {refused}") from refused
     db.session.commit()
     click.echo(
         f"{file.name}: {len(rows)} rows, {len(summary.department_codes)} departments, "
@@ -70,7 +75,12 @@ def run_import(importer: Importer, file: Path) -> None:
             click.echo(f"{file.name}: {error}", err=True)
         click.echo(f"{file.name}: nothing imported ({len(plan.errors)} errors).", err=True)
         raise SystemExit(1)
-    counts = apply_plan(importer, plan, None)
+    try:
+        counts = apply_plan(importer, plan, None)
+    except REFUSALS as refused:
+        db.session.rollback()
+        click.echo(f"{file.name}: nothing imported: {refused}", err=True)
+        raise SystemExit(1) from refused
     db.session.commit()
     summary = ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in counts.items())
     click.echo(f"{file.name}: imported. {summary}")

@@ -8,8 +8,8 @@ database, so 100,000 rows cost 100,000 dictionary look-ups, not queries.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from cxprogram.core.fiscal import PeriodLabelError, parse_period
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import Row, RowError, unneutralise
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
+from cxprogram.metrics.observation_payload import Lookups, MetricInfo, ObservationRow, PeriodInfo
 from cxprogram.org.models import Channel, Department, Service
 from cxprogram.org.queries import organization_settings
 
@@ -33,55 +34,6 @@ OPTIONAL: tuple[str, ...] = (
     "period_start",
     "period_end",
 )
-
-# (department id, metric id, period label, service id, channel id, import key)
-Key = tuple[int, int, str, int | None, int | None, str]
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """What row validation needs of a metric."""
-
-    id: int
-    code: str
-    scale_min: float | None
-    scale_max: float | None
-    owner_department_id: int | None
-
-
-@dataclass(frozen=True)
-class PeriodInfo:
-    """What row validation needs of an existing period."""
-
-    id: int
-    is_closed: bool
-
-
-@dataclass
-class Lookups:
-    """Every name a row may use, mapped to ids; `editable` None means every department."""
-
-    departments: dict[str, int]
-    metrics: dict[str, MetricInfo]
-    periods: dict[str, PeriodInfo]
-    services: dict[tuple[int, str], int]
-    channels: dict[str, int]
-    editable: set[int] | None
-    start_month: int
-    today: date
-    labels: dict[str, str | RowError] = field(default_factory=dict)  # raw text -> label
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedRow:
-    """One valid row, resolved to ids. `n` and `note` are None when the column is absent."""
-
-    number: int
-    key: Key
-    value: float
-    n: float | None
-    note: str | None
-    has_n: bool
 
 
 def load_lookups(actor: User | None) -> Lookups:
@@ -158,7 +110,7 @@ def parse_number(raw: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ParsedRow | None:
+def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow | None:
     """Check one row; append every problem to `errors`; the row resolved to ids, or None."""
     start, number, cells = len(errors), row.number, cleaned(row.cells)
     dept_id = _department(number, cells, look, errors)
@@ -175,7 +127,7 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ParsedRow | No
     assert value is not None
     key = (dept_id, metric.id, label, service_id, channel_id, cells.get("import_key", ""))
     note = cells.get("note")
-    return ParsedRow(number, key, value, n, note, "n" in cells)
+    return ObservationRow(number, key, value, n, note, "n" in cells)
 
 
 def _department(
@@ -218,7 +170,7 @@ def _period(
     if isinstance(found, RowError):
         errors.append(RowError(number, "period", found.reason))
         return None
-    return found
+    return cast(str, found)
 
 
 def _label(raw: str, look: Lookups) -> str | RowError:

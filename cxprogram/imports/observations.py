@@ -4,12 +4,11 @@ carry so that an exported file imports back to exactly the same data).
 
 Planning validates every row and compares it with the stored observation of the same
 department, metric, period, service, channel and import key: rows add, change or are the
-same. Writing uses bulk Core statements (see observation_write.py).
+same. Writing is the one observation service's (metrics/observation_writes.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -18,35 +17,20 @@ from cxprogram.auth.models import Role, User
 from cxprogram.extensions import db
 from cxprogram.imports import observation_rows as rows_
 from cxprogram.imports.framework import ImportPlan, PlannedRow
-from cxprogram.imports.observation_rows import Key, Lookups, ParsedRow
 from cxprogram.imports.tabular import Row, RowError, Table
 from cxprogram.metrics.models import Observation, Source
-
-
-@dataclass(frozen=True, slots=True)
-class Existing:
-    """A stored observation as planning saw it."""
-
-    id: int
-    value: float
-    n: float | None
-    note: str
-    version: int
-
-
-@dataclass
-class ObservationPayload:
-    """A valid plan's prepared writes: rows to insert, rows to update, periods to create."""
-
-    adds: list[ParsedRow] = field(default_factory=list)
-    changes: list[tuple[ParsedRow, Existing]] = field(default_factory=list)
-    same: int = 0
-    new_periods: set[str] = field(default_factory=set)
-    lookups: Lookups | None = None
+from cxprogram.metrics.observation_payload import (
+    Existing,
+    Key,
+    Lookups,
+    ObservationPayload,
+    ObservationRow,
+)
+from cxprogram.metrics.observation_writes import new_values, write_observations
 
 
 class ObservationImporter:
-    """Importer of kind "observations"; the API reuses `plan_rows` and `write`."""
+    """Importer of kind "observations"; the API reuses `plan_rows`."""
 
     kind = "observations"
     title = "Observations"
@@ -66,9 +50,7 @@ class ObservationImporter:
 
     def apply(self, plan: ImportPlan, actor: User | None) -> dict[str, int]:
         """Insert and update the observations of a valid plan, audited per department-period."""
-        from cxprogram.imports.observation_write import write
-
-        return write(plan.payload, actor, self.source, plan.filename)
+        return write_observations(plan.payload, actor, self.source, plan.filename)
 
 
 class ObservationPlan(ImportPlan):
@@ -103,7 +85,7 @@ def plan_rows(rows: list[Row], actor: User | None, item_word: str = "row") -> Im
     """Validate rows, then sort the valid ones into add, change and same."""
     look = rows_.load_lookups(actor)
     plan = ObservationPlan("")
-    parsed: list[ParsedRow] = []
+    parsed: list[ObservationRow] = []
     first_seen: dict[Key, int] = {}
     for row in rows:
         item = rows_.parse_row(row, look, plan.errors)
@@ -124,8 +106,8 @@ def plan_rows(rows: list[Row], actor: User | None, item_word: str = "row") -> Im
     return plan
 
 
-def _classify(parsed: list[ParsedRow], look: Lookups, plan: ImportPlan) -> ObservationPayload:
-    payload = ObservationPayload(lookups=look)
+def _classify(parsed: list[ObservationRow], look: Lookups, plan: ImportPlan) -> ObservationPayload:
+    payload = ObservationPayload(start_month=look.start_month, lookups=look)
     existing = _existing(parsed, look)
     for item in parsed:
         old = existing.get(item.key)
@@ -133,7 +115,7 @@ def _classify(parsed: list[ParsedRow], look: Lookups, plan: ImportPlan) -> Obser
         if info is None:
             payload.new_periods.add(item.key[2])
             payload.adds.append(item)
-        elif old is not None and (old.value, old.n, old.note) == _after(item, old):
+        elif old is not None and (old.value, old.n, old.note) == new_values(item, old):
             payload.same += 1
         elif info.is_closed:
             reason = f"period {item.key[2]} is closed; a chief must reopen it first"
@@ -145,15 +127,8 @@ def _classify(parsed: list[ParsedRow], look: Lookups, plan: ImportPlan) -> Obser
     return payload
 
 
-def _after(item: ParsedRow, old: Existing | None) -> tuple[float, float | None, str]:
-    """The values the observation will hold; absent optional columns keep what is stored."""
-    n = item.n if item.has_n or old is None else old.n
-    note = item.note if item.note is not None else (old.note if old else "")
-    return item.value, n, note
-
-
-def _values(item: ParsedRow, old: Existing | None) -> dict[str, Any]:
-    value, n, note = _after(item, old)
+def _values(item: ObservationRow, old: Existing | None) -> dict[str, Any]:
+    value, n, note = new_values(item, old)
     return {"value": value, "n": n, "note": note}
 
 
@@ -179,7 +154,7 @@ class _Names:
         return " ".join(parts)
 
 
-def _existing(parsed: list[ParsedRow], look: Lookups) -> dict[Key, Existing]:
+def _existing(parsed: list[ObservationRow], look: Lookups) -> dict[Key, Existing]:
     """Stored observations of the departments and existing periods the rows name."""
     labels = {item.key[2] for item in parsed}
     period_ids = {look.periods[label].id: label for label in labels if label in look.periods}

@@ -13,6 +13,7 @@ from cxprogram.extensions import db
 from cxprogram.imports import uploads
 from cxprogram.imports.framework import Importer, apply_plan, plan_file
 from cxprogram.imports.registry import importers
+from cxprogram.metrics.observation_writes import REFUSALS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -75,7 +76,12 @@ def preview_import(kind: str, token: str) -> Response | str | tuple[str, int]:
         page = render_template("imports/preview_import.html", importer=importer, plan=plan,
                                form=form, token=token)  # fmt: skip
         return page, status
-    counts = apply_plan(importer, plan, current_user)
+    try:
+        counts = apply_plan(importer, plan, current_user)
+    except REFUSALS as refused:  # the rows changed or were locked since they were planned
+        db.session.rollback()
+        flash(f"Nothing was imported: {refused}", "error")
+        return redirect(url_for("imports.preview_import", kind=kind, token=token))
     uploads.discard_upload(upload)
     db.session.commit()
     summary = ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in counts.items())

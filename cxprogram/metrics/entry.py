@@ -1,4 +1,5 @@
-"""Writes of the data-entry grid: all or nothing, no lost updates. Flushes, never commits."""
+"""Saves of the data-entry grid: all or nothing, no lost updates. The grid finds what
+changed and what conflicts; the observation service writes it. Flushes, never commits."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cxprogram.auth.models import User
-from cxprogram.core import audit
-from cxprogram.extensions import db
 from cxprogram.metrics.calc import CellError, ParsedRow, TypedRow, compute_rows, normalise_note
 from cxprogram.metrics.calc import parse_number as _parse
 from cxprogram.metrics.models import Observation, ReportingPeriod, Source
+from cxprogram.metrics.observation_payload import Existing, ObservationPayload, ObservationRow
+from cxprogram.metrics.observation_writes import write_observations
 from cxprogram.metrics.queries import GridRow, parse_new_row_key
 from cxprogram.metrics.services import require_open
 from cxprogram.org.models import Department
@@ -154,13 +155,12 @@ def save_grid(
     if conflict is not None:
         raise conflict
     by_key = {row.key: row for row in changed}
-    written = 0
-    for cells in parsed:
+    payload = ObservationPayload()
+    for number, cells in enumerate(parsed, start=1):
         if cells.value is not None:
-            _write(department, period, by_key[cells.key], cells, actor)
-            written += 1
-    db.session.flush()
-    return written
+            _plan(payload, number, department, period, by_key[cells.key], cells)
+    write_observations(payload, actor, Source.FORM)
+    return len(payload.adds) + len(payload.changes)
 
 
 def _to_write(row: GridRow, sent: Submitted) -> bool:
@@ -175,23 +175,20 @@ def _typed_row(row: GridRow, sent: Submitted) -> TypedRow:
     )  # fmt: skip
 
 
-def _write(
-    department: Department, period: ReportingPeriod, row: GridRow, cells: ParsedRow, actor: User
-) -> None:
+def _plan(
+    payload: ObservationPayload, number: int, department: Department, period: ReportingPeriod,
+    row: GridRow, cells: ParsedRow,
+) -> None:  # fmt: skip
+    """One saved row as an add, or a change guarded by the version this request loaded."""
     obs = row.observation
-    before = observation_state(obs) if obs is not None else None
-    if obs is None:
-        obs = Observation(
-            department=department, metric=row.metric, period=period, service=row.service,
-            channel=row.channel, import_key="", source=Source.FORM, created_by_id=actor.id,
-        )  # fmt: skip
-        db.session.add(obs)
-    if obs.distribution is not None and cells.value != obs.value:
-        obs.distribution = None  # the answer counts no longer describe the typed value
-    obs.value, obs.n, obs.note = float(cells.value or 0.0), cells.n, cells.note
-    obs.updated_by_id = actor.id
-    db.session.flush()
-    audit.record(
-        "update" if before else "create", "observation", obs.id, actor=actor, before=before,
-        after=observation_state(obs), department_id=department.id, period_label=period.label,
+    key = (
+        department.id, row.metric.id, period.label, row.service.id if row.service else None,
+        row.channel.id if row.channel else None, obs.import_key if obs else "",
     )  # fmt: skip
+    item = ObservationRow(number, key, float(cells.value or 0.0), cells.n, cells.note, True)
+    if obs is None:
+        payload.adds.append(item)
+    else:
+        payload.changes.append(
+            (item, Existing(obs.id, obs.value, obs.n, obs.note, obs.version, obs.distribution))
+        )

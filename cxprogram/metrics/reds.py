@@ -2,6 +2,7 @@
 period is red against the metric's target, and none of the observations behind that score
 carries a note. The status is the department's, not each service's: a red service inside a
 green department score needs no explanation, and one note on the metric explains the red.
+The scores come from the rollup's own SPEC 4.1 query (rollup/queries.aggregate_query).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import case, func, select
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, MetricDefinition, Observation
 from cxprogram.rollup.calc import DepartmentAggregate, compute_department_score, compute_status
+from cxprogram.rollup.queries import aggregate_query
 
 
 @dataclass(frozen=True)
@@ -33,31 +35,35 @@ def department_reds(period_id: int | None, department_ids: Iterable[int]) -> lis
     ids = list(department_ids)
     if period_id is None or not ids:
         return []
-    has_n = Observation.n > 0
+    o = Observation.__table__.c
+    noted = func.max(case((o.note != "", 1), else_=0))
     query = (
-        select(
-            Observation.department_id, MetricDefinition,
-            func.sum(case((has_n, Observation.value * Observation.n), else_=0.0)),
-            func.sum(case((has_n, Observation.n), else_=0.0)),
-            func.sum(Observation.value), func.count(Observation.id),
-            func.max(case((Observation.note != "", 1), else_=0)),
-        )
-        .join(Observation.metric)
-        .where(Observation.period_id == period_id, Observation.department_id.in_(ids))
-        .where(MetricDefinition.target.is_not(None))
-        .group_by(Observation.department_id, MetricDefinition.id)
-        .order_by(Observation.department_id, MetricDefinition.id)
-    )  # fmt: skip
+        aggregate_query(noted)
+        .where(o.department_id.in_(ids))
+        .order_by(o.department_id, o.metric_id)
+    )
+    rows = db.session.execute(query, {"period_id": period_id}).all()
+    metrics = _targeted({row[0] for row in rows})
     reds = []
-    for dept, metric, wsum, wtotal, plain, count, noted in db.session.execute(query).tuples():
+    for metric_id, dept, wsum, wtotal, plain, count, noted_ in rows:
+        metric = metrics.get(metric_id)
+        if metric is None or metric.target is None:
+            continue
         aggregate = DepartmentAggregate(str(dept), float(wsum), float(wtotal), float(plain), count)
         score = compute_department_score(aggregate, metric.aggregation.value).score
         higher = metric.direction == Direction.HIGHER
         if compute_status(score, metric.target, metric.tolerance, higher) == "red":
-            assert metric.target is not None
             reds.append(DepartmentRed(dept, metric.id, metric.name, score, metric.target,
-                                      bool(noted)))  # fmt: skip
+                                      bool(noted_)))  # fmt: skip
     return reds
+
+
+def _targeted(metric_ids: set[int]) -> dict[int, MetricDefinition]:
+    """The metrics with a target among these (only they can be red)."""
+    query = select(MetricDefinition).where(
+        MetricDefinition.id.in_(metric_ids), MetricDefinition.target.is_not(None)
+    )
+    return {m.id: m for m in db.session.scalars(query)}
 
 
 def unexplained_reds(period_id: int | None, department_ids: Iterable[int]) -> list[DepartmentRed]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Executable, Row, Select, bindparam, case, func, select, text
+from sqlalchemy import ColumnElement, Executable, Row, Select, bindparam, case, func, select, text
 from sqlalchemy.orm import defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
@@ -85,7 +85,10 @@ def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:
     return dict(_rows(query))  # type: ignore[arg-type]
 
 
-def _aggregate_query() -> Select[tuple[int, int, float, float, float, int]]:
+def aggregate_query(*extra: ColumnElement[Any]) -> Select[Any]:
+    """The sums of SPEC 4.1 per metric and department of the period bound as `period_id`:
+    the sums of value x n and of n over observations with n > 0, the sum of values, the count,
+    then any `extra` aggregates (the reds add whether a note explains the score)."""
     table = Observation.__table__
     has_n = table.c.n > 0
     return (
@@ -96,13 +99,14 @@ def _aggregate_query() -> Select[tuple[int, int, float, float, float, int]]:
             func.coalesce(func.sum(case((has_n, table.c.n))), 0.0),
             func.sum(table.c.value),
             func.count(),
+            *extra,
         )
         .where(table.c.period_id == bindparam("period_id"))
         .group_by(table.c.metric_id, table.c.department_id)
     )
 
 
-AGGREGATE_QUERY = _aggregate_query()
+AGGREGATE_QUERY = aggregate_query()  # built once: the rollup runs it every time
 
 
 def period_aggregate_rows(period_id: int) -> list[AggregateRow]:

@@ -17,6 +17,7 @@ from cxprogram.metrics import entry
 from cxprogram.metrics.calc import CellError, parse_number
 from cxprogram.metrics.forms import GridForm
 from cxprogram.metrics.models import ReportingPeriod
+from cxprogram.metrics.observation_writes import ConcurrentChangeError
 from cxprogram.metrics.periods import reporting_window
 from cxprogram.metrics.queries import GridRow, grid_rows, new_row_key, reported_metrics_query
 from cxprogram.metrics.services import PeriodClosedError
@@ -157,7 +158,7 @@ def _save(
         db.session.rollback()
         # 200, as for any form shown again with its errors (nothing was written)
         return _render(department, period, rows, 200, typed, errors=invalid.errors)
-    except (entry.GridConflict, StaleDataError) as conflict:
+    except (entry.GridConflict, ConcurrentChangeError, StaleDataError) as conflict:
         db.session.rollback()
         return _conflict(department, period, typed, conflict)
     flash(f"Saved {count} value{'s' if count != 1 else ''} for {period.label}.", "success")

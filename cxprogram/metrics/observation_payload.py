@@ -1,0 +1,86 @@
+"""The plain data every observation write is made of, shared by its planners (the grid, the
+file import and the API, the A-11 import) and the one service that writes it
+(metrics/observation_writes.py). Dataclasses only: no Flask, no SQLAlchemy, no imports from
+the features that plan, so each of them can import these without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# (department id, metric id, period label, service id, channel id, import key)
+Key = tuple[int, int, str, int | None, int | None, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRow:
+    """One row to write, resolved to ids. `n` is kept as stored when `has_n` is False and
+    `note` when it is None; `distribution` (answer counts) is set only by the A-11 import."""
+
+    number: int
+    key: Key
+    value: float
+    n: float | None
+    note: str | None
+    has_n: bool
+    distribution: list[int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """A stored observation as planning saw it (its version guards the update)."""
+
+    id: int
+    value: float
+    n: float | None
+    note: str
+    version: int
+    distribution: list[int] | None = None
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What row validation needs of a metric."""
+
+    id: int
+    code: str
+    scale_min: float | None
+    scale_max: float | None
+    owner_department_id: int | None
+
+
+@dataclass(frozen=True)
+class PeriodInfo:
+    """What row validation needs of an existing period."""
+
+    id: int
+    is_closed: bool
+
+
+@dataclass
+class Lookups:
+    """Every name a row may use, mapped to ids; `editable` None means every department."""
+
+    departments: dict[str, int]
+    metrics: dict[str, MetricInfo]
+    periods: dict[str, PeriodInfo]
+    services: dict[tuple[int, str], int]
+    channels: dict[str, int]
+    editable: set[int] | None
+    start_month: int
+    today: date
+    labels: dict[str, object] = field(default_factory=dict)  # raw text -> label or error
+
+
+@dataclass
+class ObservationPayload:
+    """Prepared writes: rows to insert, rows to update (with what planning saw), periods to
+    create (open, with the fiscal year starting in `start_month`)."""
+
+    adds: list[ObservationRow] = field(default_factory=list)
+    changes: list[tuple[ObservationRow, Existing]] = field(default_factory=list)
+    same: int = 0
+    new_periods: set[str] = field(default_factory=set)
+    start_month: int | None = None
+    lookups: Lookups | None = None  # the file import's names, for its preview
