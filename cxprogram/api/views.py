@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
+from cxprogram.api import queries
 from cxprogram.api.schemas import (
     DepartmentOut,
     ErrorOut,
@@ -34,7 +34,6 @@ from cxprogram.core.fiscal import LABEL_RE, PeriodLabelError, parse_period
 from cxprogram.core.permissions import (
     api,
     can_read_department,
-    limit_to_readable,
     public,
     readable_department_ids,
 )
@@ -42,14 +41,14 @@ from cxprogram.extensions import csrf, db
 from cxprogram.imports.observation_rows import is_permission_error
 from cxprogram.imports.observations import plan_rows
 from cxprogram.imports.tabular import Row
-from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
+from cxprogram.metrics.models import MetricDefinition, Observation, Source
 from cxprogram.metrics.observation_writes import (
     REFUSALS,
     ConcurrentChangeError,
     DepartmentNotWritableError,
     write_observations,
 )
-from cxprogram.org.models import Department
+from cxprogram.metrics.queries import period_by_label
 from cxprogram.org.queries import codes_of, department_by_code
 from cxprogram.rollup.queries import latest_snapshot
 from cxprogram.rollup.services import snapshot_document
@@ -81,10 +80,7 @@ def _described(error: HTTPException) -> list[ItemError]:
 @api()
 def list_departments() -> Response:
     """Departments the caller may read."""
-    query = limit_to_readable(
-        select(Department).order_by(Department.code), Department.id, current_user
-    )
-    rows = db.session.scalars(query)
+    rows = db.session.scalars(queries.readable_departments(current_user))
     return _dump([
         DepartmentOut(code=d.code, name=d.name, active=d.is_active,
                       parent=d.parent.code if d.parent else None)
@@ -96,7 +92,7 @@ def list_departments() -> Response:
 @api()
 def list_metrics() -> Response:
     """The metric catalog."""
-    rows = db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.code))
+    rows = db.session.scalars(queries.metrics_by_code())
     return _dump([MetricOut.model_validate(_metric(m)) for m in rows])
 
 
@@ -119,7 +115,7 @@ def _metric(m: MetricDefinition) -> dict[str, Any]:
 @api()
 def list_periods() -> Response:
     """Reporting periods with their dates and state."""
-    rows = db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.start_date))
+    rows = db.session.scalars(queries.periods_by_start())
     return _dump([
         PeriodOut(label=p.label, start=p.start_date, end=p.end_date, state=p.state.value)
         for p in rows
@@ -130,12 +126,8 @@ def list_periods() -> Response:
 @api()
 def list_strategies() -> Response:
     """Strategies of the departments the caller may read."""
-    query = limit_to_readable(
-        select(Strategy).join(Strategy.department).order_by(Strategy.id),
-        Strategy.department_id,
-        current_user,
-    )
-    return _dump([StrategyOut.model_validate(_strategy(s)) for s in db.session.scalars(query)])
+    rows = db.session.scalars(queries.readable_strategies(current_user))
+    return _dump([StrategyOut.model_validate(_strategy(s)) for s in rows])
 
 
 def _strategy(s: Strategy) -> dict[str, Any]:
@@ -159,24 +151,19 @@ def list_observations() -> Response | tuple[Response, int]:
         args = ObservationQuery.model_validate(request.args.to_dict())
     except ValidationError as error:
         return _invalid(error, 400)
-    query = (
-        select(Observation)
-        .join(Observation.department).join(Observation.metric).join(Observation.period)
-        .order_by(Observation.id)
-    )  # fmt: skip
     if args.department:
         _require_readable(args.department)
-        query = query.where(Department.code == args.department.strip().upper())
-    if args.metric:
-        query = query.where(MetricDefinition.code == args.metric.strip())
-    if args.period:
-        query = query.where(ReportingPeriod.label == _label(args.period))
-    query = limit_to_readable(query, Observation.department_id, current_user)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    size = args.page_size
-    rows = db.session.scalars(query.limit(size).offset((args.page - 1) * size))
-    items = [ObservationOut.model_validate(_observation(o)) for o in rows]
-    page = ObservationPage(page=args.page, page_size=size, total=total or 0, items=items)
+    query = queries.readable_observations(
+        current_user,
+        department=args.department.strip().upper() if args.department else None,
+        metric=args.metric.strip() if args.metric else None,
+        period=_label(args.period) if args.period else None,
+    )
+    found = queries.paginate(query, args.page, args.page_size)
+    items = [ObservationOut.model_validate(_observation(o)) for o in found.rows]
+    page = ObservationPage(
+        page=found.page, page_size=found.page_size, total=found.total, items=items
+    )
     return jsonify(page.model_dump(mode="json"))
 
 
@@ -228,7 +215,7 @@ def _label(raw: str) -> str:
 def get_rollup(period: str) -> Response:
     """The latest snapshot of a period at full precision (SPEC section 6)."""
     label = _label(period)
-    row = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.label == label))
+    row = period_by_label(label)
     if row is None:
         abort(404, description=f"No reporting period {label}.")
     snapshot = latest_snapshot(row.id)
