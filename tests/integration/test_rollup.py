@@ -256,7 +256,7 @@ def test_unchanged_inputs_store_nothing_changed_inputs_a_new_version(
 
 def test_bad_period_label_is_refused(runner: Any, db_session: Any) -> None:
     result = runner.invoke(args=["rollup", "--period", "2023Q1"])
-    assert result.exit_code != 0
+    assert result.exit_code == 2, result.output  # a usage error: the option is refused
     assert "expected the form FY2024-Q1" in result.output
 
 
