@@ -177,3 +177,82 @@ def make_user(db_session: scoped_session[Session]) -> Callable[..., Any]:
         return user
 
     return make
+
+
+@pytest.fixture
+def make_settings(db_session: scoped_session[Session]) -> Callable[..., Any]:
+    """Factory: the organization's settings row, given a name (created with defaults)."""
+    from cxprogram.metrics import services
+
+    def make(name: str = "Test org") -> Any:
+        return services.ensure_settings(name)
+
+    return make
+
+
+@pytest.fixture
+def make_metrics(db_session: scoped_session[Session]) -> Callable[..., dict[str, Any]]:
+    """Factory: metrics of the standard catalog (every one, or those of the given codes, in
+    catalog order) and the channel and journey-stage vocabularies; a dict by code."""
+    from cxprogram.metrics import services
+    from cxprogram.metrics.catalog import STANDARD_METRICS
+
+    def make(*codes: str) -> dict[str, Any]:
+        unknown = set(codes) - {spec.code for spec in STANDARD_METRICS}
+        assert not unknown, f"not in the standard catalog: {sorted(unknown)}"
+        services.ensure_vocabularies()
+        specs = [spec for spec in STANDARD_METRICS if not codes or spec.code in codes]
+        return {spec.code: services.ensure_metric(spec)[0] for spec in specs}
+
+    return make
+
+
+@pytest.fixture
+def make_metric(db_session: scoped_session[Session]) -> Callable[..., Any]:
+    """Factory: a metric outside the catalog (operational, a count averaged, by default)."""
+    from cxprogram.metrics.models import Aggregation, MetricDefinition, MetricKind, Unit
+
+    def make(code: str, name: str | None = None, **kw: Any) -> MetricDefinition:
+        fields: dict[str, Any] = {"kind": MetricKind.OPERATIONAL, "unit": Unit.COUNT,
+                                  "aggregation": Aggregation.MEAN, **kw}  # fmt: skip
+        metric = MetricDefinition(code=code, name=name or f"Metric {code}", **fields)
+        db_session.add(metric)
+        db_session.flush()
+        return metric
+
+    return make
+
+
+@pytest.fixture
+def make_period(db_session: scoped_session[Session]) -> Callable[..., Any]:
+    """Factory: the reporting period of a label or fiscal quarter (created open when missing,
+    dated for an October fiscal-year start unless told), closed on request."""
+    from cxprogram.core.fiscal import FiscalQuarter, parse_period
+    from cxprogram.metrics import services
+    from cxprogram.metrics.models import PeriodState, ReportingPeriod
+
+    def make(
+        label: str | FiscalQuarter, *, closed: bool = False, start_month: int = 10
+    ) -> ReportingPeriod:
+        quarter = parse_period(label) if isinstance(label, str) else label
+        period, _ = services.ensure_period(quarter, start_month)
+        if closed:
+            period.state = PeriodState.CLOSED
+            db_session.flush()
+        return period
+
+    return make
+
+
+@pytest.fixture
+def make_observation(db_session: scoped_session[Session]) -> Callable[..., Any]:
+    """Factory: one observation of a department, metric and period (other columns by keyword)."""
+    from cxprogram.metrics.models import Observation
+
+    def make(department: Any, metric: Any, period: Any, value: float, **kw: Any) -> Observation:
+        obs = Observation(department=department, metric=metric, period=period, value=value, **kw)
+        db_session.add(obs)
+        db_session.flush()
+        return obs
+
+    return make

@@ -114,6 +114,6 @@ def test_malformed_file_writes_nothing(runner: Any, db_session: Any, tmp_path: P
     bad.write_text("id,organization_abbreviation\n1,VA\n", encoding="utf-8")
     before = _counts(db_session)
     result = runner.invoke(args=["import", "a11", str(bad)])
-    assert result.exit_code != 0
+    assert result.exit_code == 1, result.output
     assert "nothing imported" in result.output
     assert _counts(db_session) == before

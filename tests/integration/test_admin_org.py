@@ -9,16 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from cxprogram.core.fiscal import parse_period
-from cxprogram.metrics import services as metric_services
-from cxprogram.metrics.catalog import STANDARD_METRICS
-from cxprogram.models import (
-    AuditEvent,
-    Observation,
-    OrgSettings,
-    ReportingPeriod,
-    RollupSnapshot,
-)
+from cxprogram.models import AuditEvent, OrgSettings, RollupSnapshot
 from tests.conftest import csrf_token
 
 URL = "/admin/organization"
@@ -34,8 +25,8 @@ VALID = {
 
 
 @pytest.fixture
-def org(db_session: Any) -> OrgSettings:
-    settings = metric_services.ensure_settings("Before")
+def org(db_session: Any, make_settings: Any) -> OrgSettings:
+    settings = make_settings("Before")
     db_session.commit()  # a request's rollback must not take the setup with it
     return settings
 
@@ -44,11 +35,6 @@ def _post(client: Any, org: OrgSettings, **changes: str) -> Any:
     data = {**VALID, "version": str(org.version), **changes}
     data["csrf_token"] = csrf_token(client, URL)
     return client.post(URL, data=data)
-
-
-def _period(label: str, start_month: int = 10) -> ReportingPeriod:
-    period, _ = metric_services.ensure_period(parse_period(label), start_month)
-    return period
 
 
 def test_admin_saves_every_setting_and_it_is_audited(
@@ -134,15 +120,21 @@ def test_stale_save_is_refused_with_409_showing_theirs_and_keeping_mine(
 
 
 def test_fiscal_start_change_is_refused_when_periods_hold_observations(
-    client: Any, login: Any, make_user: Any, make_department: Any, org: OrgSettings, db_session: Any
+    client: Any,
+    login: Any,
+    make_user: Any,
+    make_department: Any,
+    make_metrics: Any,
+    make_period: Any,
+    make_observation: Any,
+    org: OrgSettings,
+    db_session: Any,
 ) -> None:
     login(make_user("admin").email)
     dept = make_department("DMV")
-    metric = metric_services.ensure_metric(
-        next(s for s in STANDARD_METRICS if s.code == "satisfaction")
-    )[0]
-    held, empty = _period("FY2024-Q1"), _period("FY2024-Q2")
-    db_session.add(Observation(department=dept, metric=metric, period=held, value=4.2, n=10))
+    metric = make_metrics("satisfaction")["satisfaction"]
+    held, empty = make_period("FY2024-Q1"), make_period("FY2024-Q2")
+    make_observation(dept, metric, held, 4.2, n=10)
     db_session.commit()
     response = _post(client, org, fiscal_year_start_month="7", name="Not saved either")
     assert response.status_code == 422
@@ -157,11 +149,11 @@ def test_fiscal_start_change_is_refused_when_periods_hold_observations(
 
 
 def test_fiscal_start_change_relabels_empty_periods_consistently_and_audits(
-    client: Any, login: Any, make_user: Any, org: OrgSettings, db_session: Any
+    client: Any, login: Any, make_user: Any, make_period: Any, org: OrgSettings, db_session: Any
 ) -> None:
     login(make_user("admin").email)
     # October start: FY2024-Q1 is Oct-Dec 2023, FY2024-Q2 Jan-Mar 2024.
-    first, second = _period("FY2024-Q1"), _period("FY2024-Q2")
+    first, second = make_period("FY2024-Q1"), make_period("FY2024-Q2")
     stale = {"period": "FY2024-Q1"}
     db_session.add(RollupSnapshot(period_id=first.id, version=1, inputs_hash="x", result=stale))
     db_session.commit()
@@ -187,10 +179,10 @@ def test_fiscal_start_change_relabels_empty_periods_consistently_and_audits(
 
 
 def test_fiscal_start_shift_by_one_month_keeps_the_middle_month(
-    client: Any, login: Any, make_user: Any, org: OrgSettings, db_session: Any
+    client: Any, login: Any, make_user: Any, make_period: Any, org: OrgSettings, db_session: Any
 ) -> None:
     login(make_user("admin").email)
-    period = _period("FY2024-Q1")  # Oct-Dec 2023
+    period = make_period("FY2024-Q1")  # Oct-Dec 2023
     assert _post(client, org, fiscal_year_start_month="11").status_code == 302
     db_session.expire_all()
     # November start: Nov 2023-Jan 2024 holds November, the old middle month.

@@ -9,8 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from cxprogram.auth.tokens import create_token
-from cxprogram.core.fiscal import FiscalQuarter
-from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation, Source
 from cxprogram.models import AuditEvent
 
@@ -18,14 +16,12 @@ URL = "/api/v1/observations"
 
 
 @pytest.fixture
-def org(db_session: Any, make_department: Any) -> None:
-    metric_services.ensure_settings("Test org")
-    metric_services.ensure_vocabularies()
-    metric_services.ensure_standard_metrics()
+def org(make_settings: Any, make_metrics: Any, make_department: Any, make_period: Any) -> None:
+    make_settings()
+    make_metrics()
     make_department("VA")
     make_department("DOS")
-    metric_services.ensure_period(FiscalQuarter(2023, 1), 10)
-    db_session.flush()
+    make_period("FY2023-Q1")
 
 
 def _post(client: Any, user: Any, body: Any) -> Any:

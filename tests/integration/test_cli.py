@@ -32,14 +32,14 @@ def test_users_create_refuses_unknown_department_and_weak_password(
     unknown = runner.invoke(
         args=[*args, "--department", "NOPE", "--password-stdin"], input=PASSWORD
     )
-    assert unknown.exit_code != 0
+    assert unknown.exit_code == 1, unknown.output
     assert "Unknown department code(s): NOPE" in unknown.output
     weak = runner.invoke(
         args=["users", "create", "--email", "b@example.test", "--name", "B", "--role", "chief",
               "--password-stdin"],
         input="short\n",
     )  # fmt: skip
-    assert weak.exit_code != 0
+    assert weak.exit_code == 1, weak.output
     assert "at least 12 characters" in weak.output
     assert db_session.scalar(select(func.count(User.id))) == 0
 

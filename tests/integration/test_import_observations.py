@@ -12,10 +12,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.imports.framework import apply_plan, plan_file
 from cxprogram.imports.observations import observation_importer
-from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod, Source
 from cxprogram.models import AuditEvent, Service
 
@@ -24,16 +22,16 @@ HEADER = "department,metric,period,value,n,service,channel,note\n"
 
 
 @pytest.fixture
-def org(db_session: Any, make_department: Any) -> dict[str, Any]:
+def org(
+    db_session: Any, make_settings: Any, make_metrics: Any, make_department: Any, make_period: Any
+) -> dict[str, Any]:
     """Two departments, the standard catalog, one open and one closed period."""
-    metric_services.ensure_settings("Test org")
-    metric_services.ensure_vocabularies()
-    metric_services.ensure_standard_metrics()
+    make_settings()
+    make_metrics()
     va, dos = make_department("VA"), make_department("DOS")
     db_session.add(Service(department=va, name="Benefits"))
-    open_, _ = metric_services.ensure_period(FiscalQuarter(2023, 1), 10)
-    closed, _ = metric_services.ensure_period(FiscalQuarter(2022, 4), 10)
-    closed.state = PeriodState.CLOSED
+    open_ = make_period("FY2023-Q1")
+    closed = make_period("FY2022-Q4", closed=True)
     db_session.flush()
     return {"va": va, "dos": dos, "open": open_, "closed": closed}
 

@@ -41,8 +41,10 @@ def test_officer_gets_403_on_another_departments_edit_page(
     login(make_user("officer", departments=("DMV",)).email)
     assert client.get(_edit_url(dmv)).status_code == 200
     assert client.get(_edit_url(va)).status_code == 403
-    response = client.post(_edit_url(va), data={"description": "x", "version": "1"})
-    assert response.status_code in (400, 403)  # refused either way, never saved
+    data = {"description": "x", "version": "1"}
+    assert client.post(_edit_url(va), data=data).status_code == 400  # no CSRF token
+    data["csrf_token"] = csrf_token(client, _edit_url(dmv))  # a valid token of a page of DMV's
+    assert client.post(_edit_url(va), data=data).status_code == 403
     assert va.services[0].description == ""
 
 

@@ -12,8 +12,6 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from cxprogram.core.fiscal import FiscalQuarter
-from cxprogram.metrics import services as metric_services
-from cxprogram.metrics.catalog import SURVEY_METRICS
 from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod, Weighting
 from cxprogram.org.models import Department
 from cxprogram.rollup.compose import expand_rollup
@@ -27,26 +25,25 @@ CODES = ("AAA", "BBB", "CCC", "DDD")
 
 
 @pytest.fixture
-def org(db_session: Any, make_department: Any) -> dict[str, Any]:
+def org(
+    make_settings: Any,
+    make_metrics: Any,
+    make_department: Any,
+    make_period: Any,
+    make_observation: Any,
+) -> dict[str, Any]:
     """Four departments, two survey metrics, six open quarters with random observations."""
     rng = random.Random(11)
-    metric_services.ensure_settings("Cache test")
-    metrics = [metric_services.ensure_metric(spec)[0] for spec in SURVEY_METRICS[:2]]
+    make_settings("Cache test")
+    metrics = list(make_metrics("satisfaction", "trust").values())
     depts = [make_department(code) for code in CODES]
-    periods = [
-        metric_services.ensure_period(FiscalQuarter(2031, 1).shift(k), 10)[0] for k in range(6)
-    ]
+    periods = [make_period(FiscalQuarter(2031, 1).shift(k)) for k in range(6)]
     for period in periods:
         for dept in depts:
             for metric in metrics:
                 for key in ("a", "b"):
-                    db_session.add(
-                        Observation(
-                            department=dept, metric=metric, period=period, import_key=key,
-                            value=rng.uniform(2, 5), n=float(rng.randint(10, 500)),
-                        )
-                    )  # fmt: skip
-    db_session.flush()
+                    value, n = rng.uniform(2, 5), float(rng.randint(10, 500))
+                    make_observation(dept, metric, period, value, import_key=key, n=n)
     return {"depts": depts, "metrics": metrics, "periods": periods}
 
 

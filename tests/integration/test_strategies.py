@@ -10,29 +10,17 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from cxprogram.core.fiscal import parse_period
-from cxprogram.metrics import services as metric_services
-from cxprogram.metrics.models import Aggregation, Direction, Driver, MetricKind, Unit
+from cxprogram.metrics.models import Direction, Driver
 from cxprogram.models import (
     AuditEvent,
     Channel,
     JourneyStage,
     MetricDefinition,
     Milestone,
-    ReportingPeriod,
     Strategy,
 )
 from cxprogram.strategies.models import StrategyDriver, StrategyStatus, StrategyTouchpoint
 from tests.conftest import PASSWORD, csrf_token
-
-
-def make_period(label: str, *, closed: bool = False) -> ReportingPeriod:
-    """A reporting period (created open; closed on request)."""
-    from cxprogram.metrics.models import PeriodState
-
-    period, _ = metric_services.ensure_period(parse_period(label), 10)
-    period.state = PeriodState.CLOSED if closed else PeriodState.OPEN
-    return period
 
 
 def make_strategy(dept: Any, title: str = "Call-back instead of hold", **kw: Any) -> Strategy:
@@ -59,16 +47,13 @@ def post(client: FlaskClient, url: str, data: dict[str, Any], page: str | None =
 
 
 @pytest.fixture
-def org(db_session: Any, make_department: Any) -> dict[str, Any]:
+def org(
+    db_session: Any, make_metrics: Any, make_metric: Any, make_department: Any, make_period: Any
+) -> dict[str, Any]:
     """VA and DMV, the vocabularies, the standard metrics, a DMV-owned metric, a period."""
-    metric_services.ensure_vocabularies()
-    metric_services.ensure_standard_metrics()
+    make_metrics()
     va, dmv = make_department("VA"), make_department("DMV")
-    owned = MetricDefinition(
-        code="dmv_queue", name="DMV queue length", kind=MetricKind.OPERATIONAL,
-        unit=Unit.COUNT, aggregation=Aggregation.MEAN, owner_department_id=dmv.id,
-    )  # fmt: skip
-    db_session.add(owned)
+    owned = make_metric("dmv_queue", "DMV queue length", owner_department_id=dmv.id)
     strategy = make_strategy(va)
     db_session.add(strategy)
     make_period("FY2023-Q1")
