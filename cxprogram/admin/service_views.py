@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from cxprogram.admin import services
 from cxprogram.admin.blueprint import bp
@@ -17,7 +16,7 @@ from cxprogram.admin.forms import AdminServiceForm, StatusForm
 from cxprogram.auth.models import Role
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
-from cxprogram.org import queries as org_queries
+from cxprogram.org.forms import fill_touchpoints
 from cxprogram.org.models import Department, Service
 from cxprogram.org.services import service_state
 
@@ -103,13 +102,10 @@ def _load(code: str, service_id: int) -> tuple[Department, Service]:
 
 def _service_form(service: Service | None, *, fresh: bool = False) -> AdminServiceForm:
     form = AdminServiceForm(formdata=None) if fresh else AdminServiceForm()
-    if service is not None and (fresh or not form.is_submitted()):
+    load = fresh or not form.is_submitted()
+    if service is not None and load:
         form.name.data, form.description.data = service.name, service.description
-        form.channels.data = [c.id for c in service.channels]
-        form.journey_stages.data = [s.id for s in service.journey_stages]
-        form.version.data = str(service.version)
-    form.channels.choices = [SelectChoice(c.id, c.name) for c in org_queries.channels()]
-    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in org_queries.journey_stages()]
+    fill_touchpoints(form, service, load=load)
     return form
 
 

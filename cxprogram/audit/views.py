@@ -9,18 +9,17 @@ from collections.abc import Iterator
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
-from flask_login import current_user
 
 from cxprogram.audit import queries
 from cxprogram.audit.calc import compute_changes
 from cxprogram.auth.models import Role
 from cxprogram.core.models import AuditEvent
-from cxprogram.core.permissions import can_read_department, roles, signed_in
+from cxprogram.core.permissions import roles, signed_in
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import neutralise
+from cxprogram.metrics.access import readable_department_period
 from cxprogram.metrics.periods import period_due_date
-from cxprogram.metrics.queries import period_by_label
-from cxprogram.org.queries import department_by_code, department_codes
+from cxprogram.org.queries import department_codes
 
 bp = Blueprint("audit", __name__)
 
@@ -34,12 +33,7 @@ COLUMNS = (
 @signed_in
 def view_history(code: str, label: str) -> str:
     """Every change to a department's values and plan in one period, newest first."""
-    dept = department_by_code(code)
-    period = period_by_label(label)
-    if dept is None or period is None:
-        abort(404)
-    if not can_read_department(current_user, dept.id):
-        abort(403)
+    dept, period = readable_department_period(code, label)
     until = period_due_date(period.label)
     query = queries.history_query(dept.id, period.label, period.start_date, until)
     events = db.session.scalars(query.limit(1000)).all()

@@ -135,14 +135,21 @@ def _department(
 ) -> int | None:
     code = cells.get("department", "")
     dept_id = look.departments.get(code.upper())
-    if not code:
-        errors.append(RowError(number, "department", "required"))
-    elif dept_id is None:
-        errors.append(RowError(number, "department", f"unknown department '{code}'"))
-    elif look.editable is not None and dept_id not in look.editable:
+    if not _known(number, "department", code, dept_id, errors):
+        return None
+    if look.editable is not None and dept_id not in look.editable:
         errors.append(RowError(number, "department", f"{NOT_ASSIGNED} ({code.upper()})"))
         return None
     return dept_id
+
+
+def _known(number: int, field: str, code: str, found: object, errors: list[RowError]) -> bool:
+    """False, with the row's error, when the cell is empty or names nothing known."""
+    if not code:
+        errors.append(RowError(number, field, "required"))
+    elif found is None:
+        errors.append(RowError(number, field, f"unknown {field} '{code}'"))
+    return bool(code) and found is not None
 
 
 def _metric(
@@ -150,11 +157,9 @@ def _metric(
 ) -> MetricInfo | None:
     code = cells.get("metric", "")
     metric = look.metrics.get(code.casefold())
-    if not code:
-        errors.append(RowError(number, "metric", "required"))
-    elif metric is None:
-        errors.append(RowError(number, "metric", f"unknown metric '{code}'"))
-    elif dept_id is not None and metric.owner_department_id not in (None, dept_id):
+    if not _known(number, "metric", code, metric, errors) or metric is None:
+        return None
+    if dept_id is not None and metric.owner_department_id not in (None, dept_id):
         errors.append(RowError(number, "metric", f"metric '{code}' belongs to another department"))
         return None
     return metric  # fmt: skip

@@ -14,6 +14,7 @@ from cxprogram.core.models import utcnow
 from cxprogram.extensions import db
 from cxprogram.metrics.catalog import CHANNELS, JOURNEY_STAGES, STANDARD_METRICS, MetricSpec
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
+from cxprogram.metrics.queries import metric_by_code, period_by_label
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings
 from cxprogram.org.settings import DEFAULTS
 
@@ -45,7 +46,7 @@ def ensure_vocabularies() -> None:
 
 def ensure_metric(spec: MetricSpec) -> tuple[MetricDefinition, bool]:
     """The metric with this code, created from the spec when missing; (metric, created)."""
-    metric = db.session.scalar(select(MetricDefinition).where(MetricDefinition.code == spec.code))
+    metric = metric_by_code(spec.code)
     if metric is not None:
         return metric, False
     metric = MetricDefinition(
@@ -75,9 +76,7 @@ def ensure_standard_metrics() -> list[MetricDefinition]:
 
 def ensure_period(quarter: FiscalQuarter, start_month: int) -> tuple[ReportingPeriod, bool]:
     """The reporting period of a fiscal quarter, created (open) when missing."""
-    period = db.session.scalar(
-        select(ReportingPeriod).where(ReportingPeriod.label == quarter.label)
-    )
+    period = period_by_label(quarter.label)
     if period is not None:
         return period, False
     period = ReportingPeriod(

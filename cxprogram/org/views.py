@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from cxprogram.core.permissions import (
     can_edit_department,
@@ -16,7 +15,7 @@ from cxprogram.core.permissions import (
 )
 from cxprogram.extensions import db
 from cxprogram.org import queries, services
-from cxprogram.org.forms import ServiceForm
+from cxprogram.org.forms import ServiceForm, fill_touchpoints
 from cxprogram.org.models import Department, Service
 from cxprogram.org.queries import department_or_404
 
@@ -71,11 +70,7 @@ def _service_form(service: Service) -> ServiceForm:
     form = ServiceForm(obj=None)
     if not form.is_submitted():
         form.description.data = service.description
-        form.channels.data = [c.id for c in service.channels]
-        form.journey_stages.data = [s.id for s in service.journey_stages]
-        form.version.data = str(service.version)
-    form.channels.choices = [SelectChoice(c.id, c.name) for c in queries.channels()]
-    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in queries.journey_stages()]
+    fill_touchpoints(form, service, load=not form.is_submitted())
     return form
 
 

@@ -14,32 +14,20 @@ from werkzeug.wrappers import Response
 from cxprogram.auth.models import Role
 from cxprogram.core.permissions import (
     can_edit_department,
-    can_read_department,
     require_edit,
     roles,
     signed_in,
 )
 from cxprogram.extensions import db
+from cxprogram.metrics.access import readable_department_period
 from cxprogram.metrics.models import ReportingPeriod
-from cxprogram.metrics.queries import period_by_label
 from cxprogram.org.models import Department
-from cxprogram.org.queries import department_by_code
 from cxprogram.review import queries, services
 from cxprogram.review.forms import DecisionForm, SubmitForm
 from cxprogram.review.models import ReviewState
 from cxprogram.strategies.queries import is_late
 
 bp = Blueprint("review", __name__, url_prefix="/departments")
-
-
-def _load(code: str, label: str) -> tuple[Department, ReportingPeriod]:
-    dept = department_by_code(code)
-    period = period_by_label(label)
-    if dept is None or period is None:
-        abort(404)
-    if not can_read_department(current_user, dept.id):
-        abort(403)
-    return dept, period
 
 
 @bp.route("/<code>/plan")
@@ -56,7 +44,7 @@ def view_current_plan(code: str) -> Response:
 @signed_in
 def view_plan(code: str, label: str) -> str:
     """The plan's review state, the chief's comment, its strategies and the actions."""
-    dept, period = _load(code, label)
+    dept, period = readable_department_period(code, label)
     return _render(dept, period)
 
 
@@ -95,7 +83,7 @@ def _refused(
 @roles(Role.CHIEF, Role.OFFICER)
 def submit_plan(code: str, label: str) -> Response | tuple[str, int]:
     """Submit the plan for the chief's review (officers of the department, or the chief)."""
-    dept, period = _load(code, label)
+    dept, period = readable_department_period(code, label)
     require_edit(current_user, dept.id)
     if not SubmitForm().validate_on_submit():
         abort(400)
@@ -114,7 +102,7 @@ def submit_plan(code: str, label: str) -> Response | tuple[str, int]:
 @roles(Role.CHIEF)
 def decide_plan(code: str, label: str) -> Response | tuple[str, int]:
     """The chief approves the submitted plan or asks for changes, with a comment."""
-    dept, period = _load(code, label)
+    dept, period = readable_department_period(code, label)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _refused(dept, period, "Choose to approve or to ask for changes.", form)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from cxprogram.auth.models import Role
+from cxprogram.auth.models import Role, User
 from cxprogram.core.permissions import roles, signed_in
 from cxprogram.extensions import db
 from cxprogram.metrics import services
 from cxprogram.metrics.forms import ClosePeriodForm, ReopenPeriodForm
+from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.metrics.periods import period_due_date
 from cxprogram.metrics.queries import periods_query
 from cxprogram.metrics.views.blueprint import bp, load_period
@@ -42,29 +45,37 @@ def list_periods() -> tuple[str, int]:
 @roles(Role.CHIEF)
 def close_period(label: str) -> Response | tuple[str, int]:
     """Close (lock) a period: no one changes its values or plans until it is reopened."""
-    period = load_period(label)
-    form = ClosePeriodForm()
-    if not form.validate_on_submit():
-        return _render({period.label: "; ".join(form.reason.errors) or "Try again."}, 400)
-    if services.close_period(period, current_user, form.reason.data or ""):
-        db.session.commit()
-        flash(f"{period.label} is closed. Its values and plans are locked.", "success")
-    else:
-        flash(f"{period.label} was already closed.", "info")
-    return redirect(url_for("metrics.list_periods"))
+    return _change_state(
+        load_period(label), ClosePeriodForm(), services.close_period, 400,
+        done="is closed. Its values and plans are locked.", already="was already closed.",
+    )  # fmt: skip
 
 
 @bp.route("/periods/<label>/reopen", methods=["POST"])
 @roles(Role.CHIEF)
 def reopen_period(label: str) -> Response | tuple[str, int]:
     """Reopen a closed period; the reason is required and audited."""
-    period = load_period(label)
-    form = ReopenPeriodForm()
+    return _change_state(
+        load_period(label), ReopenPeriodForm(), services.reopen_period, 422,
+        done="is open again.", already="was already open.",
+    )  # fmt: skip
+
+
+def _change_state(
+    period: ReportingPeriod,
+    form: ClosePeriodForm | ReopenPeriodForm,
+    change: Callable[[ReportingPeriod, User, str], bool],
+    refused: int,
+    *,
+    done: str,
+    already: str,
+) -> Response | tuple[str, int]:
+    """Close or reopen with the form's reason; flash whether anything changed."""
     if not form.validate_on_submit():
-        return _render({period.label: "; ".join(form.reason.errors) or "Try again."}, 422)
-    if services.reopen_period(period, current_user, form.reason.data or ""):
+        return _render({period.label: "; ".join(form.reason.errors) or "Try again."}, refused)
+    if change(period, current_user, form.reason.data or ""):
         db.session.commit()
-        flash(f"{period.label} is open again.", "success")
+        flash(f"{period.label} {done}", "success")
     else:
-        flash(f"{period.label} was already open.", "info")
+        flash(f"{period.label} {already}", "info")
     return redirect(url_for("metrics.list_periods"))
