@@ -182,7 +182,7 @@ def make_user(db_session: scoped_session[Session]) -> Callable[..., Any]:
 @pytest.fixture
 def make_settings(db_session: scoped_session[Session]) -> Callable[..., Any]:
     """Factory: the organization's settings row, given a name (created with defaults)."""
-    from cxprogram.metrics import services
+    from cxprogram.org import services
 
     def make(name: str = "Test org") -> Any:
         return services.ensure_settings(name)

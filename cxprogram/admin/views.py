@@ -19,7 +19,7 @@ from cxprogram.admin.forms import SettingsForm
 from cxprogram.auth.models import Role
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
-from cxprogram.metrics import services as metric_services
+from cxprogram.org import services as org_services
 from cxprogram.org.models import OrgSettings
 
 
@@ -34,7 +34,7 @@ def editable_settings_fields() -> tuple[str, ...]:
 @roles(Role.ADMIN, Role.CHIEF)
 def edit_settings() -> Response | str | tuple[str, int]:
     """The organization's name, reporting calendar, time zone and e-mail sender."""
-    org = metric_services.ensure_settings()
+    org = org_services.ensure_settings()
     form = _settings_form(org)
     if not form.validate_on_submit():
         return _settings_page(org, form)
@@ -45,10 +45,10 @@ def edit_settings() -> Response | str | tuple[str, int]:
     except services.CalendarChangeRefused as refusal:
         db.session.rollback()
         form.fiscal_year_start_month.errors = [str(refusal)]
-        return _settings_page(metric_services.ensure_settings(), form, 422)
+        return _settings_page(org_services.ensure_settings(), form, 422)
     except (services.EditConflict, StaleDataError):
         db.session.rollback()
-        current = metric_services.ensure_settings()
+        current = org_services.ensure_settings()
         form.version.data = str(current.version)
         return _settings_page(current, form, 409, conflict=services.settings_state(current))
     flash(_saved_message(relabelled), "success")

@@ -16,6 +16,7 @@ from cxprogram.imports.a11 import read_a11_file
 from cxprogram.imports.a11_load import A11Summary, load_a11
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Direction, Driver, MetricDefinition, ReportingPeriod
+from cxprogram.org import services as org_services
 from cxprogram.org.models import Channel, Department, JourneyStage
 from cxprogram.strategies.models import (
     Milestone,
@@ -100,7 +101,7 @@ def is_loaded() -> bool:
 
 def load_demo(seed: int = 2023) -> A11Summary:
     """Load real A-11 data, strategies for each department, and one user per role."""
-    metric_services.ensure_settings(DEMO_ORG_NAME)
+    org_services.ensure_settings(DEMO_ORG_NAME)
     metric_services.ensure_vocabularies()
     metric_services.ensure_standard_metrics()
     summary = load_a11(read_a11_file(DATA_FILE), source_name=DATA_FILE.name)

@@ -19,6 +19,7 @@ from cxprogram.metrics.catalog import A11_CHANNEL_ALIASES, SURVEY_METRICS
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
 from cxprogram.metrics.observation_payload import Existing, ObservationPayload, ObservationRow
 from cxprogram.metrics.observation_writes import write_observations
+from cxprogram.org import services as org_services
 from cxprogram.org.models import Channel, Department, Service
 
 
@@ -143,7 +144,7 @@ def load_a11(rows: list[A11Row], actor: User | None = None, source_name: str = "
     through the observation service (a closed period refuses the whole file)."""
     summary = A11Summary()
     metric_services.ensure_vocabularies()
-    org = metric_services.ensure_settings()
+    org = org_services.ensure_settings()
     cache = _Cache(summary, org.fiscal_year_start_month)
     for spec in SURVEY_METRICS:
         cache.metric(spec.code)

@@ -15,20 +15,7 @@ from cxprogram.extensions import db
 from cxprogram.metrics.catalog import CHANNELS, JOURNEY_STAGES, STANDARD_METRICS, MetricSpec
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
 from cxprogram.metrics.queries import metric_by_code, period_by_label
-from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings
-from cxprogram.org.settings import DEFAULTS
-
-
-def ensure_settings(name: str | None = None) -> OrgSettings:
-    """The organization settings row, created with defaults when missing."""
-    org = db.session.scalar(select(OrgSettings).limit(1))
-    if org is None:
-        org = OrgSettings(name=name or DEFAULTS.name)
-        db.session.add(org)
-        db.session.flush()
-    elif name:
-        org.name = name
-    return org
+from cxprogram.org.models import Channel, Department, JourneyStage
 
 
 def ensure_vocabularies() -> None:

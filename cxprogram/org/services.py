@@ -9,7 +9,20 @@ from sqlalchemy import select
 from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.extensions import db
-from cxprogram.org.models import Channel, JourneyStage, Service
+from cxprogram.org.models import Channel, JourneyStage, OrgSettings, Service
+from cxprogram.org.settings import DEFAULTS
+
+
+def ensure_settings(name: str | None = None) -> OrgSettings:
+    """The organization settings row, created with defaults when missing."""
+    org = db.session.scalar(select(OrgSettings).limit(1))
+    if org is None:
+        org = OrgSettings(name=name or DEFAULTS.name)
+        db.session.add(org)
+        db.session.flush()
+    elif name:
+        org.name = name
+    return org
 
 
 @dataclass(frozen=True)

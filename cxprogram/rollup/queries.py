@@ -19,7 +19,8 @@ from sqlalchemy.orm import defer
 from cxprogram.core.fiscal import parse_period, quarter_of
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
-from cxprogram.org.models import Department, OrgSettings
+from cxprogram.org.models import Department
+from cxprogram.org.queries import organization_settings
 from cxprogram.rollup.cache import AggregateRow, unpack
 from cxprogram.rollup.columns import FloatColumn
 from cxprogram.rollup.compose import DepartmentColumns, MetricInput, RollupInputs, StrategyInput
@@ -238,8 +239,7 @@ def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:
 
 
 def _strategies() -> tuple[StrategyInput, ...]:
-    settings = _rows(select(OrgSettings.__table__.c.fiscal_year_start_month).limit(1))
-    start_month = settings[0][0] if settings else 10
+    start_month = organization_settings().fiscal_year_start_month
     query = (
         select(Strategy.id, Department.code, Strategy.effective_date, MetricDefinition.code)
         .join(Strategy.department)

@@ -21,6 +21,7 @@ from cxprogram.imports.observations import observation_importer
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Direction, Driver, MetricDefinition
 from cxprogram.models import Service, Strategy, StrategyDriver, StrategyMetric
+from cxprogram.org import services as org_services
 from cxprogram.rollup.services import run_rollup
 
 DATA = b"""department,metric,period,value,n,service,channel
@@ -35,7 +36,7 @@ VA,trust,FY2023-Q1,4.0,120,Benefits,
 @pytest.fixture
 def token(db_session: Any, make_department: Any, make_user: Any) -> str:
     """A small organization with observations, a strategy and a rollup; a chief's token."""
-    metric_services.ensure_settings("Schemathesis org")
+    org_services.ensure_settings("Schemathesis org")
     metric_services.ensure_vocabularies()
     metric_services.ensure_standard_metrics()
     va = make_department("VA")

@@ -19,6 +19,7 @@ from cxprogram.imports.uploads import stash_upload
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import PeriodState, Source
 from cxprogram.models import AuditEvent, Observation
+from cxprogram.org import services as org_services
 from tests.conftest import csrf_token
 
 CLOSED = "FY2021-Q2"
@@ -41,7 +42,7 @@ def _a11_file(path: Path, satisfaction: str) -> Path:
 def org(db_session: Any, make_department: Any, make_user: Any) -> dict[str, Any]:
     """VA with one stored value in FY2021-Q2, which is then closed; FY2023-Q1 stays open.
     Committed, so that the refused write's rollback keeps it."""
-    metric_services.ensure_settings("Test org")
+    org_services.ensure_settings("Test org")
     metric_services.ensure_vocabularies()
     metrics = {m.code: m for m in metric_services.ensure_standard_metrics()}
     va = make_department("VA")

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from cxprogram.core.fiscal import FiscalQuarter, due_date, quarter_of
-from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.periods import period_due_date, reporting_window
+from cxprogram.org import services as org_services
 from cxprogram.org.queries import organization_settings
 from cxprogram.org.settings import DEFAULTS, OrganizationSettings
 
@@ -19,13 +19,13 @@ def test_before_any_row_the_reader_gives_the_defaults(db_session: Any) -> None:
 
 
 def test_a_new_row_takes_its_column_defaults_from_the_same_constants(db_session: Any) -> None:
-    row = metric_services.ensure_settings()
+    row = org_services.ensure_settings()
     assert {name: getattr(row, name) for name in asdict(DEFAULTS)} == asdict(DEFAULTS)
     assert organization_settings() == DEFAULTS
 
 
 def test_the_reader_and_the_period_helpers_follow_the_stored_row(db_session: Any) -> None:
-    row = metric_services.ensure_settings("City of Example")
+    row = org_services.ensure_settings("City of Example")
     row.fiscal_year_start_month, row.due_days, row.grace_days = 7, 45, 2
     db_session.flush()
     settings = organization_settings()

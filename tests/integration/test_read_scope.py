@@ -22,6 +22,7 @@ from cxprogram.core import audit
 from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation, Source
+from cxprogram.org import services as org_services
 from cxprogram.org.models import Service
 from cxprogram.review import services as review_services
 from cxprogram.strategies.models import Strategy, StrategyStatus
@@ -119,7 +120,7 @@ class World:
 
 @pytest.fixture
 def world(db_session: Any, make_department: Any, make_user: Any, runner: Any) -> World:
-    metric_services.ensure_settings("Read scope organization")
+    org_services.ensure_settings("Read scope organization")
     metric_services.ensure_vocabularies()
     metrics = {m.code: m for m in metric_services.ensure_standard_metrics()}
     period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)

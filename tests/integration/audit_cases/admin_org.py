@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from cxprogram.imports.uploads import stash_upload
-from cxprogram.metrics import services as metric_services
 from cxprogram.models import Service
+from cxprogram.org import services as org_services
 from tests.integration.audit_cases import AuditCase, Ctx
 
 
 def _settings(ctx: Ctx) -> tuple[str, dict[str, Any]]:
-    org = metric_services.ensure_settings("Before")
+    org = org_services.ensure_settings("Before")
     ctx.db_session.flush()
     return "/admin/organization", {
         "name": "After", "fiscal_year_start_month": str(org.fiscal_year_start_month),
@@ -21,7 +21,7 @@ def _settings(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 
 def _calendar(ctx: Ctx) -> tuple[str, dict[str, Any]]:
-    org = metric_services.ensure_settings()
+    org = org_services.ensure_settings()
     ctx.db_session.flush()
     return "/admin/organization", {
         "fiscal_year_start_month": "7", "due_days": "45", "grace_days": "3",

@@ -6,11 +6,12 @@ from typing import Any
 
 from cxprogram.imports.uploads import stash_upload
 from cxprogram.metrics import services as metric_services
+from cxprogram.org import services as org_services
 from tests.integration.audit_cases import AuditCase, Ctx
 
 
 def _catalog() -> None:
-    metric_services.ensure_settings()
+    org_services.ensure_settings()
     metric_services.ensure_vocabularies()
     metric_services.ensure_standard_metrics()
 
