@@ -37,7 +37,7 @@ from cxprogram.metrics.observation_payload import (
     ObservationRow,
 )
 from cxprogram.metrics.services import PeriodClosedError, ensure_period
-from cxprogram.org.models import Department
+from cxprogram.org.models import Channel, Department, Service
 from cxprogram.rollup.calc import compute_status
 
 OBSERVATIONS = cast(Table, Observation.__table__)
@@ -82,10 +82,11 @@ def write_observations(
     now, actor_id = utcnow(), (actor.id if actor is not None else None)
     _insert(payload.adds, period_ids, actor_id, source, now)
     _update(payload.changes, actor_id, source, now)
+    names = _Names.of(rows)
     if source == Source.FORM:
-        _audit_each(payload, period_ids, actor)
+        _audit_each(payload, period_ids, actor, names)
     else:
-        _audit(payload, actor, source, origin)
+        _audit(payload, actor, source, origin, names)
     _expire_loaded_observations()
     return {
         "added": len(payload.adds),
@@ -268,7 +269,38 @@ def new_values(item: ObservationRow, old: Existing | None) -> tuple[float, float
     return item.value, n, note
 
 
-def _audit(payload: ObservationPayload, actor: User | None, source: Source, origin: str) -> None:
+@dataclass(frozen=True)
+class _Names:
+    """What a person reads in the history for the ids of a key: metric and channel codes,
+    service names (one query each for the whole payload)."""
+
+    metrics: dict[int, str]
+    services: dict[int, str]
+    channels: dict[int, str]
+
+    @classmethod
+    def of(cls, rows: list[ObservationRow]) -> _Names:
+        """The names of every metric, service and channel these rows name."""
+        metric_ids = {r.key[1] for r in rows}
+        service_ids = {r.key[3] for r in rows if r.key[3] is not None}
+        channel_ids = {r.key[4] for r in rows if r.key[4] is not None}
+        return cls(
+            _names(MetricDefinition.id, MetricDefinition.code, metric_ids),
+            _names(Service.id, Service.name, service_ids),
+            _names(Channel.id, Channel.code, channel_ids),
+        )
+
+
+def _names(id_column: Any, name_column: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    query = select(id_column, name_column).where(id_column.in_(ids))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def _audit(
+    payload: ObservationPayload, actor: User | None, source: Source, origin: str, names: _Names
+) -> None:
     """One event per department and period written: what was added and what changed (before
     and after), each row as `_entry` gives it."""
     added: dict[tuple[int, str], list[dict[str, Any]]] = {}
@@ -276,13 +308,15 @@ def _audit(payload: ObservationPayload, actor: User | None, source: Source, orig
     after: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for item in payload.adds:
         k = item.key
-        added.setdefault((k[0], k[2]), []).append(_entry(k, item.value, item.n, item.note or ""))
+        added.setdefault((k[0], k[2]), []).append(
+            _entry(k, item.value, item.n, item.note or "", names)
+        )
     for item, old in payload.changes:
         where = (item.key[0], item.key[2])
         before.setdefault(where, []).append({"id": old.id, "value": old.value, "n": old.n,
                                              "note": old.note})  # fmt: skip
         after.setdefault(where, []).append(
-            {"id": old.id, **_entry(item.key, *new_values(item, old))}
+            {"id": old.id, **_entry(item.key, *new_values(item, old), names)}
         )
     touched = sorted(set(added) | set(after))
     codes = _department_codes({dept for dept, _ in touched})
@@ -298,7 +332,7 @@ def _audit(payload: ObservationPayload, actor: User | None, source: Source, orig
 
 
 def _audit_each(
-    payload: ObservationPayload, period_ids: dict[str, int], actor: User | None
+    payload: ObservationPayload, period_ids: dict[str, int], actor: User | None, names: _Names
 ) -> None:
     """A person's grid save (a few rows): one event per observation, the same entries, so
     the history page shows each field that changed."""
@@ -306,10 +340,10 @@ def _audit_each(
     rows = [(item, None) for item in payload.adds] + list(payload.changes)
     for item, old in rows:
         oid = old.id if old else ids[item.key]
-        state = {"id": oid, **_entry(item.key, old.value, old.n, old.note)} if old else None
+        state = {"id": oid, **_entry(item.key, old.value, old.n, old.note, names)} if old else None
         audit.record(
             "update" if old else "create", "observation", oid, actor=actor, before=state,
-            after={"id": oid, **_entry(item.key, *new_values(item, old))},
+            after={"id": oid, **_entry(item.key, *new_values(item, old), names)},
             department_id=item.key[0], period_label=item.key[2],
         )  # fmt: skip
 
@@ -326,9 +360,15 @@ def _new_ids(adds: list[ObservationRow], period_ids: dict[str, int]) -> dict[Key
     return {(d, m, labels[p], s, c, k): oid for oid, d, m, p, s, c, k in db.session.execute(query)}
 
 
-def _entry(k: Key, value: float, n: float | None, note: str) -> dict[str, Any]:
-    return {"metric_id": k[1], "service_id": k[3], "channel_id": k[4], "import_key": k[5],
-            "value": value, "n": n, "note": note}  # fmt: skip
+def _entry(k: Key, value: float, n: float | None, note: str, names: _Names) -> dict[str, Any]:
+    """One observation in an audit event, named as the history page shows it."""
+    return {
+        "metric": names.metrics.get(k[1]),
+        "service": names.services.get(k[3]) if k[3] is not None else None,
+        "channel": names.channels.get(k[4]) if k[4] is not None else None,
+        "record": k[5] or None,
+        "value": value, "n": n, "note": note,
+    }  # fmt: skip
 
 
 def _department_codes(ids: set[int]) -> dict[int, str]:

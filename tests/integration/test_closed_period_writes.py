@@ -179,3 +179,48 @@ def test_a11_import_on_a_closed_period_is_refused(
     assert again.exit_code == 1
     assert REASON in again.output and "nothing imported" in again.output
     assert _state(db_session) == before
+
+
+OPEN = "FY2023-Q1"
+
+
+def test_every_entry_audits_observations_by_name(
+    org: dict[str, Any],
+    client: Any,
+    login: Any,
+    app: Any,
+    runner: Any,
+    db_session: Any,
+    tmp_path: Path,
+) -> None:
+    """The one audit shape names the metric (and service, channel) as a person reads them in
+    the history, whether the grid (one event per observation) or an import wrote it."""
+    login(org["officer"].email)
+    path = f"/departments/VA/periods/{OPEN}/entry"
+    token = csrf_token(client, path)
+    new = f"n{org['metrics']['trust'].id}-0-0"
+    response = client.post(path, data={
+        "csrf_token": token, "row": [new],
+        f"{new}-value": "3.9", f"{new}-n": "12", f"{new}-note": "",
+    })  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    grid_event = db_session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "create", AuditEvent.entity_type == "observation"
+        )
+    ).one()
+    assert grid_event.after["metric"] == "trust"
+    assert (grid_event.after["service"], grid_event.after["channel"]) == (None, None)
+    history = client.get(f"/departments/VA/periods/{OPEN}/history").get_data(as_text=True)
+    assert "metric: none &rarr; trust" in history
+
+    csv = tmp_path / "obs.csv"
+    csv.write_text(f"department,metric,period,value,n\nVA,satisfaction,{OPEN},4.5,10\n")
+    with app.app_context():
+        result = runner.invoke(args=["import", "observations", str(csv)])
+    assert result.exit_code == 0, result.output
+    db_session.expire_all()
+    imported = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "observations")
+    ).one()
+    assert [row["metric"] for row in imported.after["added"]] == ["satisfaction"]
