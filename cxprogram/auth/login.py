@@ -14,12 +14,18 @@ from cxprogram.auth.models import User
 from cxprogram.auth.tokens import user_for_token
 from cxprogram.extensions import db, login_manager
 
+SESSION_KEY = "cx_session"  # the session's secret; its digest is a user_sessions row
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) < 19  # fits a BIGINT
+
 
 def load_user(session_id: str) -> User | None:
     """Load the user of a live session; sign-out, a changed password or deactivation end it."""
     user_id, _, version = session_id.partition(":")
     secret = session.get(SESSION_KEY)
-    if not user_id.isdigit() or not version.isdigit() or not isinstance(secret, str):
+    if not (_is_number(user_id) and _is_number(version) and isinstance(secret, str)):
         return None
     user = db.session.scalar(select(User).where(User.id == int(user_id)))
     if user is None or not user.is_active or user.session_version != int(version):
@@ -27,9 +33,6 @@ def load_user(session_id: str) -> User | None:
     if not sessions.is_live(user.id, secret, datetime.now(UTC), _max_age()):
         return None
     return user
-
-
-SESSION_KEY = "cx_session"
 
 
 def _max_age() -> timedelta:

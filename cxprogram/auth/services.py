@@ -83,7 +83,7 @@ def sign_in(
     email: str, password: str, *, remote_addr: str, now: datetime, throttle: Throttle
 ) -> SignInResult:
     """Check credentials with throttling; the same message for unknown e-mail and bad password."""
-    email = normalise_email(email)
+    email, remote_addr = normalise_email(email), remote_addr[:64]
     wait = seconds_until_allowed(email, remote_addr, now, throttle)
     if wait is not None:
         return SignInResult(None, THROTTLED, retry_after=wait)
@@ -102,7 +102,7 @@ def sign_in(
 
 def _record_failure(email: str, remote_addr: str, now: datetime, window: timedelta) -> None:
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - window))
-    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr[:64], attempted_at=now))
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
 
 
 class UserError(ValueError):
