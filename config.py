@@ -6,9 +6,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+LOCAL_BASE_URL = "http://127.0.0.1:5000"  # where scripts/run serves in development
 
 
 def _default_database_url() -> str:
@@ -23,18 +25,25 @@ class Config:
     database_url: str = field(default_factory=_default_database_url)
     environment: str = "development"
     session_cookie_secure: bool = False
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # failed sign-ins on one account from one client address
+    login_max_failures_per_address: int = 20  # from one client address, across accounts
     login_window_seconds: int = 900
+    trusted_proxy_count: int = 0  # proxies whose X-Forwarded-For is believed (ProxyFix)
+    base_url: str = LOCAL_BASE_URL  # the only origin of links in e-mails
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "cxprogram@localhost"
     smtp_security: str = "none"  # none, starttls or ssl
     smtp_username: str = ""
     smtp_password: str = ""
-    base_url: str = "http://localhost:5000"  # the origin of every link in an e-mail
     max_upload_bytes: int = 20 * 1024 * 1024
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        """Anything but development and tests runs behind HTTPS with secure cookies and HSTS."""
+        return self.environment not in ("development", "test")
 
     def flask_settings(self) -> dict[str, Any]:
         """Flask's own configuration keys derived from this object."""
@@ -53,14 +62,17 @@ class Config:
             "WTF_CSRF_TIME_LIMIT": None,
             "CX_ENVIRONMENT": self.environment,
             "CX_LOGIN_MAX_FAILURES": self.login_max_failures,
+            "CX_LOGIN_MAX_FAILURES_PER_ADDRESS": self.login_max_failures_per_address,
             "CX_LOGIN_WINDOW_SECONDS": self.login_window_seconds,
+            "CX_TRUSTED_PROXY_COUNT": self.trusted_proxy_count,
+            "CX_BASE_URL": self.base_url,
+            "CX_HSTS": self.is_production,
             "CX_SMTP_HOST": self.smtp_host,
             "CX_SMTP_PORT": self.smtp_port,
             "CX_SMTP_SENDER": self.smtp_sender,
             "CX_SMTP_SECURITY": self.smtp_security,
             "CX_SMTP_USERNAME": self.smtp_username,
             "CX_SMTP_PASSWORD": self.smtp_password,
-            "CX_BASE_URL": self.base_url,
             **self.extra,
         }
 
@@ -84,8 +96,9 @@ def from_env(env: dict[str, str] | None = None) -> Config:
     if env.get("SMTP_USERNAME") and security == "none":
         raise ConfigError("SMTP_USERNAME needs SMTP_SECURITY=starttls or ssl: no password in clear")
     return Config(
+        base_url=_base_url(env, environment),
+        trusted_proxy_count=_trusted_proxy_count(env),
         secret_key=secret,
-        base_url=_base_url(env.get("BASE_URL") or Config.base_url),
         database_url=normalise_database_url(env.get("DATABASE_URL") or _default_database_url()),
         environment=environment,
         session_cookie_secure=environment not in ("development", "test"),
@@ -99,11 +112,27 @@ def from_env(env: dict[str, str] | None = None) -> Config:
     )
 
 
-def _base_url(url: str) -> str:
-    """BASE_URL as an origin (and optional path) without its trailing slash."""
-    if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
-        raise ConfigError(f"BASE_URL must be an http:// or https:// URL, not {url!r}")
-    return url.rstrip("/")
+def _base_url(env: dict[str, str], environment: str) -> str:
+    """BASE_URL, required in production when mail is sent; the local address otherwise."""
+    url = env.get("BASE_URL", "").strip().rstrip("/")
+    if not url:
+        if env.get("SMTP_HOST") and environment not in ("development", "test"):
+            raise ConfigError("BASE_URL must be set when SMTP_HOST is: e-mail links use it")
+        return LOCAL_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise ConfigError(f"BASE_URL must look like https://cx.example.gov, not {url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"BASE_URL must not have a query or fragment: {url!r}")
+    return url
+
+
+def _trusted_proxy_count(env: dict[str, str]) -> int:
+    """TRUSTED_PROXY_COUNT: how many proxies in front set X-Forwarded-For (0: none)."""
+    value = env.get("TRUSTED_PROXY_COUNT", "0").strip() or "0"
+    if not (value.isascii() and value.isdigit()) or int(value) > 10:
+        raise ConfigError(f"TRUSTED_PROXY_COUNT must be a whole number from 0 to 10, not {value!r}")
+    return int(value)
 
 
 def normalise_database_url(url: str) -> str:

@@ -6,6 +6,7 @@ from cxprogram.auth.models import (
     PasswordReset,
     Role,
     User,
+    UserSession,
     user_departments,
 )
 from cxprogram.core.models import AuditEvent
@@ -57,5 +58,6 @@ __all__ = [
     "StrategyTouchpoint",
     "StrategyUpdate",
     "User",
+    "UserSession",
     "user_departments",
 ]

@@ -14,13 +14,22 @@ from wtforms.validators import InputRequired, Length, NumberRange, ValidationErr
 from cxprogram.admin import calc
 from cxprogram.org.forms import CheckboxesField
 
+
+def no_line_breaks(form: Any, field: Any) -> None:
+    """Refuse CR, LF and other line breaks in a value that goes into mail headers."""
+    if any(ch in (field.data or "") for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        raise ValidationError(f"{field.label.text} must fit on one line (no line breaks).")
+
+
 MONTHS = [SelectChoice(str(m), calendar.month_name[m]) for m in range(1, 13)]
 
 
 class SettingsForm(FlaskForm):  # type: ignore[misc]
     """The organization's settings; the chief's copy keeps only the calendar fields."""
 
-    name = StringField("Organization name", validators=[InputRequired(), Length(max=200)])
+    name = StringField(
+        "Organization name", validators=[InputRequired(), Length(max=200), no_line_breaks]
+    )
     fiscal_year_start_month = SelectField("Fiscal year starts in", choices=MONTHS, coerce=int)
     due_days = IntegerField(
         "Data due (days after quarter end)", validators=[InputRequired(), NumberRange(0, 365)]
@@ -33,7 +42,7 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
     )
     time_zone = StringField("Time zone", validators=[InputRequired(), Length(max=64)])
     smtp_sender_name = StringField(
-        "Sender name on e-mail", validators=[InputRequired(), Length(max=200)]
+        "Sender name on e-mail", validators=[InputRequired(), Length(max=200), no_line_breaks]
     )
     version = HiddenField(validators=[InputRequired()])
 

@@ -1,4 +1,4 @@
-"""Users, their roles and department grants, API tokens and sign-in attempts."""
+"""Users, their roles and department grants, sessions, API tokens and sign-in attempts."""
 
 from __future__ import annotations
 
@@ -86,6 +86,21 @@ class User(Base):
         return {d.id for d in self.departments}
 
 
+class UserSession(Base):
+    """A signed-in browser session; only the SHA-256 of its secret is stored.
+
+    The secret travels in the session cookie; signing out deletes the row, so a copy of the
+    cookie kept from before is refused afterwards.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class ApiToken(Base):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
@@ -123,5 +138,5 @@ class LoginAttempt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    remote_addr: Mapped[str] = mapped_column(String(64), default="", index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

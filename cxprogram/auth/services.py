@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, select
 
 from cxprogram.auth.models import LoginAttempt, Role, User
 from cxprogram.auth.passwords import hash_password, password_problem, verify_password
@@ -14,7 +15,18 @@ from cxprogram.extensions import db
 from cxprogram.org.models import Department
 
 SIGN_IN_FAILED = "That e-mail address and password do not match an active account."
-THROTTLED = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
+THROTTLED = (
+    "Too many failed sign-in attempts from this address. Wait a few minutes, then try again."
+)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Limits on failed sign-ins within a sliding window, counted from one client address."""
+
+    per_account: int  # failures on one account from one address
+    per_address: int  # failures from one address, whatever the accounts
+    window: timedelta
 
 
 @dataclass(frozen=True)
@@ -23,7 +35,12 @@ class SignInResult:
 
     user: User | None
     message: str | None = None
-    is_throttled: bool = False
+    retry_after: int | None = None  # seconds, when throttled
+
+    @property
+    def is_throttled(self) -> bool:
+        """True when the attempt was refused unchecked, past a throttle limit."""
+        return self.retry_after is not None
 
 
 def normalise_email(email: str) -> str:
@@ -31,36 +48,61 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def recent_failures(email: str, now: datetime, window: timedelta) -> int:
-    """Failed attempts for this e-mail within the window."""
-    since = now - window
-    query = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.email == email, LoginAttempt.attempted_at >= since
+def seconds_until_allowed(
+    email: str, remote_addr: str, now: datetime, throttle: Throttle
+) -> int | None:
+    """Seconds until this address may try this account again, or None when it may now.
+
+    The owner signing in from another address is never held back by these counts.
+    """
+    from_address = LoginAttempt.remote_addr == remote_addr
+    on_account = [from_address, LoginAttempt.email == email]
+    waits = [_wait(on_account, throttle.per_account, now, throttle.window)]
+    if remote_addr:  # with no address known, one client's failures must not block everyone
+        waits.append(_wait([from_address], throttle.per_address, now, throttle.window))
+    return max((w for w in waits if w is not None), default=None)
+
+
+def _wait(
+    conditions: list[ColumnElement[bool]], limit: int, now: datetime, window: timedelta
+) -> int | None:
+    """Seconds until fewer than `limit` matching failures remain within the window."""
+    query = (
+        select(LoginAttempt.attempted_at)
+        .where(*conditions, LoginAttempt.attempted_at >= now - window)
+        .order_by(LoginAttempt.attempted_at.desc())
+        .limit(limit)
     )
-    return int(db.session.scalar(query) or 0)
+    times = list(db.session.scalars(query))
+    if len(times) < limit:
+        return None
+    return max(1, math.ceil((times[-1] + window - now).total_seconds()))
 
 
 def sign_in(
-    email: str,
-    password: str,
-    *,
-    remote_addr: str,
-    now: datetime,
-    max_failures: int,
-    window: timedelta,
+    email: str, password: str, *, remote_addr: str, now: datetime, throttle: Throttle
 ) -> SignInResult:
     """Check credentials with throttling; the same message for unknown e-mail and bad password."""
-    email = normalise_email(email)
-    if recent_failures(email, now, window) >= max_failures:
-        return SignInResult(None, THROTTLED, is_throttled=True)
+    email, remote_addr = normalise_email(email), remote_addr[:64]
+    wait = seconds_until_allowed(email, remote_addr, now, throttle)
+    if wait is not None:
+        return SignInResult(None, THROTTLED, retry_after=wait)
     user = db.session.scalar(select(User).where(User.email == email))
     stored = user.password_hash if user is not None else None
     if not verify_password(stored, password) or user is None or not user.is_active:
-        db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
+        _record_failure(email, remote_addr, now, throttle.window)
         return SignInResult(None, SIGN_IN_FAILED)
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    forget = delete(LoginAttempt).where(
+        LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr
+    )
+    db.session.execute(forget)
     user.last_login_at = now
     return SignInResult(user)
+
+
+def _record_failure(email: str, remote_addr: str, now: datetime, window: timedelta) -> None:
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - window))
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
 
 
 class UserError(ValueError):

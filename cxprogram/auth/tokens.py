@@ -44,6 +44,13 @@ def user_for_token(secret: str, now: datetime) -> User | None:
     return token.user
 
 
+def revoke_user_tokens(user: User, actor: User, now: datetime) -> None:
+    """Revoke every live token of the user for good (deactivation): reactivation starts anew."""
+    live = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    for token in db.session.scalars(live).all():
+        revoke_token(token, actor, now)
+
+
 def revoke_token(token: ApiToken, actor: User, now: datetime) -> None:
     """Revoke a token at once."""
     token.revoked_at = now

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from cxprogram.auth import services
 from cxprogram.auth.forms import ChangePasswordForm, SignInForm
+from cxprogram.auth.login import begin_session, end_other_sessions, end_session
 from cxprogram.core.permissions import public, signed_in
 from cxprogram.extensions import db
 
@@ -27,9 +28,18 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _throttle() -> services.Throttle:
+    config = current_app.config
+    return services.Throttle(
+        per_account=config["CX_LOGIN_MAX_FAILURES"],
+        per_address=config["CX_LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        window=timedelta(seconds=config["CX_LOGIN_WINDOW_SECONDS"]),
+    )
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-def login() -> Response | tuple[str, int] | str:
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | str:
     """Show the sign-in form; check credentials with throttling."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -41,22 +51,26 @@ def login() -> Response | tuple[str, int] | str:
         form.password.data,
         remote_addr=request.remote_addr or "",
         now=datetime.now(UTC),
-        max_failures=current_app.config["CX_LOGIN_MAX_FAILURES"],
-        window=timedelta(seconds=current_app.config["CX_LOGIN_WINDOW_SECONDS"]),
+        throttle=_throttle(),
     )
+    if result.user is not None:
+        begin_session(result.user)
     db.session.commit()
     if result.user is None:
-        status = 429 if result.is_throttled else 200
-        return render_template("auth/sign_in.html", form=form, error=result.message), status
-    login_user(result.user)
+        page = render_template("auth/sign_in.html", form=form, error=result.message)
+        if result.retry_after is None:
+            return page, 200
+        return page, 429, {"Retry-After": str(result.retry_after)}
     return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def logout() -> Response:
-    """End the session (POST only, so a link elsewhere cannot sign anyone out)."""
-    logout_user()
+    """End the session on the server too (POST only, so a link elsewhere cannot sign anyone
+    out): a copy of the cookie kept from before is refused from now on."""
+    end_session()
+    db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -75,6 +89,7 @@ def change_password() -> Response | str:
             db.session.rollback()
             form.current_password.errors.append(str(error))
         else:
+            end_other_sessions(current_user)
             db.session.commit()
             login_user(current_user)
             flash("Your password has been changed. Other sessions are signed out.", "success")

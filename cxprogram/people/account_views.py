@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, make_response, redirect, render_template, request, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from cxprogram.auth.login import end_session
 from cxprogram.auth.services import UserError
 from cxprogram.core.permissions import public, signed_in
 from cxprogram.extensions import db
@@ -55,9 +56,9 @@ def set_password(secret: str) -> Response:
             db.session.rollback()
             status, error = 422, str(exc)
         else:
-            db.session.commit()
             if current_user.is_authenticated:
-                logout_user()
+                end_session()
+            db.session.commit()
             flash(f"Your password is set. Sign in as {user.email}.", "success")
             return redirect(url_for("auth.login"))
     page = render_template("people/set_password.html", form=form, link=link, error=error)

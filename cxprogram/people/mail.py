@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import smtplib
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 
 from cxprogram.auth.models import User
-from cxprogram.core.mail import MailSettings, send_mail
+from cxprogram.core.mail import MailSettings, external_url, send_mail
 from cxprogram.people.resets import IssuedLink
 
 SUBJECTS = {
@@ -28,14 +28,14 @@ def is_mail_configured() -> bool:
 
 def send_link(user: User, purpose: str, link: IssuedLink, org_name: str) -> str | None:
     """Send the link; None when sent, otherwise a message saying why it was not."""
-    url = url_for("people.set_password", secret=link.secret, _external=True)
+    url = external_url("people.set_password", secret=link.secret)
     body = render_template(
         f"email/{purpose}_password.txt", user=user, url=url, link=link, org_name=org_name
     )
     subject = SUBJECTS[purpose].format(org=org_name)
     try:
         send_mail(mail_settings(), user.email, subject, body)
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: a bad header
         current_app.logger.warning("password mail to %s failed: %s", user.email, error)
         return f"The e-mail to {user.email} could not be sent ({error.__class__.__name__})."
     return None

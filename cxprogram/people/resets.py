@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from cxprogram.auth import sessions
 from cxprogram.auth.models import PasswordReset, User
 from cxprogram.auth.passwords import hash_password, password_problem
 from cxprogram.auth.services import UserError
@@ -53,6 +54,20 @@ def issue_link(user: User, purpose: str, actor: User, now: datetime) -> IssuedLi
         after={"expires_at": expires.isoformat()},
     )  # fmt: skip
     return IssuedLink(secret, expires)
+
+
+def revoke_link(link: IssuedLink, actor: User, now: datetime) -> None:
+    """Withdraw an issued link whose e-mail could not be sent, audited."""
+    row = db.session.scalar(
+        select(PasswordReset).where(
+            PasswordReset.token_hash == _digest(link.secret), PasswordReset.used_at.is_(None)
+        )
+    )
+    if row is None:
+        return
+    row.used_at = now
+    audit.record(f"revoke_{row.purpose}_link", "user", row.user_id, actor=actor,
+                 reason="the e-mail could not be sent")  # fmt: skip
 
 
 def find_link(secret: str, now: datetime) -> PasswordReset | None:
@@ -96,6 +111,7 @@ def _set_password(user: User, stored_hash: str, *, must_change: bool) -> None:
     user.password_hash = stored_hash
     user.must_change_password = must_change
     user.session_version += 1
+    sessions.end_other_sessions(user)
     db.session.flush()
 
 

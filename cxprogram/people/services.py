@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from cxprogram.auth import sessions
 from cxprogram.auth.models import Role, User
 from cxprogram.auth.services import UserError, user_state
+from cxprogram.auth.tokens import revoke_user_tokens
 from cxprogram.core import audit
 from cxprogram.extensions import db
 from cxprogram.org.models import Department
@@ -70,18 +73,21 @@ def update_user(user: User, change: UserChange, actor: User | None) -> None:
 
 
 def deactivate_user(user: User, actor: User) -> None:
-    """Refuse sign-in from now on and end every session of the user at once; history kept."""
+    """Refuse sign-in from now on, end every session of the user at once and revoke their API
+    tokens for good (reactivation does not bring them back); history kept."""
     if not user.is_active_user:
         return
     check_not_last_admin(user)
     before = user_state(user)
     user.is_active_user = False
     user.session_version += 1
+    sessions.end_other_sessions(user)
+    revoke_user_tokens(user, actor, datetime.now(UTC))
     _save(user, "deactivate", actor, before)
 
 
 def reactivate_user(user: User, actor: User) -> None:
-    """Let a deactivated user sign in again."""
+    """Let a deactivated user sign in again (with no API token: they create new ones)."""
     if user.is_active_user:
         return
     before = user_state(user)

@@ -89,7 +89,7 @@ def _give_password(user: User, purpose: str) -> Response | tuple[str, int] | str
     if is_mail_configured():
         link = resets.issue_link(user, purpose, current_user, now)
         db.session.commit()
-        problem = send_link(user, purpose, link, org_name())
+        problem = _send_or_revoke(user, purpose, link)
         flash(problem or f"A link to set a password was e-mailed to {user.email}.",
               "error" if problem else "success")  # fmt: skip
         return redirect(url_for("people.edit_user", user_id=user.id))
@@ -99,6 +99,16 @@ def _give_password(user: User, purpose: str) -> Response | tuple[str, int] | str
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"  # the password must not stay in a cache
     return response
+
+
+def _send_or_revoke(user: User, purpose: str, link: resets.IssuedLink) -> str | None:
+    """Mail the link; one that could not be sent is revoked (and said so), never left alive."""
+    problem = send_link(user, purpose, link, org_name())
+    if problem is None:
+        return None
+    resets.revoke_link(link, current_user, datetime.now(UTC))
+    db.session.commit()
+    return f"{problem} The link was withdrawn; try again once mail works."
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -218,7 +228,7 @@ def give_first_passwords() -> Response | str:
         return response
     links = [(u, resets.issue_link(u, "invite", current_user, now)) for u in users]
     db.session.commit()
-    problems = [p for u, link in links if (p := send_link(u, "invite", link, org_name()))]
+    problems = [p for u, link in links if (p := _send_or_revoke(u, "invite", link))]
     flash(f"Invitations e-mailed: {len(links) - len(problems)} of {len(links)}.", "success")
     for problem in problems:
         flash(problem, "error")

@@ -189,7 +189,7 @@ def test_the_mail_body_is_whatever_the_template_says(
     smtp = smtp_server()
     run_job(app, "reminders", run_reminders, BEFORE_DUE)
     assert _text(smtp.to(OFFICER)[0]).strip() == (
-        "DUE VA 2023-01-30 http://localhost:5000/departments/VA/periods/FY2023-Q1/entry"
+        "DUE VA 2023-01-30 http://127.0.0.1:5000/departments/VA/periods/FY2023-Q1/entry"
     )
 
 
@@ -208,7 +208,7 @@ def test_smtp_settings_come_from_the_environment() -> None:
 
 def test_base_url_comes_from_the_environment() -> None:
     base = {"CX_ENV": "test"}
-    assert from_env(base).flask_settings()["CX_BASE_URL"] == "http://localhost:5000"
+    assert from_env(base).flask_settings()["CX_BASE_URL"] == "http://127.0.0.1:5000"
     config = from_env({**base, "BASE_URL": "https://cx.example.gov/"}).flask_settings()
     assert config["CX_BASE_URL"] == "https://cx.example.gov"
     with pytest.raises(ConfigError, match="BASE_URL"):
