@@ -33,6 +33,7 @@ from cxprogram.imports.observations import observation_importer  # noqa: E402
 from cxprogram.metrics import services as metric_services  # noqa: E402
 from cxprogram.metrics.catalog import SURVEY_METRICS  # noqa: E402
 from cxprogram.models import Channel, Department, MetricDefinition, ReportingPeriod, Service  # noqa: E402
+from cxprogram.org import services as org_services
 
 DEPARTMENTS, SERVICES, CHANNELS = 100, 5, ("web", "phone")
 COLUMNS = "department_id, metric_id, period_id, service_id, channel_id, import_key, value, n, "
@@ -42,7 +43,7 @@ FLOOR_SQL = f"INSERT INTO observations ({COLUMNS}) VALUES ({', '.join('?' * 13)}
 
 def build_organization(quarters: int) -> None:
     """Departments, services, channels, the survey metrics and the periods."""
-    metric_services.ensure_settings("Benchmark organization")
+    org_services.ensure_settings("Benchmark organization")
     metric_services.ensure_vocabularies()
     for spec in SURVEY_METRICS:
         metric_services.ensure_metric(spec)

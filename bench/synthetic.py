@@ -15,13 +15,14 @@ from cxprogram.extensions import db
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.catalog import SURVEY_METRICS
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
+from cxprogram.org import services as org_services
 from cxprogram.org.models import Channel, Department, Service
 
 
 def build(departments: int = 200, quarters: int = 40, seed: int = 7) -> int:
     """Create the organization; returns the number of observations."""
     rng = random.Random(seed)
-    metric_services.ensure_settings("Synthetic organization")
+    org_services.ensure_settings("Synthetic organization")
     metric_services.ensure_vocabularies()
     metrics = [metric_services.ensure_metric(spec)[0] for spec in SURVEY_METRICS]
     channels = list(db.session.scalars(select(Channel).where(Channel.code.in_(["web", "phone"]))))
