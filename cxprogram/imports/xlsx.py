@@ -2,11 +2,12 @@
 
 A workbook is a zip of XML parts. Its central directory declares each part's uncompressed
 size, and zipfile never inflates a part past its declared size (a part that lies fails its
-CRC), so the declared sizes bound the work: their total is checked first. The worksheet's
-`<row>` tags are then counted on the raw XML (a fast byte scan, stopping past the limit),
-so a file of too many rows is refused in a fraction of a second instead of after openpyxl
-has parsed 100,000 of them. openpyxl finally streams the rows (read-only mode), never
-more rows or columns than the limits allow.
+CRC), so the declared sizes bound the work: their total is checked first. The `<row>` tags
+of every XML part are then counted on the raw bytes (a fast scan, stopping past the limit),
+so a file of too many rows is refused in a fraction of a second: openpyxl, even in
+read-only mode, parses a whole sheet when it opens a workbook whose sheets do not declare
+their dimension. openpyxl finally streams the first sheet's rows, never more rows or
+columns than the limits allow.
 """
 
 from __future__ import annotations
@@ -33,15 +34,14 @@ def xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
     import openpyxl
 
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        _check_unzipped(archive, limits)
+        _check_parts(zipfile.ZipFile(io.BytesIO(data)), limits)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except TableError:
         raise
     except Exception as error:  # openpyxl raises whatever its zip or XML parser met
         raise refuse(NOT_READABLE) from error
     try:
-        yield from _rows(archive, book, limits)
+        yield from _rows(book, limits)
     except TableError:
         raise
     except Exception as error:
@@ -50,22 +50,25 @@ def xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
         book.close()
 
 
-def _check_unzipped(archive: zipfile.ZipFile, limits: ImportLimits) -> None:
-    total = sum(info.file_size for info in archive.infolist())
-    if total > limits.import_max_unzipped_bytes:
+def _check_parts(archive: zipfile.ZipFile, limits: ImportLimits) -> None:
+    """Refuse a workbook too large once uncompressed, or with a part of too many rows."""
+    parts = archive.infolist()
+    if sum(info.file_size for info in parts) > limits.import_max_unzipped_bytes:
         size = f"{limits.import_max_unzipped_bytes / 1_048_576:.1f} MB"
         raise refuse(f"the workbook's parts are larger than the {size} limit once "
                      "uncompressed (IMPORT_MAX_UNZIPPED_BYTES)")  # fmt: skip
+    for info in parts:
+        if info.filename.endswith(".xml"):  # wherever the workbook's relations put sheets
+            with archive.open(info) as part:
+                _check_row_count(part, limits.import_max_rows)
 
 
-def _rows(archive: zipfile.ZipFile, book: Any, limits: ImportLimits) -> Iterator[list[str]]:
+def _rows(book: Any, limits: ImportLimits) -> Iterator[list[str]]:
     """The header (at most one column past the limit), then the data rows as wide as it is:
     cells right of the header are ignored, so a cell at column XFD costs nothing."""
     if not book.worksheets:
         raise refuse(NOT_READABLE)
     sheet = book.worksheets[0]
-    with archive.open(sheet._worksheet_path) as part:  # openpyxl's own path to the sheet
-        _check_row_count(part, limits.import_max_rows)
     first = sheet.iter_rows(max_row=1, max_col=limits.import_max_columns + 1, values_only=True)
     header = [_cell_text(v) for v in next(first, ())]
     while header and not header[-1]:
