@@ -69,6 +69,10 @@ class ImportPlan:
         """The planned rows with this action."""
         return [r for r in self.rows if r.action == action]
 
+    def counts(self) -> dict[str, int]:
+        """How many rows add, change and stay the same."""
+        return {action: self.count(action) for action in ACTIONS}
+
 
 class Importer(Protocol):
     """One kind of file import (observations, departments, services, users...)."""
@@ -160,9 +164,8 @@ class Preview:
     @classmethod
     def of_plan(cls, plan: ImportPlan) -> Preview:
         """The preview of a (bounded) plan."""
-        counts = {action: plan.count(action) for action in ACTIONS}
         rows = {action: plan.of(action)[:SHOWN] for action in ("add", "change")}
-        return cls(plan.filename, counts, rows, list(plan.errors), dict(plan.more_errors))
+        return cls(plan.filename, plan.counts(), rows, list(plan.errors), dict(plan.more_errors))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Preview:

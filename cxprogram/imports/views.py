@@ -72,7 +72,7 @@ def preview_import(kind: str, token: str) -> Response | str | tuple[str, int]:
     if not (preview.is_valid and form.validate_on_submit()):
         return _page(importer, preview, form, token, 422 if preview.errors else 200)
     plan = uploads.plan_again(upload, importer, current_user)
-    if not plan.is_valid or Preview.of_plan(plan).counts != preview.counts:
+    if not plan.is_valid or plan.counts() != preview.counts:
         preview = uploads.keep_preview(upload, plan)
         db.session.commit()
         return _page(importer, preview, form, token, 422 if plan.errors else 409)
