@@ -22,6 +22,7 @@ from cxprogram.imports.framework import (
     ImportPlan,
     Preview,
     bound_errors,
+    import_limits,
     plan_table,
     read_file,
 )
@@ -32,11 +33,15 @@ KEEP_FOR = timedelta(hours=12)
 
 
 def stash_upload(
-    user: User, importer: Importer, filename: str, content: bytes, limits: ImportLimits
+    user: User, kind: str, filename: str, content: bytes, limits: ImportLimits | None = None
 ) -> str:
-    """Read and plan the file, keep its rows and its preview; return the token."""
+    """Read and plan the file (the application's limits unless given), keep its rows and its
+    preview; return the token."""
+    from cxprogram.imports.registry import importers
+
     db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < utcnow() - KEEP_FOR))
-    plan, packed = _read_and_plan(user, importer, filename, content, limits)
+    importer = importers()[kind]
+    plan, packed = _read_and_plan(user, importer, filename, content, limits or import_limits())
     token = secrets.token_urlsafe(32)
     db.session.add(
         PendingUpload(token=token, user_id=user.id, kind=importer.kind, filename=filename,

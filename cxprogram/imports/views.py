@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from cxprogram.core.permissions import signed_in
 from cxprogram.extensions import db
 from cxprogram.imports import uploads
-from cxprogram.imports.framework import Importer, Preview, apply_plan, import_limits
+from cxprogram.imports.framework import Importer, Preview, apply_plan
 from cxprogram.imports.registry import importers
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -54,7 +54,7 @@ def upload_file(kind: str) -> Response | str:
         return render_template("imports/upload_file.html", importer=importer, form=form)
     storage = form.file.data
     name = storage.filename or "upload"
-    token = uploads.stash_upload(current_user, importer, name, storage.read(), import_limits())
+    token = uploads.stash_upload(current_user, kind, name, storage.read())
     db.session.commit()
     return redirect(url_for("imports.preview_import", kind=kind, token=token))
 
