@@ -18,6 +18,18 @@ def _default_database_url() -> str:
 
 
 @dataclass(frozen=True)
+class ImportLimits:
+    """What an uploaded file may hold, checked before any row is planned. Each refusal names
+    the environment variable that sets the limit (the names below, upper case)."""
+
+    max_upload_bytes: int = 20 * 1024 * 1024
+    import_max_unzipped_bytes: int = 100 * 1024 * 1024  # an .xlsx's parts, uncompressed
+    import_max_rows: int = 100_000  # data rows, the header not counted
+    import_max_columns: int = 50
+    import_max_cell_chars: int = 32_767  # Excel's own limit for a cell
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings handed to create_app; built from the environment by from_env()."""
 
@@ -36,7 +48,7 @@ class Config:
     smtp_security: str = "none"  # none, starttls or ssl
     smtp_username: str = ""
     smtp_password: str = ""
-    max_upload_bytes: int = 20 * 1024 * 1024
+    import_limits: ImportLimits = field(default_factory=ImportLimits)
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -57,7 +69,8 @@ class Config:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
-            "MAX_CONTENT_LENGTH": self.max_upload_bytes,
+            "MAX_CONTENT_LENGTH": self.import_limits.max_upload_bytes,
+            "CX_IMPORT_LIMITS": self.import_limits,
             "TESTING": self.testing,
             "WTF_CSRF_TIME_LIMIT": None,
             "CX_ENVIRONMENT": self.environment,
@@ -108,6 +121,7 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         smtp_security=security,
         smtp_username=env.get("SMTP_USERNAME", ""),
         smtp_password=env.get("SMTP_PASSWORD", ""),
+        import_limits=_import_limits(env),
         testing=environment == "test",
     )
 
@@ -133,6 +147,19 @@ def _trusted_proxy_count(env: dict[str, str]) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) > 10:
         raise ConfigError(f"TRUSTED_PROXY_COUNT must be a whole number from 0 to 10, not {value!r}")
     return int(value)
+
+
+def _import_limits(env: dict[str, str]) -> ImportLimits:
+    """Each limit from its upper-case environment variable, or its default."""
+    values = {}
+    for name in ImportLimits.__dataclass_fields__:
+        raw = env.get(name.upper(), "")
+        if not raw:
+            continue
+        if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise ConfigError(f"{name.upper()} must be a positive whole number, not {raw!r}")
+        values[name] = int(raw)
+    return ImportLimits(**values)
 
 
 def normalise_database_url(url: str) -> str:

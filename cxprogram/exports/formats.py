@@ -1,4 +1,10 @@
-"""Write rows as CSV or XLSX, with every text cell neutralised against formula injection."""
+"""Write rows as CSV or XLSX, with every text cell neutralised against formula injection.
+
+Numbers are written at full precision, in the shortest form that reads back as the same
+float (`repr`), so an exported file imports back to exactly the same data: the csv module
+does this already; openpyxl writes 16 significant digits ("%.16g"), so XLSX number cells
+are given their text here.
+"""
 
 from __future__ import annotations
 
@@ -40,8 +46,19 @@ def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -
     sheet = book.create_sheet(title[:31])
     sheet.append(list(columns))
     for row in rows:
-        sheet.append([None if v is None else (v if isinstance(v, date) else neutralise(v))
-                      for v in row])  # fmt: skip
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=repr(value))  # full precision, not "%.16g"
+        cell.data_type = "n"
+        return cell
+    return neutralise(value)

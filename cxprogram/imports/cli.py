@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 
 from cxprogram.extensions import db
 from cxprogram.imports.a11 import A11FormatError, read_a11_file
@@ -68,12 +67,13 @@ for _importer in importers().values():
 
 def run_import(importer: Importer, file: Path) -> None:
     """Validate the whole file; print every error and exit 1, or write it all and print counts."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    plan = plan_file(importer, file.name, file.read_bytes(), None, limit)
+    plan = plan_file(importer, file.name, file.read_bytes(), None)
     if not plan.is_valid:
         for error in plan.errors:
             click.echo(f"{file.name}: {error}", err=True)
-        click.echo(f"{file.name}: nothing imported ({len(plan.errors)} errors).", err=True)
+        for reason, count in plan.more_errors.items():
+            click.echo(f"{file.name}: {count} more: {reason}", err=True)
+        click.echo(f"{file.name}: nothing imported ({plan.error_count} errors).", err=True)
         raise SystemExit(1)
     try:
         counts = apply_plan(importer, plan, None)

@@ -12,6 +12,7 @@ ever deleted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +118,9 @@ def _audit(
     return counts
 
 
-def _parse_rows(rows: list[Row], stored: set[str], errors: list[RowError]) -> list[DepartmentRow]:
+def _parse_rows(
+    rows: Iterable[Row], stored: set[str], errors: list[RowError]
+) -> list[DepartmentRow]:
     """Rows with a well-formed, first-seen code and a name; errors for the others."""
     parsed: list[DepartmentRow] = []
     first: dict[str, int] = {}

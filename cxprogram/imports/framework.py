@@ -5,16 +5,29 @@ change something (with before and after), the rows already up to date, and every
 Nothing is written while planning. `apply_plan` writes a valid plan and records one audit
 event for the import as a whole (the importer records the per-entity events), so an import
 is all or nothing inside the caller's single transaction.
+
+A plan lists at most SHOWN errors; the rest are counted by reason (`more_errors`), so a
+file of 100,000 bad rows gives a page of 200 lines, not of 100,000. `Preview` is what the
+preview page shows of a plan, kept with the upload so that showing it again plans nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
+from flask import current_app, has_app_context
+
+from config import ImportLimits
 from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.imports.tabular import RowError, Table, TableError, read_table
+
+SHOWN = 200  # errors listed, and rows shown per action, on the preview page
+KINDS = 20  # reasons counted one by one beyond the listed errors
+ACTIONS = ("add", "change", "same")
 
 
 @dataclass(frozen=True)
@@ -36,11 +49,17 @@ class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     payload: Any = None
+    more_errors: dict[str, int] = field(default_factory=dict)  # beyond SHOWN, by reason
 
     @property
     def is_valid(self) -> bool:
         """True when the file has no error at all (all or nothing)."""
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        """Every error, listed or counted."""
+        return len(self.errors) + sum(self.more_errors.values())
 
     def count(self, action: str) -> int:
         """How many rows add, change or leave things the same."""
@@ -49,6 +68,10 @@ class ImportPlan:
     def of(self, action: str) -> list[PlannedRow]:
         """The planned rows with this action."""
         return [r for r in self.rows if r.action == action]
+
+    def counts(self) -> dict[str, int]:
+        """How many rows add, change and stay the same."""
+        return {action: self.count(action) for action in ACTIONS}
 
 
 class Importer(Protocol):
@@ -72,24 +95,109 @@ class Importer(Protocol):
         ...
 
 
+def import_limits(max_bytes: int | None = None) -> ImportLimits:
+    """The application's import limits (config.py; the defaults outside an application),
+    with another upload size if given."""
+    limits = ImportLimits()
+    if has_app_context():
+        limits = current_app.config.get("CX_IMPORT_LIMITS") or limits
+    return limits if max_bytes is None else replace(limits, max_upload_bytes=max_bytes)
+
+
+def read_file(importer: Importer, filename: str, content: bytes, limits: ImportLimits) -> Table:
+    """The file's rows, read once within the limits; raises TableError."""
+    return read_table(filename, content, required=importer.required,
+                      optional=importer.optional, limits=limits)  # fmt: skip
+
+
+def plan_table(importer: Importer, table: Table, actor: User | None, filename: str) -> ImportPlan:
+    """Validate rows already read; the first SHOWN errors listed, the rest counted."""
+    plan = importer.plan(table, actor)
+    plan.filename = filename
+    return bound_errors(plan)
+
+
 def plan_file(
-    importer: Importer, filename: str, content: bytes, actor: User | None, max_bytes: int
+    importer: Importer,
+    filename: str,
+    content: bytes,
+    actor: User | None,
+    max_bytes: int | None = None,
 ) -> ImportPlan:
     """Read and validate a file; unreadable files become a plan with file-level errors."""
     try:
-        table = read_table(
-            filename,
-            content,
-            required=importer.required,
-            optional=importer.optional,
-            max_bytes=max_bytes,
-        )
+        table = read_file(importer, filename, content, import_limits(max_bytes))
     except TableError as error:
         return ImportPlan(filename, errors=list(error.errors))
-    plan = importer.plan(table, actor)
-    plan.filename = filename
+    return plan_table(importer, table, actor, filename)
+
+
+def bound_errors(plan: ImportPlan) -> ImportPlan:
+    """Sort the errors, keep the first SHOWN, count the others by reason."""
     plan.errors.sort()
+    rest = Counter(reason_kind(e) for e in plan.errors[SHOWN:]).most_common()
+    plan.more_errors = dict(rest[:KINDS])
+    if len(rest) > KINDS:
+        plan.more_errors["other reasons"] = sum(count for _, count in rest[KINDS:])
+    del plan.errors[SHOWN:]
     return plan
+
+
+def reason_kind(error: RowError) -> str:
+    """An error's reason without its values (quoted text, numbers), with its column."""
+    reason = re.sub(r"'[^']*'", "'…'", error.reason)
+    reason = re.sub(r"(?<![\w-])-?\d[\d.,]*(?![\w-])", "…", reason)
+    return f"{error.column}: {reason}" if error.column else reason
+
+
+@dataclass
+class Preview:
+    """What the preview page shows of a plan: counts, the first SHOWN rows of each action,
+    the first SHOWN errors and the others counted by reason. Kept as JSON with the upload."""
+
+    filename: str
+    counts: dict[str, int]
+    rows: dict[str, list[PlannedRow]]
+    errors: list[RowError]
+    more_errors: dict[str, int]
+
+    @classmethod
+    def of_plan(cls, plan: ImportPlan) -> Preview:
+        """The preview of a (bounded) plan."""
+        rows = {action: plan.of(action)[:SHOWN] for action in ("add", "change")}
+        return cls(plan.filename, plan.counts(), rows, list(plan.errors), dict(plan.more_errors))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Preview:
+        """The preview as `to_json` stored it."""
+        rows = {k: [PlannedRow(**r) for r in v] for k, v in data["rows"].items()}
+        errors = [RowError(*e) for e in data["errors"]]
+        return cls(data["filename"], data["counts"], rows, errors, data["more_errors"])
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain values for a JSON column."""
+        return {"filename": self.filename, "counts": self.counts,
+                "rows": {k: [asdict(r) for r in v] for k, v in self.rows.items()},
+                "errors": [[e.row, e.column, e.reason] for e in self.errors],
+                "more_errors": self.more_errors}  # fmt: skip
+
+    @property
+    def is_valid(self) -> bool:
+        """True when the file has no error at all."""
+        return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        """Every error, listed or counted."""
+        return len(self.errors) + sum(self.more_errors.values())
+
+    def count(self, action: str) -> int:
+        """How many rows add, change or leave things the same."""
+        return self.counts.get(action, 0)
+
+    def of(self, action: str) -> list[PlannedRow]:
+        """The first SHOWN planned rows with this action."""
+        return self.rows.get(action, [])
 
 
 def apply_plan(importer: Importer, plan: ImportPlan, actor: User | None) -> dict[str, int]:

@@ -9,6 +9,7 @@ same. Writing is the one observation service's (metrics/observation_writes.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -81,7 +82,7 @@ class ObservationPlan(ImportPlan):
         ]  # fmt: skip
 
 
-def plan_rows(rows: list[Row], actor: User | None, item_word: str = "row") -> ImportPlan:
+def plan_rows(rows: Iterable[Row], actor: User | None, item_word: str = "row") -> ImportPlan:
     """Validate rows, then sort the valid ones into add, change and same."""
     look = rows_.load_lookups(actor)
     plan = ObservationPlan("")

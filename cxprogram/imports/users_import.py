@@ -9,6 +9,7 @@ once), so no password ever travels in a file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -118,7 +119,7 @@ def _existing_users(emails: list[str]) -> dict[str, User]:
     return {u.email: u for u in db.session.scalars(query)}
 
 
-def _parse_rows(rows: list[Row], errors: list[RowError]) -> list[UserRow]:
+def _parse_rows(rows: Iterable[Row], errors: list[RowError]) -> list[UserRow]:
     known = set(db.session.scalars(select(Department.code)))
     first_row: dict[str, int] = {}
     parsed = []

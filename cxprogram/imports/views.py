@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from cxprogram.core.permissions import signed_in
 from cxprogram.extensions import db
 from cxprogram.imports import uploads
-from cxprogram.imports.framework import Importer, apply_plan, plan_file
+from cxprogram.imports.framework import Importer, Preview, apply_plan
 from cxprogram.imports.registry import importers
 from cxprogram.metrics.observation_writes import REFUSALS
 
@@ -54,8 +54,8 @@ def upload_file(kind: str) -> Response | str:
     if not form.validate_on_submit():
         return render_template("imports/upload_file.html", importer=importer, form=form)
     storage = form.file.data
-    content = storage.read()
-    token = uploads.stash_upload(current_user, kind, storage.filename or "upload", content)
+    name = storage.filename or "upload"
+    token = uploads.stash_upload(current_user, kind, name, storage.read())
     db.session.commit()
     return redirect(url_for("imports.preview_import", kind=kind, token=token))
 
@@ -63,19 +63,20 @@ def upload_file(kind: str) -> Response | str:
 @bp.route("/<kind>/<token>", methods=["GET", "POST"])
 @signed_in
 def preview_import(kind: str, token: str) -> Response | str | tuple[str, int]:
-    """Show what the file would do; on confirmation re-validate and write it all, or nothing."""
+    """Show the preview kept at upload; on confirmation plan the rows again against the data
+    as it is now and write it all, or show the new preview if it is not what was confirmed."""
     importer = _importer(kind)
     upload = uploads.find_upload(current_user, kind, token)
     if upload is None:
         abort(404)
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    plan = plan_file(importer, upload.filename, upload.content, current_user, limit)
-    form = ConfirmForm()
-    if not (form.validate_on_submit() and plan.is_valid):
-        status = 422 if plan.errors else 200
-        page = render_template("imports/preview_import.html", importer=importer, plan=plan,
-                               form=form, token=token)  # fmt: skip
-        return page, status
+    preview, form = uploads.preview_of(upload), ConfirmForm()
+    if not (preview.is_valid and form.validate_on_submit()):
+        return _page(importer, preview, form, token, 422 if preview.errors else 200)
+    plan = uploads.plan_again(upload, importer, current_user)
+    if not plan.is_valid or plan.counts() != preview.counts:
+        preview = uploads.keep_preview(upload, plan)
+        db.session.commit()
+        return _page(importer, preview, form, token, 422 if plan.errors else 409)
     try:
         counts = apply_plan(importer, plan, current_user)
     except REFUSALS as refused:  # the rows changed or were locked since they were planned
@@ -87,3 +88,11 @@ def preview_import(kind: str, token: str) -> Response | str | tuple[str, int]:
     summary = ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in counts.items())
     flash(f"Imported {upload.filename}: {summary}.", "success")
     return redirect(url_for("imports.list_imports"))
+
+
+def _page(
+    importer: Importer, preview: Preview, form: ConfirmForm, token: str, status: int
+) -> tuple[str, int]:
+    page = render_template("imports/preview_import.html", importer=importer, plan=preview,
+                           form=form, token=token, changed=status == 409)  # fmt: skip
+    return page, status
