@@ -34,7 +34,7 @@ def _init_extensions(app: Flask) -> None:
     from cxprogram.core import errors, inputs, jsoncodec, permissions, security, templating
     from cxprogram.extensions import csrf, db, migrate
 
-    inputs.init_app(app)  # first: converters before any rule, NUL refused before CSRF
+    inputs.init_app(app)  # first: the converter before any rule, NUL refused before CSRF
     engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     engine_options.setdefault("json_serializer", jsoncodec.dumps)
     engine_options.setdefault("json_deserializer", jsoncodec.loads)

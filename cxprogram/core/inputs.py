@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter, Map, UnicodeConverter, ValidationError
+from werkzeug.routing import IntegerConverter, Map
 
 MAX_INT = 2**63 - 1  # the largest value of a BIGINT, and of SQLite's INTEGER
 JSON_MAX_DEPTH = 32  # nesting of arrays and objects a JSON body may have
@@ -86,18 +86,13 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-class PlainTextConverter(UnicodeConverter):
-    """``<name>``: any text but control characters (else 404)."""
-
-    def to_python(self, value: str) -> str:
-        """The argument, refused when it holds a control character."""
-        if CONTROL.search(value):
-            raise ValidationError()
-        return value
-
-
-def refuse_nul() -> None:
-    """before_request hook: 400 naming the first query or form parameter holding a NUL."""
+def refuse_control() -> None:
+    """before_request hook: 404 for a path argument holding a control character (after
+    routing, so the API still answers in JSON); 400 naming the first query or form
+    parameter holding a NUL."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and CONTROL.search(value):
+            abort(404)
     for where, values in (("query", request.args), ("form", request.form)):
         for name, value in values.items(multi=True):
             if "\x00" in name or "\x00" in value:
@@ -105,8 +100,6 @@ def refuse_nul() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the converters (before any blueprint adds a rule) and the NUL check."""
+    """Install the converter (before any blueprint adds a rule) and the control check."""
     app.url_map.converters["int"] = BoundedIntConverter
-    app.url_map.converters["default"] = PlainTextConverter
-    app.url_map.converters["string"] = PlainTextConverter
-    app.before_request(refuse_nul)
+    app.before_request(refuse_control)
