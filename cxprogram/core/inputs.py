@@ -1,9 +1,10 @@
 """Untrusted input checked in one place, so that no value a client sends is a 500.
 
-Integers are ASCII digits bounded to what the database holds (a signed 64-bit integer),
-for URL arguments (the app-wide ``int`` converter), query parameters (``int_arg``) and
-form fields (``to_int``); a blank filter means "no filter"; no parameter may hold a NUL
-character (PostgreSQL refuses it in text); JSON is parsed with a nesting limit.
+Integers are ASCII digits bounded to what the database holds (the id and version columns
+are INTEGER, a signed 32-bit integer on PostgreSQL): URL arguments through the app-wide
+``int`` converter, query parameters through ``int_arg``, form fields through ``to_int``.
+A blank filter means "no filter"; a path argument may hold no control character and a
+parameter no NUL (PostgreSQL refuses it in text); JSON is parsed with a nesting limit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
-MAX_INT = 2**63 - 1  # the largest value of a BIGINT, and of SQLite's INTEGER
+MAX_INT = 2**31 - 1  # the largest PostgreSQL INTEGER (SQLite's INTEGER holds 2**63 - 1)
 JSON_MAX_DEPTH = 32  # nesting of arrays and objects a JSON body may have
 DIGITS = re.compile(r"[0-9]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -28,7 +29,7 @@ _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 def to_int(text: str | None, maximum: int = MAX_INT) -> int | None:
     """The number a text holds when it is ASCII digits from 0 to `maximum`, else None."""
     text = (text or "").strip()
-    if not DIGITS.fullmatch(text) or len(text) > 20 or int(text) > maximum:
+    if not DIGITS.fullmatch(text) or len(text) > 19 or int(text) > maximum:
         return None
     return int(text)
 

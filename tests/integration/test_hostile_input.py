@@ -31,11 +31,11 @@ from tests.integration.test_read_scope import PERIOD, World
 scope_world = test_read_scope.world  # the fixture `world`: two departments' data
 
 HOSTILE = (
-    str(2**63), str(2**64), "-1", "²", "٣", "", " ", "\r\nSet-Cookie: x=1", "a\x00b",
+    str(2**31), str(2**63), str(2**64), "-1", "²", "٣", "", " ", "\r\nSet-Cookie: x=1", "a\x00b",
     "x" * 10_000, "../../etc/passwd", "%2e%2e%2f%00", "1e400", "NaN",
 )  # fmt: skip
 # Each watched parameter alone gets the values a single filter has tripped on.
-ALONE = (str(2**63), "-1", "²", " ", "a\x00b")
+ALONE = (str(2**31), str(2**63), "-1", "²", " ", "a\x00b")
 # Parameters a page might read only when another is set; the watched ones are added.
 COMMON = (
     "department", "status", "driver", "channel", "q", "role", "state", "fiscal_year",
