@@ -31,9 +31,10 @@ def create_app(config: Config | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from cxprogram import models  # noqa: F401  - complete metadata before migrate
     from cxprogram.auth import login
-    from cxprogram.core import errors, jsoncodec, permissions, security, templating
+    from cxprogram.core import errors, inputs, jsoncodec, permissions, security, templating
     from cxprogram.extensions import csrf, db, migrate
 
+    inputs.init_app(app)  # first: the converter before any rule, NUL refused before CSRF
     engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     engine_options.setdefault("json_serializer", jsoncodec.dumps)
     engine_options.setdefault("json_deserializer", jsoncodec.loads)

@@ -18,6 +18,7 @@ from cxprogram.admin import calc, queries, services
 from cxprogram.admin.blueprint import bp
 from cxprogram.admin.forms import DepartmentForm, StatusForm
 from cxprogram.auth.models import Role
+from cxprogram.core import inputs
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
 from cxprogram.org.models import Department
@@ -103,7 +104,7 @@ def _set_status(code: str, *, active: bool) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.set_department_active(dept, active, int(form.version.data), current_user)
+        services.set_department_active(dept, active, _version(form), current_user)
         db.session.commit()
     except (services.EditConflict, StaleDataError):
         db.session.rollback()
@@ -140,13 +141,12 @@ def _parent_choices(dept: Department | None) -> list[SelectChoice]:
 def _department_data(form: DepartmentForm) -> services.DepartmentData:
     parent = form.parent.data or ""
     return services.DepartmentData(
-        form.code.data or "", form.name.data or "", int(parent) if parent.isdigit() else None
+        form.code.data or "", form.name.data or "", inputs.to_int(parent)
     )
 
 
 def _version(form: Any) -> int:
-    raw = form.version.data or ""
-    return int(raw) if raw.isdigit() else -1
+    return inputs.version(form.version.data)
 
 
 def _department_page(

@@ -14,6 +14,7 @@ from cxprogram.admin.blueprint import bp
 from cxprogram.admin.department_views import load_department
 from cxprogram.admin.forms import AdminServiceForm, StatusForm
 from cxprogram.auth.models import Role
+from cxprogram.core import inputs
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
 from cxprogram.org.forms import fill_touchpoints
@@ -48,7 +49,7 @@ def edit_service(code: str, service_id: int) -> Response | str | tuple[str, int]
     form = _service_form(service)
     if not form.validate_on_submit():
         return _service_page(dept, service, form)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+    version = inputs.version(form.version.data)
     try:
         services.update_service(service, _service_data(form), version, current_user)
         db.session.commit()
@@ -82,8 +83,9 @@ def _set_status(code: str, service_id: int, *, active: bool) -> Response | tuple
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
+    version = inputs.version(form.version.data)
     try:
-        services.set_service_active(service, active, int(form.version.data), current_user)
+        services.set_service_active(service, active, version, current_user)
         db.session.commit()
     except (services.EditConflict, StaleDataError):
         db.session.rollback()

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from cxprogram.api import schemas
+from cxprogram.core.inputs import JSON_MAX_DEPTH
 
 REF = "#/components/schemas/{model}"
 
@@ -21,6 +22,9 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 def _json(description: str, model: type[BaseModel] | dict[str, Any]) -> dict[str, Any]:
     schema = _ref(model) if isinstance(model, type) else model
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+BAD_BODY = f"The JSON nests deeper than {JSON_MAX_DEPTH} levels, or holds a NUL character"
 
 
 def _errors(*codes: int) -> dict[str, Any]:
@@ -67,6 +71,7 @@ def _observations() -> dict[str, Any]:
                  "value": 4.21, "n": 120}]}}},
         "responses": {
             "201": _json("Stored", schemas.ObservationsCreated),
+            "400": _json(BAD_BODY, schemas.ErrorOut),
             **_errors(401, 403, 409, 415, 422),
         },
     }  # fmt: skip

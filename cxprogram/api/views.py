@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -31,11 +30,12 @@ from cxprogram.api.schemas import (
 from cxprogram.auth.models import Role
 from cxprogram.core import audit
 from cxprogram.core.fiscal import LABEL_RE, PeriodLabelError, parse_period
+from cxprogram.core.inputs import parse_json
 from cxprogram.core.permissions import (
     api,
     can_read_department,
     public,
-    readable_department_ids,
+    published_department_ids,
 )
 from cxprogram.extensions import csrf, db
 from cxprogram.imports.observation_rows import is_permission_error
@@ -224,9 +224,9 @@ def get_rollup(period: str) -> Response:
               f"`cxprogram rollup --period {label}` computes it.")  # fmt: skip
     document = snapshot_document(snapshot)
     RollupOut.model_validate(document)  # the documented shape, checked on the way out
-    readable = readable_department_ids(current_user)
-    if readable is not None:
-        document = _only_departments(document, codes_of(readable))
+    published = published_department_ids(current_user)  # officers: every department
+    if published is not None:
+        document = _only_departments(document, codes_of(published))
     return jsonify(document)
 
 
@@ -287,7 +287,7 @@ def _problems(problems: list[ItemError], status: int) -> tuple[Response, int]:
 def _json_list(data: bytes) -> list[Any] | ItemError:
     """The body as a list within the batch limits, or the problem with it."""
     try:
-        items = json.loads(data)  # NaN and Infinity parse; the row rules refuse them
+        items = parse_json(data)  # NaN and Infinity parse; the row rules refuse them
     except ValueError as error:
         return ItemError(index=None, field="", reason=f"the body is not valid JSON ({error})")
     try:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from sqlalchemy import Select
 
 from cxprogram.audit import queries
 from cxprogram.audit.calc import compute_changes
@@ -69,17 +70,21 @@ def download_audit() -> Response:
     """The whole audit log (optionally from/to a date) as CSV, streamed, cells neutralised."""
     start, end = _date_arg("start"), _date_arg("end")
     query = queries.export_query(start, end).execution_options(yield_per=500)
-    codes = department_codes()
     name = f"audit-log{'-from-' + start.isoformat() if start else ''}"
     name += f"{'-to-' + end.isoformat() if end else ''}.csv"
-    body = stream_with_context(_csv_lines(db.session.scalars(query), codes))
+    body = stream_with_context(_csv_lines(query))
     return Response(
         body, mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )  # fmt: skip
 
 
-def _csv_lines(events: Iterator[AuditEvent], codes: dict[int, str]) -> Iterator[str]:
+def _csv_lines(query: Select[tuple[AuditEvent]]) -> Iterator[str]:
+    """The CSV, read while it is sent. The view's database session is closed by then (the
+    app context ends when the view returns), so the rows are read here, in the session
+    stream_with_context opens again, which is closed when the last line is sent."""
+    codes = department_codes()
+    events = db.session.scalars(query)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from cxprogram.auth import services
 from cxprogram.auth.forms import ChangePasswordForm, SignInForm
 from cxprogram.auth.login import begin_session, end_other_sessions, end_session
+from cxprogram.core import inputs
 from cxprogram.core.permissions import public, signed_in
 from cxprogram.extensions import db
 
@@ -20,7 +21,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths may be followed after sign-in."""
-    if not target:
+    if not target or inputs.CONTROL.search(target):  # CR/LF would split the Location header
         return url_for("main.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -35,7 +35,13 @@ def handle_http(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
     if code == 500:
         db.session.rollback()
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-    return (*render_error(code), headers)
+    return (*render_error(code, _own_description(error)), headers)
+
+
+def _own_description(error: HTTPException) -> str | None:
+    """The message a view gave abort() (e.g. naming a bad parameter), not Werkzeug's."""
+    default = type(error).description
+    return error.description if error.description and error.description != default else None
 
 
 def handle_csrf(error: CSRFError) -> tuple[str, int]:

@@ -8,6 +8,8 @@ the view after loading the department, through ``can_edit_department`` and frien
 Who reads which department is decided in one place, ``readable_department_ids``; every
 page, export, history and API answer that shows department data goes through it, directly
 or through ``limit_to_readable`` (queries) and ``can_read_department`` (one department).
+The organization's rollup and quarterly report publish a few figures of every department
+to a wider audience (officers read all of them): their scope is ``published_department_ids``.
 """
 
 from __future__ import annotations
@@ -113,13 +115,24 @@ def readable_department_ids(user: User) -> set[int] | None:
     if user.role == Role.CHIEF:
         return None
     if user.role == Role.OFFICER:
-        # Today officers read every department. SPEC 2 limits them to their own departments
-        # (others only through the published rollup): a later issue makes this line
-        # `return set(user.department_ids)`.
-        return None
+        # Their own departments in full; of the others, only what the organization's rollup
+        # publishes (published_department_ids), never notes, plans, history or exports.
+        return set(user.department_ids)
     if user.role == Role.VIEWER:
         return None if user.sees_all_departments else set(user.department_ids)
     return set()  # administrators, and any role not listed, read no department's data
+
+
+def published_department_ids(user: User) -> set[int] | None:
+    """The departments whose published rollup figures (scores, consistency, strategy
+    effects with the strategy's title) this user reads; None means every department.
+
+    This is the scope of the organization's rollup and quarterly report only: officers
+    read every department's figures there (SPEC 2), and their own departments' details
+    through ``readable_department_ids``."""
+    if user.role == Role.OFFICER:
+        return None
+    return readable_department_ids(user)
 
 
 def limit_to_readable(

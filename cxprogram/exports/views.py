@@ -10,6 +10,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from cxprogram.core import inputs
 from cxprogram.core.permissions import limit_to_readable, signed_in
 from cxprogram.exports import formats, queries
 from cxprogram.exports.queries import ExportFilter
@@ -48,7 +49,7 @@ def _readable_departments() -> list[Department]:
 
 
 def _form(departments: list[Department]) -> FilterForm:
-    form = FilterForm(request.args)
+    form = FilterForm(inputs.filled_args())  # a blank filter means no filter
     years = queries.fiscal_years()
     form.fiscal_year.choices = [SelectChoice("", "Every year")] + [
         SelectChoice(str(y), f"FY{y}") for y in years

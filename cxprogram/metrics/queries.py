@@ -8,6 +8,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from cxprogram.core.fiscal import parse_period
+from cxprogram.core.inputs import to_int
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
 from cxprogram.metrics.models import (
@@ -98,9 +99,10 @@ def new_row_key(metric_id: int, service_id: int | None, channel_id: int | None) 
 def parse_new_row_key(key: str) -> tuple[int, int | None, int | None] | None:
     """(metric, service, channel) ids of a new-row key, or None when malformed."""
     parts = key[1:].split("-") if key.startswith("n") else []
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    numbers = [to_int(p) for p in parts]
+    if len(numbers) != 3 or any(n is None for n in numbers):
         return None
-    metric_id, service_id, channel_id = (int(p) for p in parts)
+    metric_id, service_id, channel_id = (n or 0 for n in numbers)
     return metric_id, service_id or None, channel_id or None
 
 

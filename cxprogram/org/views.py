@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from cxprogram.core import inputs
 from cxprogram.core.permissions import (
     can_edit_department,
     can_read_department,
@@ -54,7 +55,7 @@ def edit_service(code: str, service_id: int) -> Response | str | tuple[str, int]
         form.description.data or "",
         form.channels.data,
         form.journey_stages.data,
-        int(form.version.data),
+        inputs.version(form.version.data),
     )
     try:
         services.update_service(service, change, current_user)

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from cxprogram.auth import services as auth_services
 from cxprogram.auth.models import Role, User
 from cxprogram.auth.services import UserError
+from cxprogram.core import inputs
 from cxprogram.core.permissions import roles
 from cxprogram.core.templating import org_name
 from cxprogram.extensions import db
@@ -38,7 +39,7 @@ def list_users() -> str:
     search = queries.UserSearch(
         text=form.q.data or "",
         role=Role(form.role.data) if form.role.data in Role._value2member_map_ else None,
-        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
+        department_id=inputs.int_arg("department"),
         active={"active": True, "inactive": False}.get(form.state.data or ""),
     )
     users = db.session.scalars(queries.users_query(search)).all()
@@ -120,7 +121,10 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         return _edit_page(user, form)
     change = services.UserChange(
-        form.name.data, Role(form.role.data), form.departments.data, int(form.version.data)
+        form.name.data,
+        Role(form.role.data),
+        form.departments.data,
+        inputs.version(form.version.data),
     )
     try:
         services.update_user(user, change, current_user)

@@ -9,6 +9,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from cxprogram.core import inputs
 from cxprogram.metrics.models import Driver
 from cxprogram.org.forms import CheckboxesField
 from cxprogram.strategies.models import StrategyStatus
@@ -26,7 +27,7 @@ def _percent(form: Any, field: Any) -> None:
     text = (field.data or "").strip()
     if not text:
         return
-    if not text.isdigit() or not 0 <= int(text) <= 100:
+    if inputs.to_int(text, maximum=100) is None:
         raise ValidationError(PERCENT_MESSAGE)
 
 
@@ -38,14 +39,12 @@ def parse_status(text: str | None) -> StrategyStatus | None:
 
 def parse_version(text: str | None) -> int:
     """The version a form carried (-1, which never matches, when it is not a number)."""
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else -1
+    return inputs.version(text)
 
 
 def parse_percent(text: str | None) -> int | None:
     """The integer a validated percentage field holds, None when empty."""
-    text = (text or "").strip()
-    return int(text) if text else None
+    return inputs.to_int(text)
 
 
 class StrategyForm(FlaskForm):  # type: ignore[misc]

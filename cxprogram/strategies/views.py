@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from cxprogram.auth.models import Role
+from cxprogram.core import inputs
 from cxprogram.core.permissions import (
     can_edit_department,
     roles,
@@ -47,12 +48,11 @@ def _filters() -> queries.StrategyFilter:
     dept = org_queries.department_by_code(args.get("department", ""))
     status = args.get("status", "")
     driver = args.get("driver", "")
-    channel = args.get("channel", "")
     return queries.StrategyFilter(
         department_id=dept.id if dept else None,
         status=StrategyStatus(status) if status in StrategyStatus._value2member_map_ else None,
         driver=Driver(driver) if driver in Driver._value2member_map_ else None,
-        channel_id=int(channel) if channel.isdigit() else None,
+        channel_id=inputs.int_arg("channel"),
     )
 
 
@@ -120,8 +120,9 @@ def metric_links(form: MultiDict[str, str]) -> tuple[tuple[int, Direction], ...]
     links = []
     for key, value in form.items():
         match = METRIC_KEY.match(key)
-        if match and value in Direction._value2member_map_:
-            links.append((int(match.group(1)), Direction(value)))
+        metric_id = inputs.to_int(match.group(1)) if match else None
+        if metric_id is not None and value in Direction._value2member_map_:
+            links.append((metric_id, Direction(value)))
     return tuple(sorted(links))
 
 

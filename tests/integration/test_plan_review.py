@@ -167,7 +167,7 @@ def test_service_state_machine_table(plan: dict[str, Any], db_session: Any) -> N
 def test_other_departments_officer_cannot_submit(client: Any, plan: dict[str, Any],
                                                   db_session: Any) -> None:  # fmt: skip
     sign_in(client, plan["dmv_officer"].email)
-    assert client.get(PLAN).status_code == 200  # officers read every department
+    assert client.get(PLAN).status_code == 403  # SPEC 2: not another department's plan
     assert b"Submit the plan" not in client.get(PLAN).data
     assert post(client, PLAN + "/submit", {}).status_code == 403
     assert _state(db_session, plan) == "draft"

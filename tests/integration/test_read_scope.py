@@ -34,8 +34,10 @@ TITLES = {"A": "Lantern kiosks of Alphaquill", "B": "Lantern kiosks of Bravoquil
 ROLES = ("admin", "chief", "officer_a", "viewer_a", "viewer_all")
 
 # Which departments each role's answers may show, written out (not computed by the code
-# under test). Officers read every department today; SPEC 2's stricter rule is a later issue.
-READ = {"admin": "", "chief": "AB", "officer_a": "AB", "viewer_a": "A", "viewer_all": "AB"}
+# under test). Officers read their own departments' details (SPEC 2); of the others, only
+# what the organization's rollup publishes (scores, consistency, effects with the title).
+READ = {"admin": "", "chief": "AB", "officer_a": "A", "viewer_a": "A", "viewer_all": "AB"}
+PUBLISHED = {"admin": "", "chief": "AB", "officer_a": "AB", "viewer_a": "A", "viewer_all": "AB"}
 EDIT = {"admin": "", "chief": "AB", "officer_a": "A", "viewer_a": "", "viewer_all": ""}
 HOME = {"admin": "", "chief": "AB", "officer_a": "A", "viewer_a": "A", "viewer_all": "AB"}
 CHIEF = {"admin": "", "chief": "AB", "officer_a": "", "viewer_a": "", "viewer_all": ""}
@@ -74,7 +76,7 @@ SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
     "api.list_departments": Case(READ),
     "api.list_observations": Case(READ, filter="department"),
     "api.list_strategies": Case(READ),
-    "api.get_rollup": Case(READ),
+    "api.get_rollup": Case(PUBLISHED),  # the org rollup: every department's scores
 }
 
 SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {

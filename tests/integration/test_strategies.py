@@ -158,7 +158,7 @@ def test_officer_gets_403_on_another_departments_strategies(
 ) -> None:
     sign_in(client, make_user("officer", departments=("DMV",)).email)
     strategy = org["strategy"]  # a VA strategy
-    assert client.get(f"/strategies/{strategy.id}").status_code == 200  # officers read all
+    assert client.get(f"/strategies/{strategy.id}").status_code == 403  # SPEC 2: own only
     assert client.get(f"/strategies/{strategy.id}/edit").status_code == 403
     assert client.get("/strategies/new/VA").status_code == 403
     version = str(strategy.version)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from cxprogram.core import inputs
 from cxprogram.core.permissions import require_edit, signed_in
 from cxprogram.extensions import db
 from cxprogram.metrics import entry
@@ -68,13 +69,10 @@ def _shown(row: GridRow, sent: entry.Submitted | None, errors: dict[str, str]) -
 def _added_keys(department: Department) -> list[str]:
     """Cells the person asked to add (GET: the add-a-row form; POST: the rows it sent)."""
     keys = request.values.getlist("add")
-    metric = request.args.get("metric", type=int)
+    metric = inputs.int_arg("metric")
     if metric:
-        keys.append(
-            new_row_key(
-                metric, request.args.get("service", type=int), request.args.get("channel", type=int)
-            )  # fmt: skip
-        )
+        service, channel = inputs.int_arg("service"), inputs.int_arg("channel")
+        keys.append(new_row_key(metric, service, channel))
     return keys + [k for k in request.form.getlist("row") if k.startswith("n")]
 
 
