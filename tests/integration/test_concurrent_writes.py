@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.integration.liveserver import Live, live_server, percentile, signed_in
 
@@ -173,3 +173,57 @@ def test_eight_clients_writing_the_same_rows_lose_nothing_and_get_no_5xx(
 def _unique_value(number: int, step: int) -> float:
     """A value no other write of the run sends (so every acknowledged write changes it)."""
     return 1 + (step * 8 + number) % 3000 / 1000
+
+
+def test_eight_clients_adding_the_same_new_rows_store_each_once(tmp_path: Path) -> None:
+    """Department-level rows (no service, no channel) posted at once by eight clients."""
+    with live_server(tmp_path) as live:
+        _seed(live, rows=False)
+        items = [{"department": "DMV", "metric": code, "period": PERIOD, "value": 3.5}
+                 for code in _metric_codes(live, 10)]  # fmt: skip
+        tally, start = _Tally(), threading.Barrier(8)
+
+        def add(number: int) -> None:
+            headers = {"Authorization": f"Bearer {live.tokens[f'officer{number}@example.test']}"}
+            start.wait()
+            started = time.perf_counter()
+            response = requests.post(
+                f"{live.url}/api/v1/observations", json=items, headers=headers, timeout=60
+            )
+            added = response.json().get("added", 0) if response.status_code == 201 else 0
+            tally.note(response.status_code, started, {"added": added})
+
+        threads = [tally.run(add, i) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = _observation_count(live)
+    assert not tally.errors, tally.errors
+    assert set(tally.statuses) <= {201, 409}, tally.statuses
+    assert stored == 10 and tally.acked["added"] == 10, (stored, tally.acked, tally.statuses)
+
+
+def _metric_codes(live: Live, count: int) -> list[str]:
+    from cxprogram.extensions import db
+    from cxprogram.metrics.models import MetricDefinition as M
+
+    with live.app.app_context():
+        query = select(M.code).where(
+            M.scale_min.is_(None) | (M.scale_min <= 3.5),
+            M.scale_max.is_(None) | (M.scale_max >= 3.5),
+        )
+        codes = list(db.session.scalars(query.order_by(M.id).limit(count)))
+        db.session.remove()
+    assert len(codes) == count
+    return codes
+
+
+def _observation_count(live: Live) -> int:
+    from cxprogram.extensions import db
+    from cxprogram.metrics.models import Observation
+
+    with live.app.app_context():
+        count = db.session.scalar(select(func.count(Observation.id)))
+        db.session.remove()
+    return int(count or 0)
