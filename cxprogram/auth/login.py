@@ -4,8 +4,10 @@ session secret (auth.sessions), so that signing out ends the session for good.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from flask import Flask, Request, current_app, g, session
+from flask import Flask, Request, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from cxprogram.auth.tokens import user_for_token
 from cxprogram.extensions import db, login_manager
 
 SESSION_KEY = "cx_session"  # the session's secret; its digest is a user_sessions row
+API_PREFIX = "/api/"  # the JSON API is stateless: bearer tokens, never the session cookie
 
 
 def _is_number(text: str) -> bool:
@@ -71,8 +74,30 @@ def load_user_from_token(req: Request) -> User | None:
     return user
 
 
+def _is_api(path: str) -> bool:
+    return path.startswith(API_PREFIX)
+
+
+class StatelessApiSessions(SecureCookieSessionInterface):
+    """Pages keep their signed session cookie; the API neither reads nor sets it, so a client
+    that kept a cookie from some page still has its bearer token honoured (a cookie read on
+    the API made session protection treat it as stolen, and the token went unread)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """An empty session for the API, the cookie's for pages."""
+        if _is_api(request.path):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        """Never a Set-Cookie on an API response."""
+        if not _is_api(request.path):
+            super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Login to the app."""
+    app.session_interface = StatelessApiSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

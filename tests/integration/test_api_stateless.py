@@ -1,0 +1,58 @@
+"""The API is stateless and versioned (issue 17, item 3): it never reads or sets the session
+cookie, records a token's use at most once a minute outside the request's transaction, and
+refuses a stale `version` with a 409 naming the current version and values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from cxprogram.auth.models import Role
+from cxprogram.auth.services import create_user
+from cxprogram.auth.tokens import create_token
+from cxprogram.extensions import db
+from cxprogram.org.services import ensure_settings
+from tests.conftest import PASSWORD
+from tests.integration.liveserver import live_server
+
+
+def test_a_client_holding_a_page_cookie_still_has_its_token_honoured(
+    app: Any, client: Any, make_user: Any, make_settings: Any
+) -> None:
+    make_settings()
+    bearer = {"Authorization": f"Bearer {create_token(make_user('viewer'))}"}
+    page = client.get("/sign-in")
+    assert page.headers.get("Set-Cookie"), "the sign-in page sets a session cookie"
+    response = client.get("/api/v1/departments", headers=bearer)
+    assert response.status_code == 200, response.get_json()
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_the_api_never_signs_in_a_browser_session(
+    app: Any, client: Any, login: Any, make_user: Any, make_settings: Any
+) -> None:
+    make_settings()
+    user = make_user("chief")
+    assert login(user.email).status_code == 302
+    assert client.get("/api/v1/departments").status_code == 401  # the cookie is not read
+
+
+def test_against_a_real_server_a_cookie_keeping_client_is_never_locked_out(
+    tmp_path: Path,
+) -> None:
+    with live_server(tmp_path) as live:
+        with live.app.app_context():
+            ensure_settings("Test org")
+            user = create_user("api@example.test", "API", Role.VIEWER, PASSWORD, [])
+            secret = create_token(user)
+            db.session.commit()
+        browser = requests.Session()  # keeps every cookie, as many HTTP clients do
+        browser.headers["Authorization"] = f"Bearer {secret}"
+        assert browser.get(f"{live.url}/sign-in", timeout=30).status_code == 200
+        assert browser.cookies, "the page set a session cookie"
+        answers = [browser.get(f"{live.url}/api/v1/periods", timeout=30) for _ in range(20)]
+    assert [a.status_code for a in answers] == [200] * 20
+    assert not [a for a in answers if "Set-Cookie" in a.headers]
