@@ -11,9 +11,8 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
-from cxprogram.auth import sessions
+from cxprogram.auth import sessions, tokens
 from cxprogram.auth.models import User
-from cxprogram.auth.tokens import user_for_token
 from cxprogram.extensions import db, login_manager
 
 SESSION_KEY = "cx_session"  # the session's secret; its digest is a user_sessions row
@@ -68,10 +67,23 @@ def load_user_from_token(req: Request) -> User | None:
     header = req.headers.get("Authorization", "")
     if req.blueprint != "api" or not header.startswith("Bearer "):
         return None
-    user = user_for_token(header.removeprefix("Bearer ").strip(), datetime.now(UTC))
-    if user is not None:
-        g.auth_via_token = True
-    return user
+    token = tokens.live_token(header.removeprefix("Bearer ").strip())
+    if token is None:
+        return None
+    now = datetime.now(UTC)
+    if tokens.use_is_due(token, now):
+        g.token_used = (token.id, now)  # written once the request's transaction has ended
+    g.auth_via_token = True
+    return token.user
+
+
+def _record_token_use(error: BaseException | None) -> None:
+    """After the request: end its transaction, then record the token's use in another one
+    (so a read never writes in its own transaction, nor holds a write lock)."""
+    used = g.pop("token_used", None)
+    if used is not None:
+        db.session.remove()
+        tokens.record_use(db.session.get_bind(), *used)
 
 
 def _is_api(path: str) -> bool:
@@ -105,3 +117,4 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     login_manager.request_loader(load_user_from_token)
+    app.teardown_request(_record_token_use)

@@ -4,12 +4,14 @@ refuses a stale `version` with a 409 naming the current version and values."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import select, update
 
-from cxprogram.auth.models import Role
+from cxprogram.auth.models import ApiToken, Role
 from cxprogram.auth.services import create_user
 from cxprogram.auth.tokens import create_token
 from cxprogram.extensions import db
@@ -56,3 +58,47 @@ def test_against_a_real_server_a_cookie_keeping_client_is_never_locked_out(
         answers = [browser.get(f"{live.url}/api/v1/periods", timeout=30) for _ in range(20)]
     assert [a.status_code for a in answers] == [200] * 20
     assert not [a for a in answers if "Set-Cookie" in a.headers]
+
+
+def _last_use(db_session: Any, user: Any) -> Any:
+    db_session.expire_all()
+    return db_session.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == user.id))
+
+
+def test_a_tokens_use_is_written_at_most_once_a_minute(
+    app: Any, client: Any, make_user: Any, make_settings: Any, db_session: Any
+) -> None:
+    make_settings()
+    user = make_user("viewer")
+    bearer = {"Authorization": f"Bearer {create_token(user)}"}
+    assert client.get("/api/v1/periods", headers=bearer).status_code == 200
+    first = _last_use(db_session, user)
+    assert first is not None
+    assert client.get("/api/v1/metrics", headers=bearer).status_code == 200
+    assert _last_use(db_session, user) == first  # the second read wrote nothing
+    earlier = first - timedelta(minutes=2)
+    db_session.execute(update(ApiToken).where(ApiToken.user_id == user.id)
+                       .values(last_used_at=earlier))  # fmt: skip
+    assert client.get("/api/v1/periods", headers=bearer).status_code == 200
+    assert _last_use(db_session, user) > first  # a minute on, the use is recorded again
+
+
+def test_against_a_real_server_a_use_is_recorded_outside_the_requests_transaction(
+    tmp_path: Path,
+) -> None:
+    """A refused write (422, its transaction rolled back) still records the token's use."""
+    with live_server(tmp_path) as live:
+        with live.app.app_context():
+            ensure_settings("Test org")
+            user = create_user("chief@example.test", "Chief", Role.CHIEF, PASSWORD, [])
+            secret = create_token(user)
+            db.session.commit()
+        response = requests.post(
+            f"{live.url}/api/v1/observations", json=[{"department": "NOPE"}],
+            headers={"Authorization": f"Bearer {secret}"}, timeout=30,
+        )  # fmt: skip
+        with live.app.app_context():
+            used = db.session.scalar(select(ApiToken.last_used_at))
+            db.session.remove()
+    assert response.status_code == 422
+    assert used is not None
