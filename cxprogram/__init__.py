@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -90,9 +90,13 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None:
-    """SQLite: enforce foreign keys and let SQLAlchemy own transaction boundaries."""
+    """SQLite: enforce foreign keys, let SQLAlchemy own transaction boundaries, and serve
+    concurrent writers: WAL (readers never block the writer) and a busy timeout."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -100,13 +104,25 @@ def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database stays "memory"
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL's safe setting: durable on commit
         cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: object) -> None:
-    """Emit BEGIN ourselves on SQLite (pysqlite's own handling breaks SAVEPOINTs)."""
+    """Emit BEGIN ourselves on SQLite (pysqlite's own handling breaks SAVEPOINTs). A
+    transaction that may write begins IMMEDIATE: it takes the write lock first, waiting up
+    to the busy timeout, instead of reading and then failing at once to upgrade its lock
+    ("database is locked"). Only page and API reads (safe methods) begin deferred."""
     from sqlalchemy.engine import Connection
 
     if isinstance(conn, Connection) and conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN" if _reading() else "BEGIN IMMEDIATE")
+
+
+def _reading() -> bool:
+    """Whether this transaction serves a request of a safe method (which must not write)."""
+    from flask import request
+
+    return has_request_context() and request.method in SAFE_METHODS

@@ -33,11 +33,15 @@ def _errors(*codes: int) -> dict[str, Any]:
         401: "Missing or invalid token",
         403: "Not allowed for this user (or, on POST, an item in another department)",
         404: "Not found",
-        409: "An observation changed while writing; nothing was written",
+        409: "A posted version is stale (`current` gives those observations as stored now), "
+        "or an observation changed while writing; nothing was written",
         415: "The body is not JSON",
         422: "Invalid items, each with its index, field and reason; nothing was written",
     }
-    return {str(code): _json(texts[code], schemas.ErrorOut) for code in codes}
+    return {
+        str(code): _json(texts[code], schemas.ConflictOut if code == 409 else schemas.ErrorOut)
+        for code in codes
+    }
 
 
 def _get(summary: str, schema: dict[str, Any], *codes: int, params: Any = ()) -> dict[str, Any]:

@@ -158,6 +158,11 @@ class ObservationIn(BaseModel):
     service: Text | None = Field(None, description="a service of the department, by name")
     channel: Text | None = Field(None, description="channel code or name, e.g. web")
     note: Text | None = Field(None, description="omitted keeps the stored note")
+    version: int | None = Field(
+        None, ge=1, description="the version GET returned; if the observation has changed "
+        "since (or is not stored), nothing is written and the answer is 409 with its current "
+        "version and values",
+    )  # fmt: skip
 
 
 class ObservationBatch(RootModel[list[ObservationIn]]):
@@ -191,7 +196,13 @@ class ErrorOut(_Out):
     errors: list[ItemError] = Field(default_factory=list)
 
 
+class ConflictOut(ErrorOut):
+    """409: a posted `version` is stale; `current` is each such observation as stored now."""
+
+    current: list[ObservationOut] = Field(default_factory=list)
+
+
 COMPONENTS: tuple[type[BaseModel], ...] = (
     DepartmentOut, MetricOut, PeriodOut, StrategyOut, ObservationPage, RollupOut,
-    ObservationBatch, ObservationsCreated, ErrorOut,
+    ObservationBatch, ObservationsCreated, ErrorOut, ConflictOut,
 )  # fmt: skip

@@ -7,12 +7,14 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 from pydantic import ValidationError
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
 from cxprogram.api import queries
 from cxprogram.api.schemas import (
+    ConflictOut,
     DepartmentOut,
     ErrorOut,
     ItemError,
@@ -42,6 +44,7 @@ from cxprogram.imports.observation_rows import is_permission_error
 from cxprogram.imports.observations import plan_rows
 from cxprogram.imports.tabular import Row
 from cxprogram.metrics.models import MetricDefinition, Observation, Source
+from cxprogram.metrics.observation_payload import Existing
 from cxprogram.metrics.observation_writes import (
     REFUSALS,
     ConcurrentChangeError,
@@ -258,6 +261,9 @@ def create_observations() -> tuple[Response, int]:
     if problems:
         status = 403 if any(is_permission_error(e) for e in plan.errors) else 422
         return _problems(sorted(problems, key=lambda p: (p.index or 0, p.field)), status)
+    stale = _stale_versions(items, plan.payload.stored)
+    if stale:
+        return _conflict(stale, plan.payload.stored)
     try:
         counts = write_observations(
             plan.payload, current_user, Source.API, "POST /api/v1/observations"
@@ -268,6 +274,28 @@ def create_observations() -> tuple[Response, int]:
     audit.record("create", "api:observations", "POST", actor=current_user, after=counts)
     db.session.commit()
     return jsonify(ObservationsCreated(**counts).model_dump()), 201
+
+
+def _stale_versions(items: list[Any], stored: dict[int, Existing]) -> list[ItemError]:
+    """Each item whose `version` is not the stored observation's (SPEC 6, the grid's rule)."""
+    stale = []
+    for index, item in enumerate(items):
+        version = item.get("version")
+        current = stored.get(index)
+        if version is not None and (current is None or current.version != version):
+            now = f"is at version {current.version}" if current else "is not stored"
+            reason = f"version {version} is stale: the observation {now}; nothing was written"
+            stale.append(ItemError(index=index, field="version", reason=reason))
+    return stale
+
+
+def _conflict(stale: list[ItemError], stored: dict[int, Existing]) -> tuple[Response, int]:
+    """409 naming each stale item and the observation's current version and values."""
+    ids = [stored[e.index].id for e in stale if e.index is not None and e.index in stored]
+    rows = db.session.scalars(select(Observation).where(Observation.id.in_(ids))).all()
+    current = [ObservationOut.model_validate(_observation(o)) for o in rows]
+    body = ConflictOut(error=HTTP_STATUS_CODES[409], status=409, errors=stale, current=current)
+    return jsonify(body.model_dump(mode="json")), 409
 
 
 def _refused(error: Exception) -> tuple[Response, int]:

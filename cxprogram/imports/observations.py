@@ -112,6 +112,8 @@ def _classify(parsed: list[ObservationRow], look: Lookups, plan: ImportPlan) -> 
     existing = _existing(parsed, look)
     for item in parsed:
         old = existing.get(item.key)
+        if old is not None:
+            payload.stored[item.number] = old
         info = look.periods.get(item.key[2])
         if info is None:
             payload.new_periods.add(item.key[2])

@@ -12,10 +12,12 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -186,3 +188,18 @@ class Observation(Base):
     channel: Mapped[Channel | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# One row per observation: "no service" and "no channel" are values here, on PostgreSQL and
+# SQLite alike (the unique constraint above treats NULLs as distinct, so concurrent adds of a
+# department-level row stored duplicates). The write service answers a violation as a 409.
+KEY_INDEX = Index(
+    "uq_observations_key",
+    Observation.department_id,
+    Observation.metric_id,
+    Observation.period_id,
+    func.coalesce(Observation.service_id, 0),
+    func.coalesce(Observation.channel_id, 0),
+    Observation.import_key,
+    unique=True,
+)

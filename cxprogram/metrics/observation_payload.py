@@ -81,6 +81,7 @@ class ObservationPayload:
     adds: list[ObservationRow] = field(default_factory=list)
     changes: list[tuple[ObservationRow, Existing]] = field(default_factory=list)
     same: int = 0
+    stored: dict[int, Existing] = field(default_factory=dict)  # row number -> what is stored
     new_periods: set[str] = field(default_factory=set)
     start_month: int | None = None
     lookups: Lookups | None = None  # the file import's names, for its preview

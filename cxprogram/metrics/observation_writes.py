@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, column, insert, select, table, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
 from cxprogram.auth.models import User
@@ -184,8 +185,21 @@ def _insert(
         to_json = _processor("distribution")
         for i in counted:
             rows[i]["distribution"] = to_json(adds[i].distribution)
-    for group in _same_columns(rows) if counted else [rows]:
-        db.session.execute(insert(_untyped(group[0])), group)
+    try:
+        for group in _same_columns(rows) if counted else [rows]:
+            db.session.execute(insert(_untyped(group[0])), group)
+    except IntegrityError as error:  # another writer added one of these rows meanwhile
+        if not _is_duplicate_key(error):
+            raise
+        raise ConcurrentChangeError(
+            "observations were added meanwhile; nothing was written"
+        ) from error
+
+
+def _is_duplicate_key(error: IntegrityError) -> bool:
+    """A unique violation (the observation's key), not some other integrity error."""
+    code = getattr(error.orig, "sqlstate", None)  # psycopg
+    return code == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
 
 def _same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -36,6 +36,7 @@ def test_create_shows_the_secret_once_and_the_token_works(
     api = app.test_client().get("/api/v1/departments", headers=bearer)
     assert api.status_code == 200
     assert "Last used" in client.get("/account/tokens").get_data(as_text=True)
+    db_session.expire_all()  # the use is written in its own transaction, after the request
     token = db_session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
     assert token.last_used_at is not None
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "api_token"))

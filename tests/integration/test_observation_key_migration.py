@@ -1,0 +1,68 @@
+"""The migration to one row per observation merges the duplicates a NULL-distinct unique
+constraint let in (the latest kept, the merge audited), then refuses new ones."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from cxprogram import create_app
+from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.core.models import AuditEvent
+from cxprogram.extensions import db
+from cxprogram.metrics import services as metric_services
+from cxprogram.metrics.models import Observation
+from cxprogram.org.models import Department
+from tests.conftest import _throwaway_postgres, make_config
+
+BEFORE = "48c102e6a25c"
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty database on the same server as this run's."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / f'merge-{uuid.uuid4().hex[:6]}.db'}"
+        return
+    server = make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
+    yield from _throwaway_postgres(server)
+
+
+def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url: str) -> None:
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision=BEFORE)
+        metric = metric_services.ensure_standard_metrics()[0]
+        dept = Department(code="VA", name="Veterans")
+        period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
+        now = datetime.now(UTC)
+        rows = [Observation(department=dept, metric=metric, period=period, value=value,
+                            updated_at=now - timedelta(hours=hours))
+                for value, hours in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
+        db.session.add_all(rows)
+        db.session.flush()
+        ids = [row.id for row in rows]
+        dept_id, label, metric_id, period_id = dept.id, period.label, metric.id, period.id
+        db.session.commit()
+        db.session.close()  # the upgrade writes on a connection of its own
+        upgrade()
+        kept = db.session.scalars(select(Observation)).all()
+        assert [(o.id, o.value) for o in kept] == [(ids[1], 4.5)]
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "merge"))
+        assert event.entity_id == str(ids[1]) and event.department_id == dept_id
+        assert sorted(d["id"] for d in event.before["duplicates"]) == [ids[0], ids[2]]
+        assert event.after["value"] == 4.5 and event.period_label == label
+        db.session.add(Observation(department_id=dept_id, metric_id=metric_id,
+                                   period_id=period_id, value=1.0))  # fmt: skip
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.engine.dispose()
