@@ -6,7 +6,7 @@ department-level row stored duplicates. Existing duplicates are merged first: th
 (updated last, then the highest id) is kept and each merge is audited.
 
 Revision ID: c5d1e7a90b42
-Revises: 48c102e6a25c
+Revises: c3a1f0e2b7d4
 Create Date: 2026-12-07 03:00:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5d1e7a90b42'
-down_revision = '48c102e6a25c'
+down_revision = 'c3a1f0e2b7d4'
 branch_labels = None
 depends_on = None
 

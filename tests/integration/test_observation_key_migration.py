@@ -23,7 +23,7 @@ from cxprogram.metrics.models import Observation
 from cxprogram.org.models import Department
 from tests.conftest import _throwaway_postgres, make_config
 
-BEFORE = "48c102e6a25c"
+BEFORE = "c3a1f0e2b7d4"  # the revision before the one-row-per-observation index
 
 
 @pytest.fixture
