@@ -49,6 +49,9 @@ class Config:
     smtp_username: str = ""
     smtp_password: str = ""
     import_limits: ImportLimits = field(default_factory=ImportLimits)
+    # SQLite's journal: WAL lets readers run beside the writer; "delete" (the rollback journal)
+    # is for file systems WAL cannot use (network shares)
+    sqlite_journal_mode: str = "wal"
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -86,6 +89,7 @@ class Config:
             "CX_SMTP_SECURITY": self.smtp_security,
             "CX_SMTP_USERNAME": self.smtp_username,
             "CX_SMTP_PASSWORD": self.smtp_password,
+            "CX_SQLITE_JOURNAL_MODE": self.sqlite_journal_mode,
             **self.extra,
         }
 
@@ -108,7 +112,11 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"SMTP_SECURITY must be none, starttls or ssl, not {security!r}")
     if env.get("SMTP_USERNAME") and security == "none":
         raise ConfigError("SMTP_USERNAME needs SMTP_SECURITY=starttls or ssl: no password in clear")
+    journal = env.get("SQLITE_JOURNAL_MODE", "wal").lower()
+    if journal not in ("wal", "delete"):
+        raise ConfigError(f"SQLITE_JOURNAL_MODE must be wal or delete, not {journal!r}")
     return Config(
+        sqlite_journal_mode=journal,
         base_url=_base_url(env, environment),
         trusted_proxy_count=_trusted_proxy_count(env),
         secret_key=secret,

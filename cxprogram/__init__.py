@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, has_request_context
 from sqlalchemy import event
@@ -39,6 +40,8 @@ def _init_extensions(app: Flask) -> None:
     engine_options.setdefault("json_serializer", jsoncodec.dumps)
     engine_options.setdefault("json_deserializer", jsoncodec.loads)
     db.init_app(app)
+    with app.app_context():  # creates the engine object; connects nothing
+        _sqlite_journal(db.engine, app.config["CX_SQLITE_JOURNAL_MODE"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login.init_app(app)
@@ -95,8 +98,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None:
-    """SQLite: enforce foreign keys, let SQLAlchemy own transaction boundaries, and serve
-    concurrent writers: WAL (readers never block the writer) and a busy timeout."""
+    """SQLite: enforce foreign keys, let SQLAlchemy own transaction boundaries, and let a
+    writer wait for the lock (a busy timeout)."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -104,8 +107,21 @@ def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database stays "memory"
-        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL's safe setting: durable on commit
+        cursor.close()
+
+
+def _sqlite_journal(engine: Engine, mode: str) -> None:
+    """The app's SQLite connections use this journal (by default WAL: readers never block
+    the writer, nor it them; an in-memory database keeps its own)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _journal(dbapi_connection: Any, connection_record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA journal_mode={'WAL' if mode == 'wal' else 'DELETE'}")
+        if mode == "wal":
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL's safe setting
         cursor.close()
 
 

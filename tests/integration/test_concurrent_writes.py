@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +229,21 @@ def _observation_count(live: Live) -> int:
         count = db.session.scalar(select(func.count(Observation.id)))
         db.session.remove()
     return int(count or 0)
+
+
+def test_sqlite_connections_use_wal_and_a_busy_timeout_unless_told(tmp_path: Path) -> None:
+    """The embedded database's own file, whichever database the run tests."""
+    from sqlalchemy import text
+
+    from cxprogram import create_app
+    from cxprogram.extensions import db
+    from tests.conftest import make_config
+
+    for mode, expected in (("wal", "wal"), ("delete", "delete")):
+        url = f"sqlite:///{tmp_path / f'{mode}.db'}"
+        app = create_app(replace(make_config(url), sqlite_journal_mode=mode))
+        with app.app_context():
+            with db.engine.connect() as conn:
+                assert conn.execute(text("PRAGMA journal_mode")).scalar() == expected
+                assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+            db.engine.dispose()

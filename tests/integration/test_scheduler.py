@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -36,7 +37,10 @@ def test_jobs_have_stable_ids_and_are_registered_once(app: Any) -> None:
 
 
 def _cli_env(url: str) -> dict[str, str]:
-    return {**os.environ, "CX_ENV": "development", "DATABASE_URL": url}
+    # SQLite in its rollback journal: a reader can stall a writer's commit there (not in WAL),
+    # which is how these tests catch a run part-way
+    return {**os.environ, "CX_ENV": "development", "DATABASE_URL": url,
+            "SQLITE_JOURNAL_MODE": "delete"}  # fmt: skip
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -106,22 +110,25 @@ def _stalled_rollup(url: str) -> Iterator[Callable[[], bool]]:
     that period's snapshot, with the earlier periods' snapshots written but not committed.
     SQLite: a read transaction stays open, so the run cannot commit; it is part-way once it
     has written, which its rollback journal shows."""
+    if url.startswith("sqlite"):  # a plain reader (the app's connections begin IMMEDIATE)
+        reader = sqlite3.connect(str(make_url(url).database), isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM rollup_snapshots").fetchone()
+        yield Path(f"{make_url(url).database}-journal").exists
+        reader.execute("ROLLBACK")
+        reader.close()
+        return
     engine = create_engine(url)
     with engine.connect() as holder:
-        if url.startswith("sqlite"):
-            holder.execute(text("SELECT count(*) FROM rollup_snapshots")).scalar()
-            journal = Path(f"{make_url(url).database}-journal")
-            yield journal.exists
-        else:
-            locked = holder.execute(
-                text(
-                    "SELECT a.period_id FROM rollup_period_aggregates a JOIN reporting_periods p"
-                    " ON p.id = a.period_id WHERE p.label = 'FY2023-Q1' FOR UPDATE OF a"
-                )
-            ).all()
-            assert len(locked) == 1
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as poll:
-                yield lambda: bool(poll.execute(text(PG_STALLED), {"app": WATCHED}).scalar())
+        locked = holder.execute(
+            text(
+                "SELECT a.period_id FROM rollup_period_aggregates a JOIN reporting_periods p"
+                " ON p.id = a.period_id WHERE p.label = 'FY2023-Q1' FOR UPDATE OF a"
+            )
+        ).all()
+        assert len(locked) == 1
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as poll:
+            yield lambda: bool(poll.execute(text(PG_STALLED), {"app": WATCHED}).scalar())
         holder.rollback()
     engine.dispose()
 
