@@ -74,3 +74,8 @@ def readable_observations(
     if period:
         query = query.where(ReportingPeriod.label == period)
     return limit_to_readable(query, Observation.department_id, reader)
+
+
+def observations_by_id(ids: list[int]) -> Select[tuple[Observation]]:
+    """These observations, by id."""
+    return select(Observation).where(Observation.id.in_(ids)).order_by(Observation.id)

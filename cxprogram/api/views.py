@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 from pydantic import ValidationError
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -292,7 +291,7 @@ def _stale_versions(items: list[Any], stored: dict[int, Existing]) -> list[ItemE
 def _conflict(stale: list[ItemError], stored: dict[int, Existing]) -> tuple[Response, int]:
     """409 naming each stale item and the observation's current version and values."""
     ids = [stored[e.index].id for e in stale if e.index is not None and e.index in stored]
-    rows = db.session.scalars(select(Observation).where(Observation.id.in_(ids))).all()
+    rows = db.session.scalars(queries.observations_by_id(ids)).all()
     current = [ObservationOut.model_validate(_observation(o)) for o in rows]
     body = ConflictOut(error=HTTP_STATUS_CODES[409], status=409, errors=stale, current=current)
     return jsonify(body.model_dump(mode="json")), 409

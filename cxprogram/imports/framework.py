@@ -41,15 +41,12 @@ class PlannedRow:
     after: dict[str, Any] | None = None
 
 
-@dataclass
-class ImportPlan:
-    """The outcome of validating a whole file; `payload` is the importer's own prepared data."""
+class _Errors:
+    """What a plan and its kept preview say of their errors: the listed ones, and the
+    count of the rest by reason."""
 
-    filename: str
-    rows: list[PlannedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    payload: Any = None
-    more_errors: dict[str, int] = field(default_factory=dict)  # beyond SHOWN, by reason
+    errors: list[RowError]
+    more_errors: dict[str, int]
 
     @property
     def is_valid(self) -> bool:
@@ -60,6 +57,17 @@ class ImportPlan:
     def error_count(self) -> int:
         """Every error, listed or counted."""
         return len(self.errors) + sum(self.more_errors.values())
+
+
+@dataclass
+class ImportPlan(_Errors):
+    """The outcome of validating a whole file; `payload` is the importer's own prepared data."""
+
+    filename: str
+    rows: list[PlannedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    payload: Any = None
+    more_errors: dict[str, int] = field(default_factory=dict)  # beyond SHOWN, by reason
 
     def count(self, action: str) -> int:
         """How many rows add, change or leave things the same."""
@@ -151,7 +159,7 @@ def reason_kind(error: RowError) -> str:
 
 
 @dataclass
-class Preview:
+class Preview(_Errors):
     """What the preview page shows of a plan: counts, the first SHOWN rows of each action,
     the first SHOWN errors and the others counted by reason. Kept as JSON with the upload."""
 
@@ -180,16 +188,6 @@ class Preview:
                 "rows": {k: [asdict(r) for r in v] for k, v in self.rows.items()},
                 "errors": [[e.row, e.column, e.reason] for e in self.errors],
                 "more_errors": self.more_errors}  # fmt: skip
-
-    @property
-    def is_valid(self) -> bool:
-        """True when the file has no error at all."""
-        return not self.errors
-
-    @property
-    def error_count(self) -> int:
-        """Every error, listed or counted."""
-        return len(self.errors) + sum(self.more_errors.values())
 
     def count(self, action: str) -> int:
         """How many rows add, change or leave things the same."""
