@@ -149,11 +149,20 @@ def can_read_department(user: User, department_id: int) -> bool:
     return ids is None or department_id in ids
 
 
+def editable_department_ids(user: User | None) -> set[int] | None:
+    """The departments this user edits: None for every one (chiefs, and the command line,
+    which runs with no user), the assigned ones for officers, none for other roles."""
+    if user is None or user.role == Role.CHIEF:
+        return None
+    if user.role == Role.OFFICER:
+        return set(user.department_ids)
+    return set()
+
+
 def can_edit_department(user: User, department_id: int) -> bool:
     """Chiefs edit every department; officers only those they are assigned to."""
-    if user.role == Role.CHIEF:
-        return True
-    return user.role == Role.OFFICER and department_id in user.department_ids
+    editable = editable_department_ids(user)
+    return editable is None or department_id in editable
 
 
 def require_edit(user: User, department_id: int) -> None:

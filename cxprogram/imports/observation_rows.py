@@ -13,8 +13,9 @@ from typing import cast
 
 from sqlalchemy import select
 
-from cxprogram.auth.models import Role, User
+from cxprogram.auth.models import User
 from cxprogram.core.fiscal import PeriodLabelError, parse_period
+from cxprogram.core.permissions import editable_department_ids
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import Row, RowError, unneutralise
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
@@ -59,7 +60,7 @@ def load_lookups(actor: User | None) -> Lookups:
         },
         services=services,
         channels=channels,
-        editable=_editable(actor),
+        editable=editable_department_ids(actor),
         start_month=organization_settings().fiscal_year_start_month,
         today=datetime.now(UTC).date(),
     )  # fmt: skip
@@ -74,14 +75,6 @@ def _metrics() -> dict[str, MetricInfo]:
         MetricDefinition.owner_department_id,
     )
     return {row[1].casefold(): MetricInfo(*row) for row in db.session.execute(query)}
-
-
-def _editable(actor: User | None) -> set[int] | None:
-    if actor is None or actor.role == Role.CHIEF:
-        return None
-    if actor.role == Role.OFFICER:
-        return set(actor.department_ids)
-    return set()
 
 
 def cleaned(cells: dict[str, str]) -> dict[str, str]:

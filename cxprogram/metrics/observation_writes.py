@@ -39,6 +39,7 @@ from cxprogram.metrics.observation_payload import (
 )
 from cxprogram.metrics.services import PeriodClosedError, ensure_period
 from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.queries import codes_by_id
 from cxprogram.rollup.calc import compute_status
 
 OBSERVATIONS = cast(Table, Observation.__table__)
@@ -333,7 +334,7 @@ def _audit(
             {"id": old.id, **_entry(item.key, *new_values(item, old), names)}
         )
     touched = sorted(set(added) | set(after))
-    codes = _department_codes({dept for dept, _ in touched})
+    codes = codes_by_id({dept for dept, _ in touched})
     for dept_id, label in touched:
         where = (dept_id, label)
         audit.record(
@@ -383,11 +384,6 @@ def _entry(k: Key, value: float, n: float | None, note: str, names: _Names) -> d
         "record": k[5] or None,
         "value": value, "n": n, "note": note,
     }  # fmt: skip
-
-
-def _department_codes(ids: set[int]) -> dict[int, str]:
-    query = select(Department.id, Department.code).where(Department.id.in_(ids))
-    return dict(db.session.execute(query).tuples().all())
 
 
 def _expire_loaded_observations() -> None:

@@ -75,6 +75,12 @@ def department_codes() -> dict[int, str]:
     return dict(db.session.execute(select(Department.id, Department.code)).tuples().all())
 
 
+def codes_by_id(ids: set[int]) -> dict[int, str]:
+    """The codes of these departments, by id."""
+    query = select(Department.id, Department.code).where(Department.id.in_(sorted(ids)))
+    return dict(db.session.execute(query).tuples().all())
+
+
 def codes_of(ids: set[int]) -> set[str]:
     """The codes of these departments."""
-    return set(db.session.scalars(select(Department.code).where(Department.id.in_(sorted(ids)))))
+    return set(codes_by_id(ids).values())
