@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import formataddr
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
@@ -28,10 +29,12 @@ class MailSettings:
     security: Security = "none"
     username: str = ""
     password: str = ""
+    sender_name: str = ""
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
-        """The settings in an application's configuration (config.py's CX_SMTP_* keys)."""
+    def from_config(cls, config: Mapping[str, Any], sender_name: str = "") -> MailSettings:
+        """The settings in an application's configuration (config.py's CX_SMTP_* keys), sent
+        under sender_name (the organization's setting) as the From header's display name."""
         return cls(
             config["CX_SMTP_HOST"],
             config["CX_SMTP_PORT"],
@@ -39,6 +42,7 @@ class MailSettings:
             cast(Security, config.get("CX_SMTP_SECURITY", "none")),
             config.get("CX_SMTP_USERNAME", ""),
             config.get("CX_SMTP_PASSWORD", ""),
+            sender_name,
         )
 
     @property
@@ -63,7 +67,7 @@ def send_mail(settings: MailSettings, to: str, subject: str, body: str) -> None:
     another smtplib.SMTPException when the server cannot be used at all.
     """
     message = EmailMessage()
-    message["From"] = settings.sender
+    message["From"] = formataddr((settings.sender_name, settings.sender))
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from flask import current_app
 from sqlalchemy import Select, select
 
 from cxprogram.auth.models import Role, User
+from cxprogram.core.mail import MailSettings
 from cxprogram.extensions import db
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings
 from cxprogram.org.settings import DEFAULTS, OrganizationSettings
@@ -21,6 +23,11 @@ def organization_settings() -> OrganizationSettings:
     if row is None:
         return DEFAULTS
     return OrganizationSettings(**dict(zip(_SETTING_NAMES, row, strict=True)))
+
+
+def mail_settings() -> MailSettings:
+    """The SMTP settings of the running application, as the organization's sender name."""
+    return MailSettings.from_config(current_app.config, organization_settings().smtp_sender_name)
 
 
 def department_by_code_query(code: str) -> Select[tuple[Department]]:

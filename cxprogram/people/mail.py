@@ -7,18 +7,14 @@ import smtplib
 from flask import current_app, render_template
 
 from cxprogram.auth.models import User
-from cxprogram.core.mail import MailSettings, external_url, send_mail
+from cxprogram.core.mail import external_url, send_mail
+from cxprogram.org.queries import mail_settings
 from cxprogram.people.resets import IssuedLink
 
 SUBJECTS = {
     "reset": "Set a new password for {org}",
     "invite": "You are invited to {org}",
 }
-
-
-def mail_settings() -> MailSettings:
-    """The SMTP settings of the running application."""
-    return MailSettings.from_config(current_app.config)
 
 
 def is_mail_configured() -> bool:

@@ -8,9 +8,8 @@ from datetime import datetime
 from flask import current_app
 
 from cxprogram.auth.models import Role
-from cxprogram.core.mail import MailSettings
 from cxprogram.metrics.periods import reporting_window
-from cxprogram.org.queries import organization_settings
+from cxprogram.org.queries import mail_settings, organization_settings
 from cxprogram.reminders.calc import Reminder, ReminderRules, compute_reminders
 from cxprogram.reminders.queries import active_people, lagging_departments
 from cxprogram.reminders.services import Outbox
@@ -22,7 +21,7 @@ def run_reminders(now: datetime) -> int:
     A message the server refuses is skipped and tried again on the next run; when the server
     cannot be reached the job stops there, keeping the log of what went out before.
     """
-    outbox = Outbox(MailSettings.from_config(current_app.config))
+    outbox = Outbox(mail_settings())
     if not outbox.mail.is_configured:
         return 0
     try:

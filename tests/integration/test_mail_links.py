@@ -100,3 +100,15 @@ def test_mail_header_settings_with_a_line_break_are_refused_at_save(
     db_session.refresh(org)
     assert (org.name, org.smtp_sender_name) == ("Before", "Sender")
     assert _post(client, "/admin/organization", {**data, field: "Fine"}).status_code == 302
+
+
+def test_mail_goes_out_under_the_organizations_sender_name(
+    app: Flask, client: Any, login: Any, make_user: Any, db_session: Any, smtp: Inbox
+) -> None:
+    db_session.add(OrgSettings(name="City of Example", smtp_sender_name="City CX team"))
+    user = make_user("viewer")
+    db_session.commit()
+    login(make_user("admin").email)
+    assert _post(client, f"/users/{user.id}/reset-password").status_code == 302
+    sender = app.config["CX_SMTP_SENDER"]
+    assert smtp.to(user.email)[0]["From"] == f"City CX team <{sender}>"
