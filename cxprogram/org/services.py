@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from cxprogram.auth.models import User
 from cxprogram.core import audit
@@ -50,17 +51,33 @@ def service_state(service: Service) -> dict[str, object]:
     }
 
 
+def set_links(
+    service: Service, channels: list[Channel] | None, stages: list[JourneyStage] | None
+) -> None:
+    """Set a service's channels and journey stages (None leaves them). A change of links
+    alone writes no column of the service's row, so its version would stay and a concurrent
+    edit of the links would pass the version check: the row is marked changed instead."""
+    before = (set(service.channels), set(service.journey_stages))
+    if channels is not None:
+        service.channels = channels
+    if stages is not None:
+        service.journey_stages = stages
+    if (set(service.channels), set(service.journey_stages)) != before:
+        flag_modified(service, "description")
+
+
 def update_service(service: Service, change: ServiceChange, actor: User) -> None:
     """Apply an officer's edit; refuse it when the service changed since they opened it."""
     if change.version != service.version:
         raise EditConflict
     before = service_state(service)
     service.description = change.description.strip()
-    service.channels = list(
-        db.session.scalars(select(Channel).where(Channel.id.in_(change.channel_ids)))
-    )
     stages = select(JourneyStage).where(JourneyStage.id.in_(change.stage_ids))
-    service.journey_stages = list(db.session.scalars(stages))
+    set_links(
+        service,
+        list(db.session.scalars(select(Channel).where(Channel.id.in_(change.channel_ids)))),
+        list(db.session.scalars(stages)),
+    )
     db.session.flush()
     audit.record(
         "update", "service", service.id, actor=actor, before=before,

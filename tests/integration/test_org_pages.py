@@ -98,3 +98,33 @@ def test_second_editor_is_refused_and_sees_the_first_editors_save(
     assert "Chief&#39;s wording" in page  # theirs, shown
     assert "Officer&#39;s wording" in page  # mine, kept in the form
     assert dmv.services[0].description == "Chief's wording"
+
+
+def test_an_edit_of_the_channels_alone_is_versioned_so_a_second_editor_is_refused(
+    app: Any,
+    client: Any,
+    login: Any,
+    make_user: Any,
+    two_departments: tuple[Any, Any],
+    db_session: Any,
+) -> None:
+    """Channels and stages live in link tables; a save changing only them wrote no column of
+    the service, so its version stayed 1 and a second editor's save silently undid it."""
+    from cxprogram.metrics import services as metric_services
+    from cxprogram.models import Channel
+
+    metric_services.ensure_vocabularies()
+    web = db_session.scalars(select(Channel).where(Channel.code == "web")).one()
+    dmv, _ = two_departments
+    url = _edit_url(dmv)
+    login(make_user("officer", departments=("DMV",)).email)
+    token = csrf_token(client, url)
+    data = {"description": "", "version": "1", "csrf_token": token, "channels": str(web.id)}
+    assert client.post(url, data=data).status_code == 302
+    service = db_session.get(Service, dmv.services[0].id)
+    db_session.refresh(service)
+    assert [c.code for c in service.channels] == ["web"] and service.version == 2
+    stale = {"description": "", "version": "1", "csrf_token": csrf_token(client, url)}
+    assert client.post(url, data=stale).status_code == 409
+    db_session.refresh(service)
+    assert [c.code for c in service.channels] == ["web"]
