@@ -12,9 +12,12 @@ values change nothing, so re-importing the same file is a no-op.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Table as SqlTable
+from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 
 from cxprogram.admin import calc
 from cxprogram.auth.models import Role, User
@@ -24,8 +27,15 @@ from cxprogram.imports.framework import ImportPlan, PlannedRow
 from cxprogram.imports.tabular import Row, RowError, Table, unneutralise
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.catalog import A11_CHANNEL_ALIASES, CHANNELS, JOURNEY_STAGES
-from cxprogram.org.models import Channel, Department, JourneyStage, Service
-from cxprogram.org.services import service_state
+from cxprogram.org.models import (
+    Channel,
+    Department,
+    JourneyStage,
+    Service,
+    service_channels,
+    service_journey_stages,
+)
+from cxprogram.org.services import EditConflict, service_state, set_links
 
 
 @dataclass(frozen=True)
@@ -34,8 +44,9 @@ class ServiceRow:
 
     row: int
     department: str
+    department_id: int
     name: str
-    existing_id: int | None
+    existing: StoredService | None
     channels: list[str] | None
     stages: list[str] | None
     description: str | None
@@ -51,6 +62,26 @@ class ServiceRow:
             base["journey_stages"] = sorted(self.stages)
         return base
 
+    @cached_property
+    def wanted(self) -> dict[str, Any]:
+        """The state the file asks for, over the stored one."""
+        return self.state(self.existing.state if self.existing else None)
+
+    @property
+    def is_change(self) -> bool:
+        """A stored service whose state the file changes."""
+        return self.existing is not None and self.wanted != self.existing.state
+
+
+@dataclass(frozen=True)
+class StoredService:
+    """A stored service as the import compares it: read in three queries for all services."""
+
+    id: int
+    name: str
+    version: int
+    state: dict[str, Any]
+
 
 class Vocabulary:
     """Codes by every accepted spelling: stored rows, the standard catalog, A-11 aliases."""
@@ -58,13 +89,21 @@ class Vocabulary:
     def __init__(self, what: str, pairs: list[tuple[str, str]], aliases: dict[str, str]) -> None:
         self.what = what
         self.codes = sorted({code for code, _ in pairs})
+        self.resolved: dict[str, tuple[list[str], list[str]]] = {}
         self.keys = {calc.vocabulary_key(k): v for k, v in aliases.items()}
         for code, name in pairs:
             self.keys[calc.vocabulary_key(code)] = code
             self.keys[calc.vocabulary_key(name)] = code
 
     def resolve(self, cell: str) -> tuple[list[str], list[str]]:
-        """(codes, unknown spellings) of a `;`- or `|`-separated cell."""
+        """(codes, unknown spellings) of a `;`- or `|`-separated cell; files repeat the same
+        few cells, so each distinct one is worked out once."""
+        if cell not in self.resolved:
+            self.resolved[cell] = self._resolve(cell)
+        found, unknown = self.resolved[cell]
+        return list(found), list(unknown)
+
+    def _resolve(self, cell: str) -> tuple[list[str], list[str]]:
         found: list[str] = []
         unknown: list[str] = []
         for part in calc.split_list(cell):
@@ -109,47 +148,126 @@ class ServiceImporter:
         return plan
 
     def apply(self, plan: ImportPlan, actor: User | None) -> dict[str, int]:
-        """Create or update the services of a valid plan; audited per service."""
+        """Create or update the services of a valid plan, in sets; audited per service."""
         metric_services.ensure_vocabularies()
-        channels = {c.code: c for c in db.session.scalars(select(Channel))}
-        stages = {s.code: s for s in db.session.scalars(select(JourneyStage))}
-        counts = {"services_added": 0, "services_changed": 0, "unchanged": 0}
-        for item in plan.payload:
-            service = _service_for(item)
-            before = service_state(service) if service.id else None
-            if item.channels is not None:
-                service.channels = [channels[code] for code in item.channels]
-            if item.stages is not None:
-                service.journey_stages = [stages[code] for code in item.stages]
-            if item.description is not None:
-                service.description = item.description
-            db.session.flush()
-            counts[_audit(service, before, actor)] += 1
-        return counts
+        items: list[ServiceRow] = plan.payload
+        added = [item for item in items if item.existing is None]
+        changed = [item for item in items if item.is_change]
+        _add_services(added, actor)
+        _change_services(changed, actor)
+        return {
+            "services_added": len(added),
+            "services_changed": len(changed),
+            "unchanged": len(items) - len(added) - len(changed),
+        }
 
 
-def _service_for(item: ServiceRow) -> Service:
-    if item.existing_id is not None:
-        service = db.session.get(Service, item.existing_id)
-        assert service is not None
-        return service
-    dept = db.session.scalar(select(Department).where(Department.code == item.department))
-    service = Service(department=dept, name=item.name, provider="", description="")
-    db.session.add(service)
-    return service
+def _add_services(items: list[ServiceRow], actor: User | None) -> None:
+    """Insert the new services and their links with one statement each, then audit them."""
+    if not items:
+        return
+    rows = [{"department_id": item.department_id, "name": item.name, "provider": "",
+             "description": item.description or ""} for item in items]  # fmt: skip
+    # RETURNING without sort_by_parameter_order keeps one multi-row statement on SQLite;
+    # department and name (unique among the new rows) pair each id with its row
+    returned = db.session.execute(
+        insert(Service).returning(Service.id, Service.department_id, Service.name), rows
+    )
+    by_key = {(dept_id, name): sid for sid, dept_id, name in returned}
+    ids = [by_key[(item.department_id, item.name)] for item in items]
+    channels, stages = _vocabulary_ids()
+    links = [(sid, item.wanted) for sid, item in zip(ids, items, strict=True)]
+    _insert_links(
+        service_channels,
+        "channel_id",
+        [(sid, channels[code]) for sid, state in links for code in state["channels"]],
+    )
+    _insert_links(
+        service_journey_stages,
+        "stage_id",
+        [(sid, stages[code]) for sid, state in links for code in state["journey_stages"]],
+    )
+    audit.record_many(
+        (audit.Event("create", "service", sid, after={"name": item.name, **state, "version": 1},
+                     department_id=item.department_id, reason="import")
+         for (sid, state), item in zip(links, items, strict=True)),
+        actor=actor,
+    )  # fmt: skip
 
 
-def _audit(service: Service, before: dict[str, Any] | None, actor: User | None) -> str:
-    after = service_state(service)
-    if before is None:
-        audit.record("create", "service", service.id, actor=actor, after=after,
-                     department_id=service.department_id, reason="import")  # fmt: skip
-        return "services_added"
-    if after == before:
-        return "unchanged"
-    audit.record("update", "service", service.id, actor=actor, before=before, after=after,
-                 department_id=service.department_id, reason="import")  # fmt: skip
-    return "services_changed"
+def _insert_links(table: SqlTable, column: str, pairs: list[tuple[int, int]]) -> None:
+    if pairs:
+        db.session.execute(
+            insert(table), [{"service_id": sid, column: other} for sid, other in pairs]
+        )
+
+
+def _change_services(items: list[ServiceRow], actor: User | None) -> None:
+    """Update the changed services through the ORM (version-checked), loaded in one query."""
+    if not items:
+        return
+    ids = [item.existing.id for item in items if item.existing is not None]
+    query = (
+        select(Service)
+        .where(Service.id.in_(ids))
+        .options(selectinload(Service.channels), selectinload(Service.journey_stages))
+    )
+    services = {service.id: service for service in db.session.scalars(query)}
+    channels = {c.code: c for c in db.session.scalars(select(Channel))}
+    stages = {s.code: s for s in db.session.scalars(select(JourneyStage))}
+    for item in items:
+        assert item.existing is not None
+        service = services[item.existing.id]
+        if service.version != item.existing.version:
+            raise EditConflict
+        before = service_state(service)
+        set_links(
+            service,
+            [channels[code] for code in item.channels] if item.channels is not None else None,
+            [stages[code] for code in item.stages] if item.stages is not None else None,
+        )
+        if item.description is not None:
+            service.description = item.description
+        db.session.flush()
+        audit.record("update", "service", service.id, actor=actor, before=before,
+                     after=service_state(service), department_id=service.department_id,
+                     reason="import")  # fmt: skip
+
+
+def _vocabulary_ids() -> tuple[dict[str, int], dict[str, int]]:
+    channels = db.session.execute(select(Channel.code, Channel.id)).tuples().all()
+    stages = db.session.execute(select(JourneyStage.code, JourneyStage.id)).tuples().all()
+    return dict(channels), dict(stages)
+
+
+def stored_services() -> dict[tuple[int, str], StoredService]:
+    """Every stored service by (department id, name folded to lower case), with its channel
+    and journey stage codes: three queries, however many services there are."""
+    codes: dict[int, dict[str, list[str]]] = {}
+    links = (
+        ("channels", select(service_channels.c.service_id, Channel.code).join(Channel)),
+        ("journey_stages",
+         select(service_journey_stages.c.service_id, JourneyStage.code).join(JourneyStage)),
+    )  # fmt: skip
+    for key, query in links:
+        for service_id, code in db.session.execute(query):
+            codes.setdefault(service_id, {}).setdefault(key, []).append(code)
+    query = select(Service.id, Service.department_id, Service.name, Service.description,
+                   Service.version)  # fmt: skip
+    stored = {}
+    for sid, dept_id, name, description, version in db.session.execute(query):
+        own = codes.get(sid, {})
+        state = {"description": description, "channels": sorted(own.get("channels", [])),
+                 "journey_stages": sorted(own.get("journey_stages", []))}  # fmt: skip
+        stored[(dept_id, name.casefold())] = StoredService(sid, name, version, state)
+    return stored
+
+
+class Dept(NamedTuple):
+    """A department as the parser needs it."""
+
+    id: int
+    code: str
 
 
 class _Parser:
@@ -159,9 +277,12 @@ class _Parser:
         self.columns = set(columns)
         self.errors = errors
         self.channels, self.stages = _vocabularies()
-        departments = list(db.session.scalars(select(Department)))
-        self.departments = {d.code: d for d in departments}
-        self.departments_by_name = {d.name.casefold(): d for d in departments}
+        departments = db.session.execute(select(Department.id, Department.code, Department.name))
+        self.departments = {code: Dept(i, code) for i, code, _ in departments}
+        self.departments_by_name = {
+            name.casefold(): self.departments[code] for _, code, name in departments
+        }
+        self.stored = stored_services()
         self.seen: dict[tuple[str, str], int] = {}
 
     def parse(self, row: Row) -> ServiceRow | None:
@@ -182,18 +303,19 @@ class _Parser:
         description = (
             unneutralise(row.get("description")) if "description" in self.columns else None
         )
-        existing = next((s for s in dept.services if s.name.casefold() == name.casefold()), None)
+        existing = self.stored.get((dept.id, name.casefold()))
         return ServiceRow(
             row.number,
             dept.code,
+            dept.id,
             existing.name if existing else name,
-            existing.id if existing else None,
+            existing,
             channels,
             stages,
             description,
         )
 
-    def _department(self, row: Row) -> Department | None:
+    def _department(self, row: Row) -> Dept | None:
         raw = unneutralise(row.get("department"))
         dept = self.departments.get(calc.normalise_code(raw)) or self.departments_by_name.get(
             raw.casefold()
@@ -225,12 +347,8 @@ class _Parser:
 
 def _planned(item: ServiceRow) -> PlannedRow:
     label = f"{item.department}: {item.name}"
-    if item.existing_id is None:
-        return PlannedRow(item.row, "add", label, after=item.state())
-    service = db.session.get(Service, item.existing_id)
-    assert service is not None
-    current = {k: v for k, v in service_state(service).items() if k not in ("name", "version")}
-    wanted = item.state(current)
-    if wanted == current:
+    if item.existing is None:
+        return PlannedRow(item.row, "add", label, after=item.wanted)
+    if not item.is_change:
         return PlannedRow(item.row, "same", label)
-    return PlannedRow(item.row, "change", label, before=current, after=wanted)
+    return PlannedRow(item.row, "change", label, before=item.existing.state, after=item.wanted)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from cxprogram.imports.departments import DepartmentImporter
 from cxprogram.imports.framework import plan_file
@@ -188,6 +190,93 @@ def test_changed_service_is_previewed_and_applied(
     counts = importer.apply(plan, make_user("admin"))
     assert counts == {"services_added": 1, "services_changed": 1, "unchanged": 0}
     assert sorted(c.code for c in dept.services[0].channels) == ["phone", "web"]
+
+
+def _services_file(count: int, channels: str, prefix: str = "Service") -> bytes:
+    rows = [f"D{k % 4},{prefix} {k},{channels},apply,About {k}" for k in range(count)]
+    return ("department,service,channels,journey_stages,description\n" + "\n".join(rows)).encode()
+
+
+def _statements(db_session: Any, run: Callable[[], object]) -> int:
+    seen: list[str] = []
+    engine = db_session.get_bind()
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_services_import_works_in_sets_whatever_the_number_of_services(
+    db_session: Any, make_department: Any, make_user: Any
+) -> None:
+    """Issue 13: the import issued a handful of queries per service (6,800 lazy loads for
+    1,676 services); now adding, re-importing and changing cost the same statements for 20
+    services as for 200."""
+    metric_services.ensure_vocabularies()
+    for k in range(4):
+        make_department(f"D{k}")
+    admin = make_user("admin")
+    importer = ServiceImporter()
+
+    def run(content: bytes, expected: dict[str, int]) -> None:
+        plan = plan_file(importer, "s.csv", content, None, LIMIT)
+        assert plan.is_valid, plan.errors[:3]
+        assert importer.apply(plan, admin) == expected
+
+    costs = []
+    for count in (20, 200):
+        prefix = f"S{count}"
+        first = _services_file(count, "web; phone", prefix)
+        changed = _services_file(count, "mail", prefix)
+        costs.append((
+            _statements(db_session, partial(run, first, {
+                "services_added": count, "services_changed": 0, "unchanged": 0})),
+            _statements(db_session, partial(run, first, {
+                "services_added": 0, "services_changed": 0, "unchanged": count})),
+            _statements(db_session, partial(run, changed, {
+                "services_added": 0, "services_changed": count, "unchanged": 0})),
+        ))  # fmt: skip
+    adds, sames, changes = zip(*costs, strict=True)
+    # a multi-row INSERT is split into batches of the driver's parameter limit
+    assert adds[1] <= adds[0] + 2 and sames[0] == sames[1], costs
+    # a change is written through the ORM, version-checked: at most 4 statements a service
+    assert changes[1] - changes[0] <= 4 * 180, costs
+    service = db_session.scalars(select(Service).where(Service.name == "S200 7")).one()
+    assert service.version == 2, service.version
+    assert [c.code for c in service.channels] == ["mail"], service.version
+
+
+def test_an_imported_service_is_stored_and_audited_like_one_made_on_its_page(
+    db_session: Any, make_department: Any, make_user: Any
+) -> None:
+    metric_services.ensure_vocabularies()
+    make_department("D0")
+    admin = make_user("admin")
+    importer = ServiceImporter()
+    plan = plan_file(importer, "s.csv", _services_file(1, "web; in person"), None, LIMIT)
+    assert importer.apply(plan, admin)["services_added"] == 1
+    service = db_session.scalars(select(Service).where(Service.name == "Service 0")).one()
+    assert (service.version, service.description) == (1, "About 0")
+    assert sorted(c.code for c in service.channels) == ["in_person", "web"]
+    assert [s.code for s in service.journey_stages] == ["apply"]
+    (event_,) = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "service")
+    ).all()
+    assert (event_.action, event_.entity_id, event_.actor_id) == (
+        "create",
+        str(service.id),
+        admin.id,
+    )
+    assert event_.department_id == service.department_id and event_.reason == "import"
+    assert event_.after == {"name": "Service 0", "description": "About 0",
+                            "channels": ["in_person", "web"], "journey_stages": ["apply"],
+                            "version": 1}  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ["chief", "officer", "viewer"])
