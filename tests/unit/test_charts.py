@@ -324,3 +324,9 @@ def test_describe_series_in_plain_words() -> None:
     )
     assert charts.describe_series(["Q1"], [None]) == "1 period, Q1: no data."
     assert charts.describe_series(["Q1", "Q2"], [80.0, 90.5], "{:.1f}%").endswith("90.5% in Q2.")
+
+
+def test_warm_up_draws_without_touching_the_cache() -> None:
+    charts.cache_clear()
+    charts.warm_up()
+    assert charts.cache_info().size == 0
