@@ -86,6 +86,8 @@ def _column(name: str) -> str:
 
 
 def _count(raw: str, where: str, errors: list[str]) -> int:
+    if raw.isdigit():  # the common case, whole numbers as written
+        return int(raw)
     text = raw.strip()
     if text == "" or text.upper() == "NONE":
         return 0
@@ -112,14 +114,17 @@ def _answers(
 ) -> tuple[A11Answer, ...]:
     answers = []
     for question, metric, _ in SURVEY_METRICS:
-        counts = tuple(
-            _count(
-                record[f"{question}_{k}"], f"row {row}, column {header[f'{question}_{k}']}", errors
+        counts = []
+        for k in range(1, 6):
+            column = f"{question}_{k}"
+            raw = record[column]
+            counts.append(
+                int(raw)
+                if raw.isdigit()
+                else _count(raw, f"row {row}, column {header[column]}", errors)
             )
-            for k in range(1, 6)
-        )
         if sum(counts) > 0:
-            answers.append(A11Answer(metric, counts))  # type: ignore[arg-type]
+            answers.append(A11Answer(metric, tuple(counts)))  # type: ignore[arg-type]
     return tuple(answers)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from cxprogram.auth.models import User
 from cxprogram.core import audit
@@ -16,11 +16,11 @@ from cxprogram.extensions import db
 from cxprogram.imports.a11 import A11Answer, A11Row
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.catalog import A11_CHANNEL_ALIASES, SURVEY_METRICS
-from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod, Source
+from cxprogram.metrics.models import Observation, ReportingPeriod, Source
 from cxprogram.metrics.observation_payload import Existing, ObservationPayload, ObservationRow
 from cxprogram.metrics.observation_writes import write_observations
 from cxprogram.org import services as org_services
-from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.models import Channel, Department, Service, service_channels
 
 
 @dataclass
@@ -49,91 +49,125 @@ class A11Summary:
         return {k: v for k, v in vars(self).items() if isinstance(v, int)}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Target:
-    """Where one row's observations go."""
+    """Where one row's observations go, as ids."""
 
-    department: Department
-    service: Service
-    channel: Channel | None
-    period: ReportingPeriod
+    department_id: int
+    service_id: int
+    channel_id: int | None
+    period_id: int
+    period_label: str
     record_key: str
 
 
-class _Cache:
-    """Rows by natural key, so each is fetched or created once per import."""
+def _channel_code(raw: str) -> str:
+    return A11_CHANNEL_ALIASES.get(raw) or re.sub(r"[^a-z0-9]+", "_", raw.lower()).strip("_")
 
-    def __init__(self, summary: A11Summary, start_month: int) -> None:
+
+class _Structure:
+    """The departments, channels, services, links and periods the rows name: the stored ones
+    read in a few queries, the missing ones created together, so the cost does not grow with
+    a query or a flush per row."""
+
+    def __init__(self, rows: list[A11Row], summary: A11Summary, start_month: int) -> None:
         self.summary = summary
-        self.start_month = start_month
-        self.departments = {d.code: d for d in db.session.scalars(select(Department))}
-        self.channels = {c.code: c for c in db.session.scalars(select(Channel))}
-        self.services = {(s.department_id, s.name): s for s in db.session.scalars(select(Service))}
-        self.metrics = {m.code: m for m in db.session.scalars(select(MetricDefinition))}
-        self.periods: dict[str, ReportingPeriod] = {}
+        self.departments = self._departments(rows)
+        self.channels = self._channels(rows)
+        self.services = self._services(rows)
+        self._link_channels(rows)
+        self.periods = self._periods(rows, start_month)
 
-    def department(self, row: A11Row) -> Department:
-        dept = self.departments.get(row.department_code)
-        if dept is None:
-            dept = Department(code=row.department_code, name=row.department_name)
-            db.session.add(dept)
-            db.session.flush()
-            self.departments[dept.code] = dept
-            self.summary.departments_created += 1
-        return dept
+    def _departments(self, rows: list[A11Row]) -> dict[str, int]:
+        stored = dict(db.session.execute(select(Department.code, Department.id)).tuples().all())
+        missing: dict[str, str] = {}
+        for row in rows:
+            if row.department_code not in stored:
+                missing.setdefault(row.department_code, row.department_name)
+        if missing:
+            values = [{"code": code, "name": name} for code, name in missing.items()]
+            stored |= dict(db.session.execute(
+                insert(Department).returning(Department.code, Department.id), values
+            ).tuples().all())  # fmt: skip
+            self.summary.departments_created = len(missing)
+        return stored
 
-    def channel(self, raw: str) -> Channel | None:
-        if not raw:
-            return None
-        code = A11_CHANNEL_ALIASES.get(raw) or re.sub(r"[^a-z0-9]+", "_", raw.lower()).strip("_")
-        chan = self.channels.get(code)
-        if chan is None:
-            chan = Channel(code=code, name=raw.replace("_", " ").capitalize())
-            db.session.add(chan)
-            db.session.flush()
-            self.channels[code] = chan
-            self.summary.channels_created += 1
-        return chan
+    def _channels(self, rows: list[A11Row]) -> dict[str, int]:
+        stored = dict(db.session.execute(select(Channel.code, Channel.id)).tuples().all())
+        for raw in sorted({row.channel for row in rows if row.channel}):
+            code = _channel_code(raw)
+            if code not in stored:
+                channel = Channel(code=code, name=raw.replace("_", " ").capitalize())
+                db.session.add(channel)
+                db.session.flush()
+                stored[code] = channel.id
+                self.summary.channels_created += 1
+        return stored
 
-    def service(self, dept: Department, row: A11Row, channel: Channel | None) -> Service:
-        key = (dept.id, row.service_name)
-        svc = self.services.get(key)
-        if svc is None:
-            svc = Service(department=dept, name=row.service_name, provider=row.service_provider)
-            db.session.add(svc)
-            db.session.flush()
-            self.services[key] = svc
-            self.summary.services_created += 1
-        if channel is not None and channel not in svc.channels:
-            svc.channels.append(channel)
-        return svc
+    def _services(self, rows: list[A11Row]) -> dict[tuple[int, str], int]:
+        query = select(Service.department_id, Service.name, Service.id)
+        stored = {(d, name): sid for d, name, sid in db.session.execute(query)}
+        missing: dict[tuple[int, str], str] = {}
+        for row in rows:
+            key = (self.departments[row.department_code], row.service_name)
+            if key not in stored:
+                missing.setdefault(key, row.service_provider)
+        if missing:
+            values = [{"department_id": d, "name": name, "provider": provider,
+                       "description": ""} for (d, name), provider in missing.items()]  # fmt: skip
+            returned = db.session.execute(
+                insert(Service).returning(Service.department_id, Service.name, Service.id), values
+            )
+            stored |= {(d, name): sid for d, name, sid in returned}
+            self.summary.services_created = len(missing)
+        return stored
 
-    def period(self, row: A11Row) -> ReportingPeriod:
-        quarter = FiscalQuarter(row.fiscal_year, row.fiscal_quarter)
-        period = self.periods.get(quarter.label)
-        if period is None:
-            period, created = metric_services.ensure_period(quarter, self.start_month)
-            self.periods[quarter.label] = period
+    def _link_channels(self, rows: list[A11Row]) -> None:
+        """Each service is offered through the channels its rows name."""
+        links = service_channels.c
+        stored = set(db.session.execute(select(links.service_id, links.channel_id)).tuples())
+        wanted = {
+            (self.service_id(row), self.channels[_channel_code(row.channel)])
+            for row in rows
+            if row.channel
+        }
+        missing = sorted(wanted - stored)
+        if missing:
+            db.session.execute(
+                insert(service_channels), [{"service_id": s, "channel_id": c} for s, c in missing]
+            )
+            # services loaded as objects earlier in the session must read their channels again
+            for obj in list(db.session.identity_map.values()):
+                if isinstance(obj, Service):
+                    db.session.expire(obj, ["channels"])
+
+    def _periods(
+        self, rows: list[A11Row], start_month: int
+    ) -> dict[tuple[int, int], ReportingPeriod]:
+        periods = {}
+        for year, quarter in sorted({(row.fiscal_year, row.fiscal_quarter) for row in rows}):
+            period, created = metric_services.ensure_period(
+                FiscalQuarter(year, quarter), start_month
+            )
+            periods[(year, quarter)] = period
             self.summary.periods_created += int(created)
-        return period
+        return periods
 
-    def metric(self, code: str) -> MetricDefinition:
-        metric = self.metrics.get(code)
-        if metric is None:
-            spec = next(s for s in SURVEY_METRICS if s.code == code)
-            metric, created = metric_services.ensure_metric(spec)
-            self.metrics[code] = metric
-            self.summary.metrics_created += int(created)
-        return metric
+    def service_id(self, row: A11Row) -> int:
+        return self.services[(self.departments[row.department_code], row.service_name)]
 
     def target(self, row: A11Row) -> _Target:
-        dept = self.department(row)
-        channel = self.channel(row.channel)
-        service = self.service(dept, row, channel)
-        period = self.period(row)
-        self.summary.department_codes.add(dept.code)
+        period = self.periods[(row.fiscal_year, row.fiscal_quarter)]
+        self.summary.department_codes.add(row.department_code)
         self.summary.period_labels.add(period.label)
-        return _Target(dept, service, channel, period, f"a11:{row.record_id}")
+        return _Target(
+            self.departments[row.department_code],
+            self.service_id(row),
+            self.channels[_channel_code(row.channel)] if row.channel else None,
+            period.id,
+            period.label,
+            f"a11:{row.record_id}",
+        )
 
 
 ObservationKey = tuple[int, int, str]
@@ -145,17 +179,20 @@ def load_a11(rows: list[A11Row], actor: User | None = None, source_name: str = "
     summary = A11Summary()
     metric_services.ensure_vocabularies()
     org = org_services.ensure_settings()
-    cache = _Cache(summary, org.fiscal_year_start_month)
+    metrics = {}
     for spec in SURVEY_METRICS:
-        cache.metric(spec.code)
+        metric, created = metric_services.ensure_metric(spec)
+        metrics[spec.code] = metric.id
+        summary.metrics_created += int(created)
+    structure = _Structure(rows, summary, org.fiscal_year_start_month)
     existing = _existing_a11_observations()
     payload = ObservationPayload()
     for row in rows:
-        target = cache.target(row)
+        target = structure.target(row)
         for answer in row.answers:
-            metric = cache.metric(answer.metric)
-            old = existing.get((metric.id, target.period.id, target.record_key))
-            _plan(payload, old, _item(row.row_number, answer, metric, target))
+            metric_id = metrics[answer.metric]
+            old = existing.get((metric_id, target.period_id, target.record_key))
+            _plan(payload, old, _item(row.row_number, answer, metric_id, target))
     write_observations(payload, actor, Source.IMPORT, source_name or "a11")
     summary.observations_created = len(payload.adds)
     summary.observations_updated = len(payload.changes)
@@ -180,14 +217,10 @@ def _existing_a11_observations() -> dict[ObservationKey, Existing]:
     }
 
 
-def _item(
-    number: int, answer: A11Answer, metric: MetricDefinition, target: _Target
-) -> ObservationRow:
+def _item(number: int, answer: A11Answer, metric_id: int, target: _Target) -> ObservationRow:
     """One answered question as a row to write; the counts are the source of truth."""
-    key = (
-        target.department.id, metric.id, target.period.label, target.service.id,
-        target.channel.id if target.channel else None, target.record_key,
-    )  # fmt: skip
+    key = (target.department_id, metric_id, target.period_label, target.service_id,
+           target.channel_id, target.record_key)  # fmt: skip
     return ObservationRow(
         number, key, answer.value, float(answer.n), None, True, list(answer.counts)
     )

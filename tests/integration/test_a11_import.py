@@ -117,3 +117,53 @@ def test_malformed_file_writes_nothing(runner: Any, db_session: Any, tmp_path: P
     assert result.exit_code == 1, result.output
     assert "nothing imported" in result.output
     assert _counts(db_session) == before
+
+
+def _copies(rows: int, tmp_path: Path) -> Path:
+    """The real file's first rows, copied with their own departments and record ids."""
+    import csv
+
+    with DATA.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.reader(stream)
+        header = next(reader)
+        real = [r for r in reader if any(v.strip() for v in r)][:rows]
+    col = {name.removeprefix("attributes_"): k for k, name in enumerate(header)}
+    path = tmp_path / f"copies-{rows}.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for k, row in enumerate(real):
+            new = list(row)
+            new[col["id"]] = f"{row[col['id']]}-{rows}"
+            new[col["organization_abbreviation"]] = f"C{rows}X{k % 7}"
+            writer.writerow(new)
+    return path
+
+
+def test_the_a11_import_creates_departments_and_services_in_sets(
+    runner: Any, db_session: Any, tmp_path: Path
+) -> None:
+    """Issue 13: departments and services were created and flushed one at a time, with a lazy
+    load of each service's channels; the statements no longer grow with the rows."""
+    from sqlalchemy import event
+
+    engine = db_session.get_bind()
+    costs = []
+    for rows in (20, 200):
+        path = _copies(rows, tmp_path)
+        seen: list[str] = []
+
+        def listener(*args: Any, seen: list[str] = seen) -> None:
+            seen.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            result = runner.invoke(args=["import", "a11", str(path)])
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert result.exit_code == 0, result.output
+        costs.append(len(seen))
+    assert costs[1] <= costs[0] + 6, costs  # batches of the driver's parameter limit at most
+    dept = db_session.scalars(select(Department).where(Department.code == "C200X3")).one()
+    services = db_session.scalars(select(Service).where(Service.department_id == dept.id)).all()
+    assert services and all(s.channels for s in services)
