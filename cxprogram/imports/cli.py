@@ -69,6 +69,8 @@ def run_import(importer: Importer, file: Path) -> None:
     """Validate the whole file; print every error and exit 1, or write it all and print counts."""
     plan = plan_file(importer, file.name, file.read_bytes(), None)
     if not plan.is_valid:
+        for group in plan.error_groups:
+            click.echo(f"{file.name}: {group}", err=True)
         for error in plan.errors:
             click.echo(f"{file.name}: {error}", err=True)
         for reason, count in plan.more_errors.items():

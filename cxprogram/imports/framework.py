@@ -41,12 +41,44 @@ class PlannedRow:
     after: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Rows that fail for one and the same reason in one column: how many, and the first."""
+
+    column: str
+    reason: str
+    count: int
+    first_rows: list[int]
+
+    def __str__(self) -> str:
+        rows = ", ".join(str(r) for r in self.first_rows)
+        more = ", ..." if self.count > len(self.first_rows) else ""
+        where = f"column {self.column}: " if self.column else ""
+        return f"{self.count:,} rows (rows {rows}{more}): {where}{self.reason}"
+
+
+FIRST_ROWS = 5  # rows named in each group of errors sharing a reason
+
+
+def group_errors(errors: list[RowError]) -> list[ErrorGroup]:
+    """The reasons that more than one row fails for, most rows first (at most KINDS)."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    for error in errors:
+        rows.setdefault((error.column, error.reason), []).append(error.row)
+    groups = [ErrorGroup(column, reason, len(found), sorted(found)[:FIRST_ROWS])
+              for (column, reason), found in rows.items() if len(found) > 1]  # fmt: skip
+    groups.sort(key=lambda g: (-g.count, g.first_rows))
+    return groups[:KINDS]
+
+
 class _Errors:
-    """What a plan and its kept preview say of their errors: the listed ones, and the
-    count of the rest by reason."""
+    """What a plan and its kept preview say of their errors: the listed ones, the count of
+    the rest by reason, and the reasons many rows share."""
 
     errors: list[RowError]
     more_errors: dict[str, int]
+    error_groups: list[ErrorGroup]
+    in_groups: int  # errors of a group beyond its first rows, not listed one by one
 
     @property
     def is_valid(self) -> bool:
@@ -56,7 +88,7 @@ class _Errors:
     @property
     def error_count(self) -> int:
         """Every error, listed or counted."""
-        return len(self.errors) + sum(self.more_errors.values())
+        return len(self.errors) + sum(self.more_errors.values()) + self.in_groups
 
 
 @dataclass
@@ -68,6 +100,8 @@ class ImportPlan(_Errors):
     errors: list[RowError] = field(default_factory=list)
     payload: Any = None
     more_errors: dict[str, int] = field(default_factory=dict)  # beyond SHOWN, by reason
+    error_groups: list[ErrorGroup] = field(default_factory=list)  # over every error
+    in_groups: int = 0
 
     def count(self, action: str) -> int:
         """How many rows add, change or leave things the same."""
@@ -141,8 +175,15 @@ def plan_file(
 
 
 def bound_errors(plan: ImportPlan) -> ImportPlan:
-    """Sort the errors, keep the first SHOWN, count the others by reason."""
+    """Sort the errors, group those sharing a reason, keep the first SHOWN, count the others
+    by reason."""
     plan.errors.sort()
+    plan.error_groups = group_errors(plan.errors)
+    # a group names its first rows; its other rows would only crowd the other errors out
+    named = {(g.column, g.reason): set(g.first_rows) for g in plan.error_groups}
+    kept = [e for e in plan.errors if e.row in named.get((e.column, e.reason), (e.row,))]
+    plan.in_groups = len(plan.errors) - len(kept)
+    plan.errors = kept
     rest = Counter(reason_kind(e) for e in plan.errors[SHOWN:]).most_common()
     plan.more_errors = dict(rest[:KINDS])
     if len(rest) > KINDS:
@@ -168,26 +209,33 @@ class Preview(_Errors):
     rows: dict[str, list[PlannedRow]]
     errors: list[RowError]
     more_errors: dict[str, int]
+    error_groups: list[ErrorGroup] = field(default_factory=list)
+    in_groups: int = 0
 
     @classmethod
     def of_plan(cls, plan: ImportPlan) -> Preview:
         """The preview of a (bounded) plan."""
         rows = {action: plan.of(action)[:SHOWN] for action in ("add", "change")}
-        return cls(plan.filename, plan.counts(), rows, list(plan.errors), dict(plan.more_errors))
+        return cls(plan.filename, plan.counts(), rows, list(plan.errors), dict(plan.more_errors),
+                   list(plan.error_groups), plan.in_groups)  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Preview:
         """The preview as `to_json` stored it."""
         rows = {k: [PlannedRow(**r) for r in v] for k, v in data["rows"].items()}
         errors = [RowError(*e) for e in data["errors"]]
-        return cls(data["filename"], data["counts"], rows, errors, data["more_errors"])
+        groups = [ErrorGroup(**g) for g in data.get("error_groups", [])]
+        return cls(data["filename"], data["counts"], rows, errors, data["more_errors"], groups,
+                   data.get("in_groups", 0))  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """Plain values for a JSON column."""
         return {"filename": self.filename, "counts": self.counts,
                 "rows": {k: [asdict(r) for r in v] for k, v in self.rows.items()},
                 "errors": [[e.row, e.column, e.reason] for e in self.errors],
-                "more_errors": self.more_errors}  # fmt: skip
+                "more_errors": self.more_errors,
+                "error_groups": [asdict(g) for g in self.error_groups],
+                "in_groups": self.in_groups}  # fmt: skip
 
     def count(self, action: str) -> int:
         """How many rows add, change or leave things the same."""

@@ -274,3 +274,47 @@ def _command_exit_codes(runner: Any, db_session: Any, tmp_path: Path) -> None:
     result = runner.invoke(args=["import", "observations", str(good)])
     assert result.exit_code == 0 and "added: 0" in result.output and "unchanged: 3" in result.output
     assert _count(db_session) == 3
+
+
+def test_many_rows_failing_for_one_reason_are_summed_up_first(
+    org: Any,
+    app: Any,
+    runner: Any,
+    client: Any,
+    login: Any,
+    make_user: Any,
+    db_session: Any,
+    tmp_path: Path,
+) -> None:
+    """Issue 13: 1,801 identical period errors were listed one by one. Each reason that
+    several rows share now comes first, with its count and first rows; then every row."""
+    rows = "".join(f"VA,satisfaction,2023-2024,4,{k},,,\n" for k in range(1, 301))
+    content = HEADER + rows + "XYZ,satisfaction,FY2023-Q1,4,1,,,\n"
+    plan = _plan(content)
+    (group,) = plan.error_groups
+    assert (group.column, group.count, group.first_rows) == ("period", 300, [2, 3, 4, 5, 6])
+    assert plan.error_count == 301
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    with app.app_context():
+        result = runner.invoke(args=["import", "observations", str(bad)])
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith("bad.csv: 300 rows (rows 2, 3, 4, 5, 6, ...): column period: ")
+    assert "row 302, column department: unknown department 'XYZ'" in result.output
+    login(make_user("chief").email)
+    page = client.get("/imports/observations")
+    from tests.conftest import csrf_token
+
+    upload = client.post(
+        "/imports/observations",
+        data={"csrf_token": csrf_token(client, "/imports/observations"),
+              "file": (io.BytesIO(content.encode()), "bad.csv")},
+        content_type="multipart/form-data", follow_redirects=True,
+    )  # fmt: skip
+    assert page.status_code == 200 and upload.status_code == 422  # refused: nothing imported
+    html = upload.get_data(as_text=True)
+    assert "Reasons that several rows share" in html
+    assert html.index("Reasons that several rows share") < html.index("Errors by row")
+    assert "2, 3, 4, 5, 6, …" in html and '<th scope="row">300</th>' in html
+    assert _count(db_session) == 0
