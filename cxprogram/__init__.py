@@ -97,6 +97,7 @@ def _register_commands(app: Flask) -> None:
     from cxprogram.auth.cli import tokens_cli, users_cli
     from cxprogram.demo.cli import demo_command
     from cxprogram.imports.cli import import_cli
+    from cxprogram.ops.cli import serve_command
     from cxprogram.rollup.cli import rollup_command, scheduler_command
 
     app.cli.add_command(users_cli)
@@ -105,6 +106,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(rollup_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(serve_command)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
