@@ -8,7 +8,7 @@ from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from cxprogram.extensions import db
+from cxprogram.extensions import db, login_manager
 
 TITLES = {
     400: "Bad request",
@@ -69,6 +69,8 @@ def handle_database_down(error: Exception) -> Response:
     """The database does not answer: 503 with Retry-After, as JSON for the API and as a
     page that needs no database (templating skips its queries once `g` says so)."""
     g.database_unavailable = True
+    if "_login_user" not in g:  # Flask-Login's template context would query for the user
+        g._login_user = login_manager.anonymous_user()
     current_app.logger.warning("database unavailable: %s", _first_line(error))
     try:
         db.session.rollback()
