@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc
@@ -72,10 +74,8 @@ def handle_database_down(error: Exception) -> Response:
     if "_login_user" not in g:  # Flask-Login's template context would query for the user
         g._login_user = login_manager.anonymous_user()
     current_app.logger.warning("database unavailable: %s", _first_line(error))
-    try:
+    with contextlib.suppress(*DATABASE_DOWN):  # the connection is gone; the pool dropped it
         db.session.rollback()
-    except DATABASE_DOWN:
-        pass  # the connection is gone already; the pool has discarded it
     if request.blueprint == "api":
         body = {"error": "Service Unavailable", "status": 503, "errors": []}  # ErrorOut
         response = jsonify(body)

@@ -15,6 +15,7 @@ in requirements.lock and tests/integration/test_serve.py drips headers at a real
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import selectors
 import socket
@@ -23,7 +24,7 @@ from collections import deque
 from functools import partial
 from typing import Any
 
-from gunicorn.workers.gthread import ThreadWorker, TConn
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from config import server_from_env
 
@@ -105,9 +106,7 @@ class HeadBufferingWorker(ThreadWorker):  # type: ignore[misc]
         now = time.monotonic()
         while self.reading and (not self.alive or self.reading[0].timeout <= now):
             conn = self.reading.popleft()
-            try:
+            with contextlib.suppress(OSError, KeyError, ValueError):
                 self.poller.unregister(conn.sock)
-            except (OSError, KeyError, ValueError):
-                pass
             self.nr_conns -= 1
             conn.close()

@@ -8,6 +8,7 @@ server process answers again, without a restart."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -72,10 +73,8 @@ def throwaway_cluster() -> Iterator[Cluster]:
         cluster.start()
         yield cluster
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             cluster.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(directory, ignore_errors=True)
 
 

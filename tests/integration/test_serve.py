@@ -5,6 +5,7 @@ db upgrade` (the server is the subject here, not the database)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -41,10 +42,8 @@ def _drip(url: str, stop: threading.Event) -> list[socket.socket]:
         while not stop.wait(DRIP_EVERY):
             line += 1
             for sock in sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.sendall(f"X-Drip-{line}: {line}\r\n".encode())
-                except OSError:
-                    pass
 
     threading.Thread(target=keep_dripping, daemon=True).start()
     return sockets
