@@ -94,6 +94,18 @@ class Config:
         }
 
 
+@dataclass(frozen=True)
+class ServerSettings:
+    """`cxprogram serve`: gunicorn's workers and timeouts (WEB_* environment variables)."""
+
+    workers: int = 3  # processes; WEB_CONCURRENCY, by default 2 per core plus 1, at most 8
+    threads: int = 4  # request threads per process (WEB_THREADS)
+    timeout: int = 60  # seconds a worker's main loop may go silent before it is replaced
+    graceful_timeout: int = 30  # seconds given to requests in flight after SIGTERM
+    keepalive: int = 5  # seconds an idle kept-alive connection stays open
+    header_timeout: int = 20  # seconds a client has to send its request line and headers
+
+
 class ConfigError(RuntimeError):
     """Raised when the environment does not describe a usable configuration."""
 
@@ -132,6 +144,23 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         import_limits=_import_limits(env),
         testing=environment == "test",
     )
+
+
+def server_from_env(env: dict[str, str] | None = None) -> ServerSettings:
+    """The web server's settings from WEB_CONCURRENCY, WEB_THREADS, WEB_TIMEOUT,
+    WEB_GRACEFUL_TIMEOUT, WEB_KEEPALIVE and WEB_HEADER_TIMEOUT."""
+    env = dict(os.environ) if env is None else env
+    values = {"workers": min(2 * (os.cpu_count() or 1) + 1, 8)}
+    names = {"workers": "WEB_CONCURRENCY"}
+    for name in ServerSettings.__dataclass_fields__:
+        variable = names.get(name, f"WEB_{name.upper()}")
+        raw = env.get(variable, "").strip()
+        if not raw:
+            continue
+        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= 3600):
+            raise ConfigError(f"{variable} must be a whole number from 1 to 3600, not {raw!r}")
+        values[name] = int(raw)
+    return ServerSettings(**values)
 
 
 def _base_url(env: dict[str, str], environment: str) -> str:

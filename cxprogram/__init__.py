@@ -32,13 +32,25 @@ def create_app(config: Config | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from cxprogram import models  # noqa: F401  - complete metadata before migrate
     from cxprogram.auth import login
-    from cxprogram.core import errors, inputs, jsoncodec, permissions, security, templating
+    from cxprogram.core import (
+        errors,
+        inputs,
+        jsoncodec,
+        permissions,
+        requestlog,
+        security,
+        templating,
+    )
     from cxprogram.extensions import csrf, db, migrate
 
+    requestlog.init_app(app)
     inputs.init_app(app)  # first: the converter before any rule, NUL refused before CSRF
     engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     engine_options.setdefault("json_serializer", jsoncodec.dumps)
     engine_options.setdefault("json_deserializer", jsoncodec.loads)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # an unreachable host answers 503 in seconds instead of hanging a worker (libpq waits)
+        engine_options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
     db.init_app(app)
     with app.app_context():  # creates the engine object; connects nothing
         _sqlite_journal(db.engine, app.config["CX_SQLITE_JOURNAL_MODE"])
@@ -60,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.imports.views import bp as imports_bp
     from cxprogram.main.views import bp as main_bp
     from cxprogram.metrics.views import bp as metrics_bp
+    from cxprogram.ops.views import bp as ops_bp
     from cxprogram.org.views import bp as org_bp
     from cxprogram.people.views import bp as people_bp
     from cxprogram.review.views import bp as review_bp
@@ -77,12 +90,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(strategies_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(ops_bp)
 
 
 def _register_commands(app: Flask) -> None:
     from cxprogram.auth.cli import tokens_cli, users_cli
     from cxprogram.demo.cli import demo_command
     from cxprogram.imports.cli import import_cli
+    from cxprogram.ops.cli import serve_command
     from cxprogram.rollup.cli import rollup_command, scheduler_command
 
     app.cli.add_command(users_cli)
@@ -91,6 +106,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(rollup_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(serve_command)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+import contextlib
 
-from cxprogram.extensions import db
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from cxprogram.extensions import db, login_manager
 
 TITLES = {
     400: "Bad request",
@@ -16,7 +20,12 @@ TITLES = {
     413: "File too large",
     429: "Too many requests",
     500: "Something went wrong",
+    503: "Service unavailable",
 }
+RETRY_AFTER_SECONDS = 15
+# The database is unreachable, refused the connection, dropped it, or the pool waited in vain
+# (OperationalError includes SQLite's "unable to open" and a lock held past the busy timeout).
+DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 
 
 def render_error(code: int, message: str | None = None) -> tuple[str, int]:
@@ -54,15 +63,41 @@ def handle_csrf(error: CSRFError) -> tuple[str, int]:
 def handle_unexpected(error: Exception) -> tuple[str, int]:
     """An unexpected exception: roll back, log, and show the 500 page."""
     db.session.rollback()
-    from flask import current_app
-
     current_app.logger.exception("unhandled error", exc_info=error)
     return render_error(500)
+
+
+def handle_database_down(error: Exception) -> Response:
+    """The database does not answer: 503 with Retry-After, as JSON for the API and as a
+    page that needs no database (templating skips its queries once `g` says so)."""
+    g.database_unavailable = True
+    if "_login_user" not in g:  # Flask-Login's template context would query for the user
+        g._login_user = login_manager.anonymous_user()
+    current_app.logger.warning("database unavailable: %s", _first_line(error))
+    with contextlib.suppress(*DATABASE_DOWN):  # the connection is gone; the pool dropped it
+        db.session.rollback()
+    if request.blueprint == "api":
+        body = {"error": "Service Unavailable", "status": 503, "errors": []}  # ErrorOut
+        response = jsonify(body)
+    else:
+        message = "The database is not answering. Please try again in a minute."
+        response = current_app.make_response(render_error(503, message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _first_line(error: Exception) -> str:
+    """The driver's message without SQLAlchemy's statement and background link."""
+    original = getattr(error, "orig", None) or error
+    return (str(original).strip().splitlines() or [type(original).__name__])[0]
 
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
+    for error in DATABASE_DOWN:
+        app.register_error_handler(error, handle_database_down)
     if not app.config.get("TESTING"):
         app.register_error_handler(Exception, handle_unexpected)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from cxprogram.auth.models import Role
@@ -55,7 +55,9 @@ def org_name() -> str:
 
 
 def context() -> dict[str, Any]:
-    """Values every template can use."""
+    """Values every template can use (none from the database while it is down)."""
+    if g.get("database_unavailable"):
+        return {"org_name": DEFAULTS.name, "nav_items": [], "current_endpoint": request.endpoint}
     return {
         "org_name": org_name(),
         "nav_items": navigation(),
