@@ -9,8 +9,12 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,11}$")
-CODE_RULE = "2 to 12 characters: letters A-Z, digits and hyphens, starting with a letter or digit"
+CODE_MAX = 20  # the column's length (org.models.Department.code)
+CODE_RE = re.compile(rf"^[A-Z0-9][A-Z0-9-]{{1,{CODE_MAX - 1}}}$")
+CODE_RULE = (
+    f"2 to {CODE_MAX} characters: letters A-Z, digits and hyphens, starting with a letter or "
+    "digit, such as DMV, PARKS-2 or FINTRAC-CANAFE; stored in upper case"
+)
 LIST_SEPARATORS = re.compile(r"[;|]")
 
 

@@ -59,7 +59,9 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
 class DepartmentForm(FlaskForm):  # type: ignore[misc]
     """A department's code, name and parent."""
 
-    code = StringField("Code", validators=[InputRequired(), Length(max=20)])
+    code = StringField(
+        "Code", validators=[InputRequired(), Length(max=calc.CODE_MAX)], description=calc.CODE_RULE
+    )
     name = StringField("Name", validators=[InputRequired(), Length(max=200)])
     parent = SelectField(
         "Parent department", choices=[SelectChoice("", "None")], validate_choice=False
@@ -67,7 +69,7 @@ class DepartmentForm(FlaskForm):  # type: ignore[misc]
     version = HiddenField()
 
     def validate_code(self, field: Any) -> None:
-        """Codes are 2..12 upper-case letters, digits or hyphens (lower case is raised)."""
+        """Codes follow calc.CODE_RULE (lower case is raised)."""
         field.data = calc.normalise_code(field.data or "")
         original = getattr(self, "original_code", None)
         problem = None if field.data == original else calc.code_problem(field.data)

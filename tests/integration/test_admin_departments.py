@@ -49,7 +49,9 @@ def _audit(db_session: Any, action: str, entity: str = "department") -> list[Aud
         ("parks-2", None),
         ("A1", None),
         ("X", "not a valid code"),
-        ("TOOLONGCODE13", "not a valid code"),
+        ("FINTRAC-CANAFE", None),
+        ("A" * 20, None),
+        ("A" * 21, "not a valid code"),
         ("-AB", "not a valid code"),
         ("DM V", "not a valid code"),
         ("DMV!", "not a valid code"),
@@ -249,3 +251,42 @@ def test_admin_creates_edits_and_deactivates_a_service(
         for e in db_session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "service"))
     }
     assert actions == {"create", "update", "deactivate"}
+
+
+def test_a_20_character_code_works_end_to_end(
+    client: Any,
+    admin: Any,
+    db_session: Any,
+    runner: Any,
+    app: Any,
+    make_settings: Any,
+    make_metrics: Any,
+    make_period: Any,
+    make_user: Any,
+    tmp_path: Any,
+) -> None:
+    """Issue 13: codes such as FINTRAC-CANAFE were refused (12 characters at most)."""
+    from cxprogram.auth.tokens import create_token
+
+    code = "FINTRAC-CANAFE-ABCDE"
+    assert len(code) == 20
+    make_settings()
+    make_metrics()
+    make_period("FY2023-Q1")
+    db_session.commit()
+    response = _post(client, NEW, code=code.lower(), name="Financial Transactions", parent="")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert "2 to 20 characters" in client.get(NEW).get_data(as_text=True)  # the form's hint
+    rows = tmp_path / "obs.csv"
+    rows.write_text(f"department,metric,period,value,n\n{code},satisfaction,FY2023-Q1,4.2,10\n")
+    with app.app_context():
+        imported = runner.invoke(args=["import", "observations", str(rows)])
+        assert imported.exit_code == 0, imported.output
+        rolled = runner.invoke(args=["rollup", "--period", "FY2023-Q1"])
+        assert rolled.exit_code == 0, rolled.output
+    token = create_token(make_user("chief"), "test")
+    db_session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    rollup = client.get("/api/v1/rollups/FY2023-Q1", headers=headers).get_json()
+    assert rollup["metrics"]["satisfaction"]["departments"][code]["score"] == 4.2
+    assert client.get(NEW.replace("new", f"{code}/edit")).status_code == 200
