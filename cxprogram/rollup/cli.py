@@ -36,6 +36,11 @@ def rollup_command(label: str | None, every: bool, rebuild_cache: bool) -> None:
         periods = services.periods_to_roll(label, every)
         if label and not periods:
             raise click.ClickException(f"No reporting period {label}.")
+        if not periods:
+            click.echo(
+                "No open reporting period: nothing to roll up. Closed periods keep their final "
+                "snapshot; --all or --period P computes them again."
+            )
         now = datetime.now(UTC)
         if rebuild_cache:
             cleared = services.clear_aggregates()

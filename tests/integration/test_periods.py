@@ -123,3 +123,30 @@ def test_officer_sees_links_to_their_departments_values_per_period(
     page = client.get("/periods").get_data(as_text=True)
     assert f"/departments/DMV/periods/{LABEL}/entry" in page
     assert f"/departments/DMV/periods/{LABEL}/history" in page
+
+
+def test_closing_a_period_computes_its_final_snapshot_in_the_same_step(
+    client: Any,
+    login: Any,
+    make_user: Any,
+    period: ReportingPeriod,
+    db_session: Any,
+    runner: Any,
+    app: Any,
+) -> None:
+    """Issue 13: a closed period stayed `is_final: false` until a later rollup ran."""
+    from cxprogram.rollup.models import RollupSnapshot
+
+    login(make_user("chief").email)
+    response = act(client, "close", "Quarter final.")
+    assert response.status_code == 302
+    assert "final rollup is computed" in client.get("/periods").get_data(as_text=True)
+    db_session.expire_all()
+    (snapshot,) = db_session.scalars(
+        select(RollupSnapshot).where(RollupSnapshot.period_id == period.id)
+    ).all()
+    assert snapshot.is_final
+    with app.app_context():
+        result = runner.invoke(args=["rollup"])
+    assert result.exit_code == 0
+    assert "No open reporting period: nothing to roll up" in result.output

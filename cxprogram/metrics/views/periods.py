@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cxprogram.auth.models import Role, User
+from cxprogram.core.locks import job_lock
 from cxprogram.core.permissions import roles, signed_in
 from cxprogram.extensions import db
 from cxprogram.metrics import services
@@ -18,6 +20,7 @@ from cxprogram.metrics.periods import period_due_date
 from cxprogram.metrics.queries import periods_query
 from cxprogram.metrics.views.blueprint import bp, load_period
 from cxprogram.org.queries import organization_settings
+from cxprogram.rollup.services import ROLLUP_LOCK, run_rollup
 
 
 def _render(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
@@ -46,9 +49,20 @@ def list_periods() -> tuple[str, int]:
 def close_period(label: str) -> Response | tuple[str, int]:
     """Close (lock) a period: no one changes its values or plans until it is reopened."""
     return _change_state(
-        load_period(label), ClosePeriodForm(), services.close_period, 400,
-        done="is closed. Its values and plans are locked.", already="was already closed.",
+        load_period(label), ClosePeriodForm(), _close_and_finalize, 400,
+        done="is closed: its values and plans are locked, and its final rollup is computed.",
+        already="was already closed.",
     )  # fmt: skip
+
+
+def _close_and_finalize(period: ReportingPeriod, actor: User, reason: str) -> bool:
+    """Close the period and compute its final snapshot in the same transaction, so a closed
+    period never waits for the scheduler's quarter-close job to be final."""
+    if not services.close_period(period, actor, reason):
+        return False
+    with job_lock(ROLLUP_LOCK):
+        run_rollup(period, datetime.now(UTC))
+    return True
 
 
 @bp.route("/periods/<label>/reopen", methods=["POST"])
