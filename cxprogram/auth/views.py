@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
@@ -21,12 +20,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths may be followed after sign-in."""
-    if not target or inputs.CONTROL.search(target):  # CR/LF would split the Location header
-        return url_for("main.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.home")
-    return target
+    return inputs.local_path(target) or url_for("main.home")
 
 
 def _throttle() -> services.Throttle:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
@@ -104,3 +105,15 @@ def init_app(app: Flask) -> None:
     """Install the converter (before any blueprint adds a rule) and the control check."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(refuse_control)
+
+
+def local_path(target: str | None) -> str | None:
+    """The target when it is a path on this site, else None: no scheme, no host, no `//` or
+    backslash (browsers read both as another host), no control character (CR/LF would split
+    the Location header). The one rule for every `next` a redirect follows."""
+    if not target or CONTROL.search(target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
@@ -61,9 +60,4 @@ def _message(period: ReportingPeriod, outcome: services.RollupOutcome) -> str:
 
 def safe_local_url(target: str | None) -> str:
     """The target when it is a path on this site, else the home page (no open redirect)."""
-    if not target or inputs.CONTROL.search(target) or "\\" in target:
-        return url_for("main.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.home")
-    return target
+    return inputs.local_path(target) or url_for("main.home")
