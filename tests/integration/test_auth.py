@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from cxprogram.auth.services import SIGN_IN_FAILED, THROTTLED
 from tests.conftest import PASSWORD, csrf_token
 
@@ -55,11 +57,14 @@ def test_form_post_without_csrf_token_gets_400(client: Any, make_user: Any) -> N
     assert b"security token" in response.data
 
 
-def test_open_redirect_after_sign_in_is_refused(client: Any, make_user: Any) -> None:
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/%5Cevil.example/", "evil"]
+)
+def test_open_redirect_after_sign_in_is_refused(client: Any, make_user: Any, target: str) -> None:
     user = make_user("chief")
     token = csrf_token(client)
     response = client.post(
-        "/sign-in?next=https://evil.example/",
+        f"/sign-in?next={target}",
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/"
