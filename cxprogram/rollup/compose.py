@@ -388,3 +388,43 @@ def _entries(columns: dict[str, Any], fields: tuple[str, ...]) -> dict[str, dict
         for values in zip(*(columns[f] for f in fields), strict=True)
     ]
     return dict(zip(columns["code"], rows, strict=True))
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the document names, as it is now: department code -> (name, parent code),
+    metric code -> (name, unit), strategy id -> title."""
+
+    departments: dict[str, tuple[str, str | None]]
+    metrics: dict[str, tuple[str, str | None]]
+    strategies: dict[int, str]
+
+
+def named_codes(document: dict[str, Any]) -> set[str]:
+    """Every department code that appears in an expanded document."""
+    codes = {e["department"] for e in document.get("strategy_effects", [])}
+    for block in document.get("metrics", {}).values():
+        codes.update(block.get("departments") or {})
+        codes.update(((block.get("decomposition") or {}).get("departments")) or {})
+    return codes
+
+
+def add_names(document: dict[str, Any], names: Names) -> dict[str, Any]:
+    """The expanded document with department names, metric names and units and strategy
+    titles beside the codes and ids (read now: a rename changes no snapshot)."""
+    departments = {
+        code: {"name": found[0], "parent": found[1]}
+        if (found := names.departments.get(code)) else {"name": code, "parent": None}
+        for code in sorted(named_codes(document))
+    }  # fmt: skip
+    metrics = {}
+    for code, block in document["metrics"].items():
+        name, unit = names.metrics.get(code, (code, None))
+        metrics[code] = {"name": name, "unit": unit, **block}
+    effects = [
+        {**effect, "title": names.strategies.get(effect["strategy_id"]),
+         "department_name": departments[effect["department"]]["name"]}
+        for effect in document["strategy_effects"]
+    ]  # fmt: skip
+    return {**document, "departments": departments, "metrics": metrics,
+            "strategy_effects": effects}  # fmt: skip

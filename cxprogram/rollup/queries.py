@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import ColumnElement, Executable, Row, Select, bindparam, case, func, select, text
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
 from cxprogram.extensions import db
@@ -23,7 +23,16 @@ from cxprogram.org.models import Department
 from cxprogram.org.queries import organization_settings
 from cxprogram.rollup.cache import MAGIC, AggregateRow, Weighing, unpack
 from cxprogram.rollup.columns import FloatColumn
-from cxprogram.rollup.compose import DepartmentColumns, MetricInput, RollupInputs, StrategyInput
+from cxprogram.rollup.compose import (
+    DepartmentColumns,
+    MetricInput,
+    Names,
+    RollupInputs,
+    StrategyInput,
+    add_names,
+    expand_rollup,
+    named_codes,
+)
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.triggers import TRIGGER_NAMES
 from cxprogram.strategies.models import Strategy, StrategyMetric, StrategyStatus
@@ -287,3 +296,55 @@ def latest_snapshot(period_id: int, with_result: bool = True) -> RollupSnapshot 
     if not with_result:
         query = query.options(defer(RollupSnapshot.result))
     return db.session.scalar(query)
+
+
+def rollup_snapshot(label: str | None) -> RollupSnapshot | None:
+    """The newest snapshot of the period with this label, or of the latest period that has
+    one when label is None ("latest")."""
+    query = select(RollupSnapshot).join(
+        ReportingPeriod, ReportingPeriod.id == RollupSnapshot.period_id
+    )
+    if label is not None:
+        query = query.where(ReportingPeriod.label == label)
+    query = query.order_by(ReportingPeriod.end_date.desc(), RollupSnapshot.version.desc())
+    return db.session.scalar(query.limit(1))
+
+
+def snapshot_document(snapshot: RollupSnapshot) -> dict[str, Any]:
+    """The rollup document (SPEC 6) of a snapshot: what GET /api/v1/rollups/{period}
+    returns and every page reads, so that both agree number for number. The stored result
+    expanded, the snapshot block, and the names of what it mentions as they are now."""
+    result = expand_rollup(snapshot.result)
+    document = {
+        "period": result["period"],
+        "previous_period": result["previous_period"],
+        "snapshot": {
+            "version": snapshot.version,
+            "computed_at": snapshot.computed_at.isoformat(),
+            "inputs_hash": snapshot.inputs_hash,
+            "is_final": snapshot.is_final,
+        },
+        **{k: v for k, v in result.items() if k not in ("period", "previous_period")},
+    }
+    return add_names(document, _names(document))
+
+
+def _names(document: dict[str, Any]) -> Names:
+    """The names, units and titles of the departments, metrics and strategies named."""
+    parent = aliased(Department)
+    departments = _rows(
+        select(Department.code, Department.name, parent.code)
+        .outerjoin(parent, parent.id == Department.parent_id)
+        .where(Department.code.in_(sorted(named_codes(document))))
+    )
+    m = MetricDefinition.__table__.c
+    metrics = _rows(select(m.code, m.name, m.unit).where(m.code.in_(sorted(document["metrics"]))))
+    ids = sorted({e["strategy_id"] for e in document["strategy_effects"]})
+    titles = _rows(select(Strategy.id, Strategy.title).where(Strategy.id.in_(ids)))
+    return Names(
+        departments={code: (name, parent_code) for code, name, parent_code in departments},
+        metrics={
+            code: (name, unit.value if unit is not None else None) for code, name, unit in metrics
+        },
+        strategies=dict(titles),  # type: ignore[arg-type]
+    )

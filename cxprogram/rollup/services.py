@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.rollup.cache import pack
-from cxprogram.rollup.compose import compose_rollup, expand_rollup
+from cxprogram.rollup.compose import compose_rollup
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.queries import (
     cached_fingerprints,
@@ -23,6 +23,7 @@ from cxprogram.rollup.queries import (
     period_fingerprints,
     periods_up_to,
 )
+from cxprogram.rollup.queries import snapshot_document as snapshot_document  # moved there
 
 ROLLUP_LOCK = "rollups"  # the lock every job or command that stores snapshots takes
 
@@ -111,23 +112,6 @@ def _upsert_aggregates(values: dict[str, Any]) -> None:
     statement = insert(table).values(**values)  # type: ignore[arg-type]
     changed = {k: statement.excluded[k] for k in ("fingerprint", "digest", "data", "computed_at")}
     db.session.execute(statement.on_conflict_do_update(index_elements=["period_id"], set_=changed))
-
-
-def snapshot_document(snapshot: RollupSnapshot) -> dict[str, Any]:
-    """The rollup as the API returns it (SPEC 6): the stored result, expanded, plus the
-    snapshot block."""
-    result = expand_rollup(snapshot.result)
-    return {
-        "period": result["period"],
-        "previous_period": result["previous_period"],
-        "snapshot": {
-            "version": snapshot.version,
-            "computed_at": snapshot.computed_at.isoformat(),
-            "inputs_hash": snapshot.inputs_hash,
-            "is_final": snapshot.is_final,
-        },
-        **{k: v for k, v in result.items() if k not in ("period", "previous_period")},
-    }
 
 
 def periods_to_roll(label: str | None, every: bool) -> list[ReportingPeriod]:
