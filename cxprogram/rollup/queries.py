@@ -26,14 +26,12 @@ from cxprogram.rollup.columns import FloatColumn
 from cxprogram.rollup.compose import (
     DepartmentColumns,
     MetricInput,
-    Names,
     RollupInputs,
     StrategyInput,
-    add_names,
     expand_rollup,
-    named_codes,
 )
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
+from cxprogram.rollup.names import Names, add_names, named_codes
 from cxprogram.rollup.triggers import TRIGGER_NAMES
 from cxprogram.strategies.models import Strategy, StrategyMetric, StrategyStatus
 
