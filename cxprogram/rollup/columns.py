@@ -132,25 +132,36 @@ def series_columns(
     center = _running_sum(history) / baseline
     moving_range = _running_sum(np.abs(history[1:] - history[:-1])) / (baseline - 1)
     lower, upper = center - XMR_FACTOR * moving_range, center + XMR_FACTOR * moving_range
-    signal = np.where(last > upper, "above", np.where(last < lower, "below", "none"))
-    rule, side = _special_cause_columns(
-        matrix, center, TWO_SIGMA_FACTOR * moving_range, (lower, upper)
-    )
-    better = "high" if higher_is_better else "low"
-    variation = np.where(
-        side == "", "common cause", np.where(side == better, "improvement", "concern")
-    )
+    # each text column as an index into a table of the words (one lookup, no string arrays)
+    signal = (last > upper) + 2 * (last < lower)
+    found = _special_cause_columns(matrix, center, TWO_SIGMA_FACTOR * moving_range, (lower, upper))
+    words = VARIATION_WORDS[higher_is_better]
     return {
-        "signal": signal.tolist(),
+        "signal": SIGNALS[signal].tolist(),
         "center": center.tolist(),
         "lower": lower.tolist(),
         "upper": upper.tolist(),
-        "variation": variation.tolist(),
-        "rule": [r or None for r in rule.tolist()],
-        "side": [s or None for s in side.tolist()],
+        "variation": words[found].tolist(),
+        "rule": RULES[found].tolist(),
+        "side": SIDES[found].tolist(),
         "assurance": _assurance_column(target, lower, upper, higher_is_better),
         "baseline_points": [baseline] * width,
     }
+
+
+SIGNALS = np.array(["none", "above", "below"], dtype=object)
+# the conditions of _special_cause_columns in calc's order, then "no rule holds"
+RULES = np.array(
+    [*(r for r in ("trend", "shift", "two of three", "outside") for _ in "hl"), None], dtype=object
+)
+SIDES = np.array(["high", "low"] * 4 + [None], dtype=object)
+VARIATION_WORDS = {
+    better: np.array(
+        [("improvement" if (side == "high") == better else "concern") for side in SIDES[:-1]]
+        + ["common cause"], dtype=object,
+    )
+    for better in (True, False)
+}  # fmt: skip
 
 
 def _special_cause_columns(
@@ -158,36 +169,26 @@ def _special_cause_columns(
     center: FloatColumn,
     two_sigma: FloatColumn,
     limits: tuple[FloatColumn, FloatColumn],
-) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.str_]]:
-    """calc._special_cause for each column: the rule and side ("" where none holds), the
-    first condition that holds in calc's order (np.select takes the first)."""
-    never: npt.NDArray[np.bool_] = np.zeros(matrix.shape[1], dtype=bool)
+) -> npt.NDArray[np.intp]:
+    """calc._special_cause for each column: the position in RULES and SIDES of the first
+    condition that holds, in calc's order (the last position: none holds)."""
+    width = matrix.shape[1]
     run = matrix[-RUN_POINTS:]
-    runs: list[Any] = [never] * 4
+    conditions = np.zeros((len(RULES), width), dtype=bool)
     if len(run) == RUN_POINTS:
         steps = run[1:] - run[:-1]
-        runs = [
-            (steps > 0).all(0),
-            (steps < 0).all(0),
-            (run > center).all(0),
-            (run < center).all(0),
-        ]
+        conditions[0] = (steps > 0).all(0)
+        conditions[1] = (steps < 0).all(0)
+        conditions[2] = (run > center).all(0)
+        conditions[3] = (run < center).all(0)
     last, earlier = matrix[-1], matrix[-3:-1]
     high, low = center + two_sigma, center - two_sigma
-    conditions = [
-        *runs,
-        (last > high) & (earlier > high).any(0),
-        (last < low) & (earlier < low).any(0),
-        last > limits[1],
-        last < limits[0],
-    ]
-    rule = np.select(conditions, RULES, default="")
-    side = np.select(conditions, SIDES, default="")
-    return rule, side
-
-
-RULES = ["trend", "trend", "shift", "shift", "two of three", "two of three", "outside", "outside"]
-SIDES = ["high", "low"] * 4
+    conditions[4] = (last > high) & (earlier > high).any(0)
+    conditions[5] = (last < low) & (earlier < low).any(0)
+    conditions[6] = last > limits[1]
+    conditions[7] = last < limits[0]
+    conditions[8] = True
+    return conditions.argmax(0)  # type: ignore[no-any-return]
 
 
 def _assurance_column(
@@ -199,8 +200,10 @@ def _assurance_column(
     worse, better = (lower, upper) if higher_is_better else (upper, lower)
     passes = target <= worse if higher_is_better else target >= worse
     fails = target >= better if higher_is_better else target <= better
-    found = np.where(passes, "pass", np.where(fails, "fail", "hit or miss"))
-    return found.tolist()  # type: ignore[no-any-return]
+    return ASSURANCES[np.where(passes, 0, np.where(fails, 1, 2))].tolist()  # type: ignore[no-any-return]
+
+
+ASSURANCES = np.array(["pass", "fail", "hit or miss"], dtype=object)
 
 
 def series_lists(

@@ -21,7 +21,7 @@ from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Department
 from cxprogram.org.queries import organization_settings
-from cxprogram.rollup.cache import MAGIC, AggregateRow, Weighing, unpack
+from cxprogram.rollup.cache import AggregateRow, Weighing, unpack
 from cxprogram.rollup.columns import FloatColumn
 from cxprogram.rollup.compose import (
     DepartmentColumns,
@@ -88,8 +88,7 @@ def _has_stamp_triggers() -> bool:
 def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:
     """The fingerprint each cached period's aggregates were computed from."""
     query = select(_aggregates.period_id, _aggregates.fingerprint).where(
-        _aggregates.period_id.in_(period_ids),
-        func.substr(_aggregates.data, 1, len(MAGIC)) == MAGIC,  # an older format: stale
+        _aggregates.period_id.in_(period_ids)
     )
     return dict(_rows(query))  # type: ignore[arg-type]
 
