@@ -90,7 +90,8 @@ def document() -> dict[str, Any]:
         [(model, "validation") for model in schemas.COMPONENTS], ref_template=REF
     )
     period = {"name": "period", "in": "path", "required": True,
-              "schema": {"type": "string", "pattern": "^[Ff][Yy][0-9]{4}-[Qq][1-4]$"},
+              "description": "a period label, or `latest`: the latest period with a snapshot",
+              "schema": {"type": "string", "pattern": "^([Ff][Yy][0-9]{4}-[Qq][1-4]|latest)$"},
               "example": "FY2023-Q1"}  # fmt: skip
     return {
         "openapi": "3.1.0",

@@ -118,31 +118,207 @@ class ObservationQuery(BaseModel):
     page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
 
 
+def _described(description: str, default: Any = ...) -> Any:
+    return Field(default, description=description)
+
+
 class SnapshotOut(BaseModel):
     """Which stored snapshot a rollup document comes from."""
 
-    version: int
-    computed_at: str
-    inputs_hash: str
-    is_final: bool | None = None
-    newer_data_waits: bool = Field(
-        description="the inputs changed since this snapshot was computed: a rollup now would "
-        "store a new version"
+    version: int = _described("the snapshot's version: a new one only when its inputs change")
+    computed_at: str = _described("when the snapshot was computed (ISO 8601, UTC)")
+    inputs_hash: str = _described("SHA-256 of everything the rollup was computed from")
+    is_final: bool | None = _described("the period was closed: the snapshot is kept", None)
+    newer_data_waits: bool = _described(
+        "the inputs changed since this snapshot was computed: a rollup now would store a new "
+        "version"
     )
-    data_changed_at: str | None = Field(
-        None, description="when newer data waits: the latest write since the snapshot, if known"
+    data_changed_at: str | None = _described(
+        "when newer data waits: the latest write since the snapshot (ISO 8601), if known", None
     )
+
+
+class VariationOut(BaseModel):
+    """Variation and assurance of a series read on its last point (SPEC 4.9, NHS England's
+    "Making Data Count"); every field but values and baseline_points is null when the
+    baseline (the series' values before this period) has fewer than four values."""
+
+    variation: Literal["common cause", "improvement", "concern"] | None = _described(
+        "common cause when no rule holds; improvement when a rule holds on the metric's "
+        "better side, concern on the worse side"
+    )
+    rule: Literal["trend", "shift", "two of three", "outside"] | None = _described(
+        "the first rule that holds, checked in this order: seven values strictly rising or "
+        "falling; seven values on one side of the centre; the last value and one of the two "
+        "before it beyond the same two-sigma line; the last value beyond a process limit"
+    )
+    side: Literal["high", "low"] | None = _described("the side the rule holds on")
+    assurance: Literal["pass", "fail", "hit or miss"] | None = _described(
+        "against the target: pass when even the worse process limit meets it, fail when "
+        "even the better one misses it, else hit or miss; null without a target"
+    )
+    center: float | None = _described("mean of the baseline")
+    lpl: float | None = _described("lower process limit: centre - 2.66 x mean moving range")
+    upl: float | None = _described("upper process limit: centre + 2.66 x mean moving range")
+    baseline_points: int = _described("the number of values in the baseline")
+    values: list[float | None] = _described(
+        "the series in the periods of the document's `periods` (null: no data)"
+    )
+
+
+class TrendOut(BaseModel):
+    """The last value against XmR limits over the earlier values (SPEC 4.8)."""
+
+    signal: Literal["above", "below", "none"] | None = _described(
+        "null with fewer than four earlier values"
+    )
+    center: float | None = _described("mean of the earlier values")
+    lower: float | None = _described("centre - 2.66 x mean moving range")
+    upper: float | None = _described("centre + 2.66 x mean moving range")
+
+
+class DepartmentRollupOut(BaseModel):
+    """One department's figures for one metric in the period."""
+
+    score: float = _described("the department score s_d (SPEC 4.1)")
+    n: float = _described("N_d: respondents or transactions (or observations) behind it")
+    weight: float = _described("w_d, its weight in the organization score (SPEC 4.2)")
+    status: Literal["green", "amber", "red"] | None = _described(
+        "against the target (SPEC 4.5); null without a target"
+    )
+    trend: TrendOut | None = _described("the XmR trend signal", None)
+    variation: VariationOut | None = _described(
+        "variation and assurance of its series; null in snapshots stored before them", None
+    )
+
+
+class PartOut(BaseModel):
+    """A department's part of the change in the organization score (SPEC 4.6)."""
+
+    rate: float = _described("its own change in service: (w0 + w1) / 2 x (s1 - s0)")
+    mix: float = _described("its change in share of customers: ((s0 + s1) / 2 - S) x (w1 - w0)")
+    total: float = _described("rate + mix")
+
+
+class DecompositionOut(BaseModel):
+    """What moved the organization score since the previous period (SPEC 4.6)."""
+
+    delta: float = _described("S1 - S0")
+    rate: float = _described("the sum of the departments' rate parts")
+    mix: float = _described("the sum of the departments' mix parts")
+    departments: dict[str, PartOut] = _described("by department code")
+
+
+class ConvergenceOut(BaseModel):
+    """cv and consistency share against the previous period (SPEC 4.4)."""
+
+    previous_cv: float | None
+    previous_consistency: float | None
+    cv_change: float | None = _described("this period's cv minus the previous (down: converging)")
+    consistency_change: float | None = _described("this period's share minus the previous")
+
+
+class MetricRollupOut(BaseModel):
+    """One metric's rollup in the period."""
+
+    name: str | None = _described("the metric's name (as it is now)", None)
+    unit: str | None = _described("the unit of its values (as it is now)", None)
+    higher_is_better: bool | None = _described("its direction", None)
+    is_standard: bool | None = _described("every department reports it", None)
+    target: float | None = _described("the metric's target", None)
+    tolerance: float | None = _described("how far from the target (or S) still counts", None)
+    org_score: float | None = _described("the organization score S (SPEC 4.2)")
+    weighting: Literal["volume", "equal"] = _described("how departments are weighted in S")
+    aggregation: str | None = _described("weighted_mean, mean or sum", None)
+    n_departments: int = _described("departments with data in the period")
+    mean: float | None = _described("mean of the department scores (SPEC 4.3)")
+    sd: float | None = _described("their population standard deviation")
+    cv: float | None = _described("sd / |mean|; null when the mean is 0")
+    min: float | None
+    max: float | None
+    range: float | None = _described("max - min")
+    iqr: float | None = _described("75th minus 25th percentile (linear interpolation)")
+    consistency: float | None = _described(
+        "percent of departments within the tolerance of S (SPEC 4.4); null without one"
+    )
+    counted_in_index: bool | None = _described(
+        "this metric's share is one the consistency index averages", None
+    )
+    variation: VariationOut | None = _described(
+        "variation and assurance of the organization series S", None
+    )
+    departments: dict[str, DepartmentRollupOut] = _described("by department code")
+    decomposition: DecompositionOut | None = _described("null without a previous period")
+    convergence: ConvergenceOut | None = _described("null without a previous period", None)
+
+
+class StrategyEffectOut(BaseModel):
+    """The estimated effect of a strategy on one linked metric (SPEC 4.7)."""
+
+    strategy_id: int
+    title: str | None = _described("the strategy's title (as it is now)", None)
+    department: str = _described("the strategy's department code")
+    department_name: str | None = _described("its name (as it is now)", None)
+    metric: str
+    effective_period: str = _described("the period of its effective date")
+    status: Literal["estimated", "insufficient data"]
+    pre: float | None = _described("the department's mean score over the kept pre periods")
+    post: float | None = _described("the same over the kept post periods")
+    control_pre: float | None = _described("the other departments' mean, pre periods")
+    control_post: float | None = _described("the other departments' mean, post periods")
+    effect: float | None = _described("(post - pre) - (control_post - control_pre)")
+    weight: float | None = _described("the department's weight in the last post period")
+    contribution: float | None = _described("weight x effect")
+    pre_periods: int = _described("pre periods kept (the department had data)")
+    post_periods: int = _described("post periods kept")
+    compared_departments: int | None = _described(
+        "E: other departments with data before and after, whose own changes are compared", None
+    )
+    unusual: float | None = _described(
+        "percent of the compared departments' changes (minus the control's) smaller in size "
+        "than the effect; null when fewer than five are compared", None
+    )  # fmt: skip
+
+
+class DepartmentNameOut(BaseModel):
+    """A department named in the document (as it is now)."""
+
+    name: str = _described("its name; its code when no department has that code any more")
+    parent: str | None = _described("its parent's code")
+
+
+class CoverageOut(BaseModel):
+    """What the consistency index averages (SPEC 4.4)."""
+
+    metrics: list[str] = _described(
+        "standard metrics with a tolerance and data from at least three departments"
+    )
+    count: int = _described("how many")
+    of: int = _described("the standard metrics with a tolerance")
 
 
 class RollupOut(BaseModel):
-    """The rollup document of SPEC section 6 (numbers at full precision)."""
+    """The rollup document of SPEC section 6 (numbers at full precision). Names, titles and
+    units are read when the document is, so a rename shows at once in every snapshot."""
 
     period: str
     previous_period: str | None
     snapshot: SnapshotOut
-    consistency_index: float | None
-    metrics: dict[str, dict[str, Any]]
-    strategy_effects: list[dict[str, Any]]
+    periods: list[str] = _described(
+        "the last twelve (at most) period labels up to this one, oldest first: the x axis "
+        "of every `values` array", []
+    )  # fmt: skip
+    departments: dict[str, DepartmentNameOut] = _described(
+        "every department the document names, by code", {}
+    )
+    consistency_index: float | None = _described(
+        "plain mean of the consistency shares of the metrics in consistency_coverage"
+    )
+    consistency_coverage: CoverageOut | None = _described(
+        "the metrics the index averages; null in snapshots stored before it", None
+    )
+    metrics: dict[str, MetricRollupOut] = _described("by metric code")
+    strategy_effects: list[StrategyEffectOut]
 
 
 class ObservationIn(BaseModel):

@@ -52,8 +52,8 @@ from cxprogram.metrics.observation_writes import (
 )
 from cxprogram.metrics.queries import period_by_label
 from cxprogram.org.queries import codes_of, department_by_code
-from cxprogram.rollup.queries import latest_snapshot
-from cxprogram.rollup.services import snapshot_document
+from cxprogram.rollup.document import snapshot_document
+from cxprogram.rollup.queries import rollup_snapshot
 from cxprogram.strategies.models import Strategy
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -215,15 +215,15 @@ def _label(raw: str) -> str:
 @bp.get("/rollups/<period>")
 @api()
 def get_rollup(period: str) -> Response:
-    """The latest snapshot of a period at full precision (SPEC section 6)."""
-    label = _label(period)
-    row = period_by_label(label)
-    if row is None:
+    """The latest snapshot of a period, or of the latest period with one for `latest`, at
+    full precision (SPEC section 6)."""
+    label = None if period.strip().lower() == "latest" else _label(period)
+    if label is not None and period_by_label(label) is None:
         abort(404, description=f"No reporting period {label}.")
-    snapshot = latest_snapshot(row.id)
+    snapshot = rollup_snapshot(label)
     if snapshot is None:
-        abort(404, description=f"No rollup of {label} yet: the nightly job or "
-              f"`cxprogram rollup --period {label}` computes it.")  # fmt: skip
+        abort(404, description=f"No rollup of {label or 'any period'} yet: the nightly job or "
+              f"`cxprogram rollup --period {label or 'FY2024-Q1'}` computes it.")  # fmt: skip
     document = snapshot_document(snapshot)
     RollupOut.model_validate(document)  # the documented shape, checked on the way out
     published = published_department_ids(current_user)  # officers: every department
@@ -242,6 +242,7 @@ def _only_departments(document: dict[str, Any], codes: set[str]) -> dict[str, An
     document["strategy_effects"] = [
         e for e in document["strategy_effects"] if e["department"] in codes
     ]
+    document["departments"] = {c: v for c, v in document["departments"].items() if c in codes}
     return document
 
 

@@ -101,6 +101,6 @@ def _digest_differs(
 
 
 def snapshot_freshness(snapshot: RollupSnapshot) -> dict[str, Any]:
-    """The freshness keys of this snapshot's document (services.snapshot_document)."""
+    """The freshness keys of this snapshot's document (document.snapshot_document)."""
     period = db.session.get_one(ReportingPeriod, snapshot.period_id)
     return freshness(period, snapshot).as_document()

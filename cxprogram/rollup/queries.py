@@ -14,17 +14,23 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import ColumnElement, Executable, Row, Select, bindparam, case, func, select, text
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Department
 from cxprogram.org.queries import organization_settings
-from cxprogram.rollup.cache import AggregateRow, unpack
+from cxprogram.rollup.cache import AggregateRow, Weighing, unpack
 from cxprogram.rollup.columns import FloatColumn
-from cxprogram.rollup.compose import DepartmentColumns, MetricInput, RollupInputs, StrategyInput
+from cxprogram.rollup.compose import (
+    DepartmentColumns,
+    MetricInput,
+    RollupInputs,
+    StrategyInput,
+)
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
+from cxprogram.rollup.names import Names, named_codes
 from cxprogram.rollup.triggers import TRIGGER_NAMES
 from cxprogram.strategies.models import Strategy, StrategyMetric, StrategyStatus
 
@@ -86,6 +92,14 @@ def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:
     return dict(_rows(query))  # type: ignore[arg-type]
 
 
+def metric_weighings() -> dict[int, Weighing]:
+    """Each metric's aggregation and organization weighting, by id (the cache record keeps
+    the organization score for these)."""
+    m = MetricDefinition.__table__.c
+    rows = _rows(select(m.id, m.aggregation, m.weighting))
+    return {mid: (aggregation.value, weighting.value) for mid, aggregation, weighting in rows}
+
+
 def aggregate_query(*extra: ColumnElement[Any]) -> Select[Any]:
     """The sums of SPEC 4.1 per metric and department of the period bound as `period_id`:
     the sums of value x n and of n over observations with n > 0, the sum of values, the count,
@@ -131,7 +145,7 @@ def load_inputs(
     metrics, metric_codes = _metrics()
     departments, excluded = _departments(period)
     index_of = {pid: parse_period(label).index for pid, label in labels.items()}
-    aggregation = {m.code: m.aggregation for m in metrics}
+    aggregation = {m.code: (m.aggregation, m.weighting) for m in metrics}
     if with_scores:
         digests, scores = _cached_scores(
             index_of, aggregation, metric_codes, _Decoder(departments, excluded)
@@ -157,7 +171,7 @@ def load_inputs(
 
 def _cached_scores(
     index_of: dict[int, int],
-    aggregation: dict[str, str],
+    aggregation: dict[str, Weighing],
     metric_codes: dict[int, str],
     decoder: _Decoder,
 ) -> tuple[dict[str, str], dict[str, dict[int, DepartmentColumns]]]:
@@ -173,8 +187,9 @@ def _cached_scores(
         digests[str(index_of[pid])] = digest
         for metric_id, columns in unpack(data).items():
             code = metric_codes[metric_id]
-            values, volumes = columns.scores(aggregation[code])
-            found = decoder.columns(columns.department_ids, values, volumes)
+            values, volumes = columns.scores(aggregation[code][0])
+            org = columns.org_score(aggregation[code])
+            found = decoder.columns(columns.department_ids, values, volumes, org)
             if found is not None:
                 scores.setdefault(code, {})[index_of[pid]] = found
     return digests, scores
@@ -216,9 +231,14 @@ class _Decoder:
         self.memo: dict[bytes, tuple[tuple[str, ...], npt.NDArray[np.intp] | None]] = {}
 
     def columns(
-        self, ids: npt.NDArray[np.int64], values: FloatColumn, volumes: FloatColumn
+        self,
+        ids: npt.NDArray[np.int64],
+        values: FloatColumn,
+        volumes: FloatColumn,
+        org: float | None = None,
     ) -> DepartmentColumns | None:
-        """The department codes with their scores and volumes; None when none is left."""
+        """The department codes with their scores and volumes (and the organization score
+        of all of them, kept only when none is left out); None when none is left."""
         key = ids.tobytes()
         found = self.memo.get(key)
         if found is None:
@@ -233,9 +253,10 @@ class _Decoder:
         departments, order = found
         if not departments:
             return None
+        org = org if len(departments) == len(ids) else None
         if order is None:
-            return DepartmentColumns(departments, values, volumes)
-        return DepartmentColumns(departments, values[order], volumes[order])
+            return DepartmentColumns(departments, values, volumes, org)
+        return DepartmentColumns(departments, values[order], volumes[order], org)
 
 
 def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:
@@ -310,3 +331,36 @@ def latest_input_write(period_ids: list[int], after: datetime) -> datetime | Non
     ]
     found = [t for t in times if t is not None]
     return max(found) if found else None
+
+
+def rollup_snapshot(label: str | None) -> RollupSnapshot | None:
+    """The newest snapshot of the period with this label, or of the latest period that has
+    one when label is None ("latest")."""
+    query = select(RollupSnapshot).join(
+        ReportingPeriod, ReportingPeriod.id == RollupSnapshot.period_id
+    )
+    if label is not None:
+        query = query.where(ReportingPeriod.label == label)
+    query = query.order_by(ReportingPeriod.end_date.desc(), RollupSnapshot.version.desc())
+    return db.session.scalar(query.limit(1))
+
+
+def document_names(document: dict[str, Any]) -> Names:
+    """The names, units and titles of the departments, metrics and strategies named."""
+    parent = aliased(Department)
+    departments = _rows(
+        select(Department.code, Department.name, parent.code)
+        .outerjoin(parent, parent.id == Department.parent_id)
+        .where(Department.code.in_(sorted(named_codes(document))))
+    )
+    m = MetricDefinition.__table__.c
+    metrics = _rows(select(m.code, m.name, m.unit).where(m.code.in_(sorted(document["metrics"]))))
+    ids = sorted({e["strategy_id"] for e in document["strategy_effects"]})
+    titles = _rows(select(Strategy.id, Strategy.title).where(Strategy.id.in_(ids)))
+    return Names(
+        departments={code: (name, parent_code) for code, name, parent_code in departments},
+        metrics={
+            code: (name, unit.value if unit is not None else None) for code, name, unit in metrics
+        },
+        strategies=dict(titles),  # type: ignore[arg-type]
+    )

@@ -14,13 +14,13 @@ from cxprogram.core import audit
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.rollup.cache import pack
-from cxprogram.rollup.compose import compose_rollup, expand_rollup
-from cxprogram.rollup.freshness import snapshot_freshness
+from cxprogram.rollup.compose import compose_rollup
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.queries import (
     cached_fingerprints,
     latest_snapshot,
     load_inputs,
+    metric_weighings,
     period_aggregate_rows,
     period_fingerprints,
     periods_up_to,
@@ -77,8 +77,9 @@ def refresh_aggregates(period_ids: list[int], now: datetime) -> int:
     live = period_fingerprints(period_ids)
     cached = cached_fingerprints(period_ids)
     stale = [pid for pid in period_ids if live[pid] is None or cached.get(pid) != live[pid]]
+    weighings = metric_weighings() if stale else {}
     for pid in stale:
-        data, digest = pack(period_aggregate_rows(pid))
+        data, digest = pack(period_aggregate_rows(pid), weighings)
         fingerprint = (live[pid] or "untracked").rstrip("*")
         _upsert_aggregates(
             {"period_id": pid, "fingerprint": fingerprint, "digest": digest, "data": data,
@@ -112,24 +113,6 @@ def _upsert_aggregates(values: dict[str, Any]) -> None:
     statement = insert(table).values(**values)  # type: ignore[arg-type]
     changed = {k: statement.excluded[k] for k in ("fingerprint", "digest", "data", "computed_at")}
     db.session.execute(statement.on_conflict_do_update(index_elements=["period_id"], set_=changed))
-
-
-def snapshot_document(snapshot: RollupSnapshot) -> dict[str, Any]:
-    """The rollup as the API returns it (SPEC 6): the stored result, expanded, plus the
-    snapshot block."""
-    result = expand_rollup(snapshot.result)
-    return {
-        "period": result["period"],
-        "previous_period": result["previous_period"],
-        "snapshot": {
-            "version": snapshot.version,
-            "computed_at": snapshot.computed_at.isoformat(),
-            "inputs_hash": snapshot.inputs_hash,
-            "is_final": snapshot.is_final,
-            **snapshot_freshness(snapshot),  # newer_data_waits, data_changed_at (at read time)
-        },
-        **{k: v for k, v in result.items() if k not in ("period", "previous_period")},
-    }
 
 
 def periods_to_roll(label: str | None, every: bool) -> list[ReportingPeriod]:

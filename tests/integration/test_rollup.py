@@ -16,8 +16,8 @@ from sqlalchemy import delete, func, select
 
 from cxprogram.auth.tokens import create_token
 from cxprogram.models import Observation, ReportingPeriod, RollupSnapshot
+from cxprogram.rollup.document import snapshot_document
 from cxprogram.rollup.models import RollupPeriodAggregates
-from cxprogram.rollup.services import snapshot_document
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "a11-hisp-cx-fy2021q1-fy2023q1.csv"
 QUESTIONS = {

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod, Weighting
@@ -17,7 +17,12 @@ from cxprogram.org.models import Department
 from cxprogram.rollup.compose import expand_rollup
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
 from cxprogram.rollup.queries import cached_fingerprints, period_fingerprints
-from cxprogram.rollup.services import RollupOutcome, refresh_aggregates, run_rollup
+from cxprogram.rollup.services import (
+    RollupOutcome,
+    clear_aggregates,
+    refresh_aggregates,
+    run_rollup,
+)
 from cxprogram.rollup.triggers import TRIGGER_NAMES
 
 NOW = datetime(2031, 1, 1, tzinfo=UTC)
@@ -284,3 +289,34 @@ def test_a_department_without_data_changes_nothing(
         == expand_rollup(before.result)["strategy_effects"]
     )
     assert "NEW" not in str(after.result)
+
+
+def test_a_record_of_the_older_format_gives_the_same_rollup_and_is_aggregated_again(
+    db_session: Any, org: dict[str, Any]
+) -> None:
+    """Records stored before the organization scores (CXA1) are still read: the rollup sums
+    every period itself, to the same bits; rebuilding the cache (`cxprogram rollup
+    --rebuild-cache`) writes them in the new format."""
+    from cxprogram.rollup.cache import pack
+    from cxprogram.rollup.compose import compose_rollup
+    from cxprogram.rollup.queries import load_inputs, period_aggregate_rows
+
+    periods, last = org["periods"], org["periods"][-1]
+    cached = _roll(last).snapshot.result
+    for period in periods:
+        data, _ = pack(period_aggregate_rows(period.id))  # without organization scores
+        db_session.execute(
+            update(RollupPeriodAggregates)
+            .where(RollupPeriodAggregates.period_id == period.id)
+            .values(data=b"CXA1" + data[4:])
+        )
+    inputs = load_inputs(last)
+    assert {c.org_score for by in inputs.scores.values() for c in by.values()} == {None}
+    assert compose_rollup(inputs) == cached
+    ids = [p.id for p in periods]
+    assert refresh_aggregates(ids, NOW) == 0  # the observations did not change
+    assert clear_aggregates() == len(ids)
+    assert refresh_aggregates(ids, NOW) == len(ids)
+    again = load_inputs(last)
+    assert None not in {c.org_score for by in again.scores.values() for c in by.values()}
+    assert compose_rollup(again) == cached
