@@ -144,4 +144,4 @@ def decide_plan(code: str, label: str) -> Response | tuple[str, int]:
         return _refused(dept, period, "Someone else changed this plan's review just now.", form)
     verb = "Approved" if form.decision.data == "approve" else "Asked for changes to"
     flash(f"{verb} {dept.code}'s plan for {period.label}.", "success")
-    return redirect(url_for("review.list_queue", period=period.label))
+    return redirect(url_for("review.view_plan", code=dept.code, label=period.label))
