@@ -32,6 +32,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("main.metrics", "Metrics", _DATA_ROLES),
     NavItem("metrics.list_periods", "Periods", _DATA_ROLES),
     NavItem("strategies.list_strategies", "Strategies", _DATA_ROLES),
+    NavItem("review.list_queue", "Review queue", frozenset({Role.CHIEF, Role.VIEWER})),
+    NavItem("review.view_coverage", "Coverage", _DATA_ROLES),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
     NavItem("exports.list_exports", "Export", _DATA_ROLES),
     NavItem("admin.edit_settings", "Organization", frozenset({Role.ADMIN, Role.CHIEF})),

@@ -17,6 +17,7 @@ from cxprogram.metrics.views.catalog import can_edit_metric
 from cxprogram.org.models import Department
 from cxprogram.org.queries import active_departments_query
 from cxprogram.review.progress import department_progress
+from cxprogram.review.queries import plan_review
 
 bp = Blueprint("main", __name__)
 
@@ -33,9 +34,10 @@ def home() -> str:
         own = [d for d in current_user.departments if d.is_active]
         progress = department_progress(window, own, today)
         details = {d.id: queries.department_detail(window, d, today) for d in own}
+        reviews = {d.id: plan_review(d.id, window.period_id) for d in own if window.period_id}
         return render_template(
             "main/home_officer.html", window=window, progress=progress, details=details,
-            links=_links(),
+            links=_links(), reviews=reviews,
         )  # fmt: skip
     departments = list(db.session.scalars(_readable_departments()))
     progress = department_progress(window, departments, today)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 
 class SubmitForm(FlaskForm):  # type: ignore[misc]
-    """Submit a plan for review (a button; the form carries the CSRF token)."""
+    """Submit a plan for review (a button; the form carries the CSRF token). Reopening an
+    approved plan carries confirm_reopen=yes, sent only by the confirmation page."""
+
+    confirm_reopen = HiddenField()
 
 
 class DecisionForm(FlaskForm):  # type: ignore[misc]

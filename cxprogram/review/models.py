@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxprogram.core.models import UTCDateTime, utcnow
@@ -44,6 +45,9 @@ class PlanReview(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # The plan's strategies as they stood when it was last submitted: what the chief
+    # decides on, and what a past period's plan shows (the strategies change afterwards).
+    strategies_snapshot: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

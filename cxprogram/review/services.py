@@ -3,10 +3,14 @@
 The state machine: an officer (or chief) submits a draft, an approved plan or one with
 changes requested; the chief approves a submitted plan or asks for changes to it. A closed
 period's plan never changes, and a plan with a red observation without an explanation
-note cannot be submitted.
+note cannot be submitted. Submitting keeps the plan's strategies as they stand (the chief
+decides on them; a past period's plan shows them as they were), and submitting an approved
+plan again reopens its review, which takes a confirmation.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from cxprogram.auth.models import User
 from cxprogram.core import audit
@@ -26,6 +30,10 @@ ALLOWED_FROM: dict[str, frozenset[ReviewState]] = {
 
 class ReviewError(Exception):
     """A review action that the plan's state (or the period, or its data) does not allow."""
+
+
+class NeedsConfirmation(ReviewError):
+    """Submitting an approved plan reopens its review: the person must confirm it first."""
 
 
 def review_state(review: PlanReview) -> dict[str, object]:
@@ -55,20 +63,35 @@ def _check(action: str, review: PlanReview, period: ReportingPeriod) -> None:
 
 
 def _record(
-    action: str, review: PlanReview, before: dict[str, object], actor: User, period: ReportingPeriod
+    action: str,
+    review: PlanReview,
+    before: dict[str, object],
+    actor: User,
+    period: ReportingPeriod,
+    after: dict[str, object] | None = None,
+    reason: str | None = None,
 ) -> None:
     db.session.flush()
     audit.record(
         action, "plan_review", review.id, actor=actor, before=before,
-        after=review_state(review), department_id=review.department_id,
-        period_label=period.label,
+        after=after or review_state(review), department_id=review.department_id,
+        period_label=period.label, reason=reason,
     )  # fmt: skip
 
 
-def submit_plan(department: Department, period: ReportingPeriod, actor: User) -> PlanReview:
-    """Submit the plan for the chief's review; refused while reds wait for a note."""
+def submit_plan(
+    department: Department, period: ReportingPeriod, actor: User, confirm_reopen: bool = False
+) -> PlanReview:
+    """Submit the plan for the chief's review, keeping its strategies as they stand now;
+    refused while reds wait for a note, and for an approved plan unless confirmed."""
     review = get_or_create(department, period)
     _check("submit", review, period)
+    is_reopen = review.state == ReviewState.APPROVED
+    if is_reopen and not confirm_reopen:
+        raise NeedsConfirmation(
+            f"{department.code}'s plan for {period.label} is approved: submitting it again "
+            "reopens the review. Confirm to reopen it."
+        )
     reds = queries.unexplained_red_metrics(department.id, period.id)
     if reds:
         raise ReviewError(
@@ -79,8 +102,17 @@ def submit_plan(department: Department, period: ReportingPeriod, actor: User) ->
     review.state = ReviewState.SUBMITTED
     review.submitted_at = utcnow()
     review.submitted_by_id = actor.id
-    _record("submit", review, before, actor, period)
+    review.strategies_snapshot = strategies_snapshot(department, period)
+    after = {**review_state(review), "strategies": review.strategies_snapshot}
+    reason = "reopened the approved plan (confirmed)" if is_reopen else None
+    _record("reopen" if is_reopen else "submit", review, before, actor, period, after, reason)
     return review
+
+
+def strategies_snapshot(department: Department, period: ReportingPeriod) -> list[dict[str, Any]]:
+    """The plan's strategies as they stand now, as plain data for the plan's JSON column."""
+    strategies = db.session.scalars(queries.plan_strategies_query(department.id, period))
+    return [queries.strategy_at(s, None).to_json() for s in strategies]
 
 
 def _decide(

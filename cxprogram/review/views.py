@@ -1,36 +1,34 @@
-"""The department plan page for a period: its review state, its strategies, and the
-submit / approve / request-changes actions of the review state machine."""
+"""The department plan page for a period: its review state, the department's scores against
+targets, its reds with their explanations, its strategies as they stood, the review history,
+and the submit / approve / request-changes actions (reopening an approved plan takes a
+confirmation page). The queue and the coverage matrix are in `queue` and `coverage`."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from cxprogram.auth.models import Role
-from cxprogram.core.permissions import (
-    can_edit_department,
-    require_edit,
-    roles,
-    signed_in,
-)
+from cxprogram.core.models import utcnow
+from cxprogram.core.permissions import can_edit_department, require_edit, roles, signed_in
 from cxprogram.extensions import db
 from cxprogram.metrics.access import readable_department_period
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.org.models import Department
+from cxprogram.review import coverage as coverage  # its routes join the blueprint
 from cxprogram.review import queries, services
+from cxprogram.review import queue as queue  # its routes join the blueprint
+from cxprogram.review.blueprint import bp as bp
 from cxprogram.review.forms import DecisionForm, SubmitForm
 from cxprogram.review.models import ReviewState
-from cxprogram.strategies.queries import is_late
 
-bp = Blueprint("review", __name__, url_prefix="/departments")
+PLAN = "/departments/<code>/plan/<label>"
 
 
-@bp.route("/<code>/plan")
+@bp.route("/departments/<code>/plan")
 @signed_in
 def view_current_plan(code: str) -> Response:
     """The department's plan for the current period."""
@@ -40,10 +38,10 @@ def view_current_plan(code: str) -> Response:
     return redirect(url_for("review.view_plan", code=code.upper(), label=period.label))
 
 
-@bp.route("/<code>/plan/<label>")
+@bp.route(PLAN)
 @signed_in
 def view_plan(code: str, label: str) -> str:
-    """The plan's review state, the chief's comment, its strategies and the actions."""
+    """The plan's review state and comment, the evidence beside the decision, the actions."""
     dept, period = readable_department_period(code, label)
     return _render(dept, period)
 
@@ -56,19 +54,22 @@ def _render(
 ) -> str:
     review = queries.plan_review(dept.id, period.id)
     state = review.state if review is not None else ReviewState.DRAFT
-    strategies = db.session.scalars(queries.plan_strategies_query(dept.id, period)).all()
     can_act = not period.is_closed and can_edit_department(current_user, dept.id)
+    events = db.session.scalars(queries.plan_events_query(dept.id, period.label)).all()
     return render_template(
         "review/view_plan.html", department=dept, period=period, review=review, state=state,
-        strategies=strategies, today=date.today(), is_late=is_late, error=error,
-        lock_reason=queries.plan_lock_reason(dept, period),
+        error=error, lock_reason=queries.plan_lock_reason(dept, period),
+        plan=queries.plan_strategies(dept, period, review, utcnow()),
         can_submit=can_act and state in services.ALLOWED_FROM["submit"],
         can_decide=can_act and current_user.role == Role.CHIEF
         and state in services.ALLOWED_FROM["approve"],
         reds=queries.unexplained_red_metrics(dept.id, period.id),
+        scores=queries.department_scores(period.id, dept.id),
+        explained=queries.reds_with_notes(period.id, dept.id), computed_at=utcnow(),
+        names=queries.user_names({i for r in [review] if r for i in
+                                  (r.submitted_by_id, r.decided_by_id) if i}),
         submit_form=SubmitForm(formdata=None),
-        decision_form=decision or DecisionForm(formdata=None),
-        events=db.session.scalars(queries.plan_events_query(dept.id, period.label)).all(),
+        decision_form=decision or DecisionForm(formdata=None), events=events,
     )  # fmt: skip
 
 
@@ -79,17 +80,41 @@ def _refused(
     return _render(dept, period, decision=decision, error=message), 409
 
 
-@bp.route("/<code>/plan/<label>/submit", methods=["POST"])
+@bp.route(PLAN + "/reopen")
+@roles(Role.CHIEF, Role.OFFICER)
+def confirm_reopen(code: str, label: str) -> str:
+    """Ask before an approved plan is submitted again (which reopens its review)."""
+    dept, period = readable_department_period(code, label)
+    require_edit(current_user, dept.id)
+    return _confirmation(dept, period)
+
+
+def _confirmation(dept: Department, period: ReportingPeriod, message: str | None = None) -> str:
+    review = queries.plan_review(dept.id, period.id)
+    form = SubmitForm(formdata=None)
+    form.confirm_reopen.data = "yes"
+    return render_template(
+        "review/confirm_reopen.html", department=dept, period=period, review=review,
+        form=form, message=message,
+        is_approved=review is not None and review.state == ReviewState.APPROVED,
+    )  # fmt: skip
+
+
+@bp.route(PLAN + "/submit", methods=["POST"])
 @roles(Role.CHIEF, Role.OFFICER)
 def submit_plan(code: str, label: str) -> Response | tuple[str, int]:
     """Submit the plan for the chief's review (officers of the department, or the chief)."""
     dept, period = readable_department_period(code, label)
     require_edit(current_user, dept.id)
-    if not SubmitForm().validate_on_submit():
+    form = SubmitForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        services.submit_plan(dept, period, current_user)
+        services.submit_plan(dept, period, current_user, form.confirm_reopen.data == "yes")
         db.session.commit()
+    except services.NeedsConfirmation as error:
+        db.session.rollback()
+        return _confirmation(dept, period, str(error)), 409
     except services.ReviewError as error:
         return _refused(dept, period, str(error))
     except (StaleDataError, IntegrityError):
@@ -98,7 +123,7 @@ def submit_plan(code: str, label: str) -> Response | tuple[str, int]:
     return redirect(url_for("review.view_plan", code=dept.code, label=period.label))
 
 
-@bp.route("/<code>/plan/<label>/decide", methods=["POST"])
+@bp.route(PLAN + "/decide", methods=["POST"])
 @roles(Role.CHIEF)
 def decide_plan(code: str, label: str) -> Response | tuple[str, int]:
     """The chief approves the submitted plan or asks for changes, with a comment."""

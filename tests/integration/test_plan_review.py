@@ -157,11 +157,14 @@ def test_service_state_machine_table(plan: dict[str, Any], db_session: Any) -> N
         services.approve_plan(va, period, chief)
     services.submit_plan(va, period, plan["officer"])
     assert services.approve_plan(va, period, chief, "Good.").state == ReviewState.APPROVED
-    assert services.submit_plan(va, period, plan["officer"]).state == ReviewState.SUBMITTED
+    with pytest.raises(services.NeedsConfirmation):  # reopening an approved plan is confirmed
+        services.submit_plan(va, period, plan["officer"])
+    reopened = services.submit_plan(va, period, plan["officer"], confirm_reopen=True)
+    assert reopened.state == ReviewState.SUBMITTED
     actions = db_session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity_type == "plan_review")
     ).all()
-    assert actions == ["submit", "request_changes", "submit", "approve", "submit"]
+    assert actions == ["submit", "request_changes", "submit", "approve", "reopen"]
 
 
 def test_other_departments_officer_cannot_submit(client: Any, plan: dict[str, Any],

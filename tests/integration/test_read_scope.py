@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from cxprogram.auth.tokens import create_token
@@ -23,9 +24,9 @@ from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation, Source
 from cxprogram.org import services as org_services
-from cxprogram.org.models import Service
+from cxprogram.org.models import Channel, JourneyStage, Service
 from cxprogram.review import services as review_services
-from cxprogram.strategies.models import Strategy, StrategyStatus
+from cxprogram.strategies.models import Strategy, StrategyStatus, StrategyTouchpoint
 from tests.integration.test_permissions import get_rules
 
 PERIOD = "FY2024-Q1"  # the observations', plans' and history's period; FY2024-Q2 is current
@@ -41,6 +42,7 @@ PUBLISHED = {"admin": "", "chief": "AB", "officer_a": "AB", "viewer_a": "A", "vi
 EDIT = {"admin": "", "chief": "AB", "officer_a": "A", "viewer_a": "", "viewer_all": ""}
 HOME = {"admin": "", "chief": "AB", "officer_a": "A", "viewer_a": "A", "viewer_all": "AB"}
 CHIEF = {"admin": "", "chief": "AB", "officer_a": "", "viewer_a": "", "viewer_all": ""}
+QUEUE = {"admin": "", "chief": "AB", "officer_a": "", "viewer_a": "A", "viewer_all": "AB"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
     "audit.download_audit": Case(CHIEF, refuses_outsiders=True),  # the whole log
     "review.view_current_plan": Case(READ),
     "review.view_plan": Case(READ),
+    "review.confirm_reopen": Case(EDIT),
+    "review.list_queue": Case(QUEUE, refuses_outsiders=True),  # the chief's; viewers read it
+    "review.download_queue": Case(QUEUE, refuses_outsiders=True),
+    "review.view_coverage": Case(READ, refuses_outsiders=True),  # officers: their own only
+    "review.download_coverage": Case(READ, refuses_outsiders=True),
     "strategies.list_strategies": Case(READ),
     "strategies.view_strategy": Case(READ),
     "strategies.view_history": Case(READ),
@@ -128,15 +135,18 @@ def world(db_session: Any, make_department: Any, make_user: Any, runner: Any) ->
     period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
     metric_services.ensure_period(FiscalQuarter(2024, 2), 10)
     chief = make_user("chief")
+    kiosk = db_session.scalars(select(Channel).where(Channel.code == "kiosk")).one()
+    get_help = db_session.scalars(select(JourneyStage).where(JourneyStage.code == "get_help")).one()
     strategy_ids, service_ids = {}, {}
     for letter, (code, name) in DEPARTMENTS.items():
         dept = make_department(code, name)
-        service = Service(department=dept, name=f"{name} front desk")
+        service = Service(department=dept, name=f"{name} front desk", channels=[kiosk])
         strategy = Strategy(
             department=dept, title=TITLES[letter], status=StrategyStatus.ON_TRACK, progress=40,
             start_date=date(2023, 9, 1), effective_date=date(2023, 11, 1),
             end_date=date(2025, 9, 30),
         )  # fmt: skip
+        strategy.touchpoints.append(StrategyTouchpoint(channel=kiosk, stage=get_help))
         observation = Observation(
             department=dept, metric=metrics["satisfaction"], period=period,
             value=4.5 if letter == "A" else 4.25, n=200.0, note="Steady quarter.",
@@ -186,6 +196,9 @@ def _values(rule: Rule, letter: str, world: World) -> dict[str, Any]:
 
 
 PER_DEPARTMENT = {"code", "strategy_id", "service_id"}
+# Query arguments a list needs to show the world's data (its plans are of PERIOD, not the
+# current period the queue opens on).
+QUERY_ARGS = {"review.list_queue": {"period": PERIOD}, "review.download_queue": {"period": PERIOD}}
 
 
 def _urls(app: Flask, rule: Rule, case: Case, world: World) -> list[Url]:
@@ -198,6 +211,7 @@ def _urls(app: Flask, rule: Rule, case: Case, world: World) -> list[Url]:
     urls = []
     for dataset in datasets:
         values = _values(rule, "A", world) | ({"dataset": dataset} if dataset else {})
+        values |= QUERY_ARGS.get(rule.endpoint, {})
         path = adapter.build(rule.endpoint, values)
         urls.append(Url(path, "AB"))
         if case.filter:
@@ -255,4 +269,4 @@ def test_each_answer_shows_only_the_departments_the_role_reads(
                                 f"expected {status} showing {expected or '-'}")  # fmt: skip
             walked += 1
     assert problems == [], f"{role}:\n" + "\n".join(problems)
-    assert walked == 41  # 12 endpoints naming a department x 2, 17 URLs of lists
+    assert walked == 47  # 13 endpoints naming a department x 2, 21 URLs of lists
