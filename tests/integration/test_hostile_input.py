@@ -81,6 +81,11 @@ class Caller:
         return not permission.roles or self.user.role in permission.roles
 
 
+# 5xx answers that are the endpoint's meaning, not a failure: the tests' database is made
+# by create_all, not migrated, so the readiness check rightly says it is not ready
+DESIGNED = {("ops.readyz", 503)}
+
+
 @dataclass
 class Walk:
     """One caller's walk: the requests sent, and the 5xx answers by cause."""
@@ -98,7 +103,7 @@ class Walk:
         except Exception as error:  # noqa: BLE001 - TESTING lets the app's exceptions out
             what = f"{type(error).__name__}: {error}"
         else:
-            if response.status_code < 500:
+            if response.status_code < 500 or (endpoint, response.status_code) in DESIGNED:
                 return
             what = str(response.status_code)
         sent = kw.get("data") or kw.get("json") or ""

@@ -88,6 +88,8 @@ SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
 
 SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {
     "static": "assets",
+    "ops.healthz": "that the process runs",
+    "ops.readyz": "whether the database answers and its migrations are current",
     "auth.login": "the sign-in form",
     "auth.change_password": "one's own account",
     "people.set_password": "a one-time link's form",
