@@ -52,7 +52,7 @@ def heatmap_table(columns: list[str], rows: list[HeatRow]) -> Table:
     header = ["department", "name", "parent"]
     for m in columns:
         header += [f"{m} score", f"{m} status", f"{m} variation"]
-    out = []
+    out: list[Sequence[Any]] = []
     for row, _ in flat(rows):
         values: list[Any] = [row.code, row.name, row.parent]
         for m in columns:
@@ -82,7 +82,7 @@ def effects_table(rows: list[EffectRow]) -> Table:
               "control_pre", "control_post", "pre_periods", "post_periods", "effect",
               "compared_departments", "unusual", "weight", "contribution", "status"]  # fmt: skip
     header = ["strategy_id", "title", "department", "department_name", *fields[2:], "verdict"]
-    out = []
+    out: list[Sequence[Any]] = []
     for r in rows:
         e = r.effect
         out.append([e["strategy_id"], r.title, r.department, r.department_name,
@@ -93,8 +93,7 @@ def effects_table(rows: list[EffectRow]) -> Table:
 def special_table(rows: list[SpecialCause]) -> Table:
     """Departments whose latest value is a special cause."""
     return ["department", "name", "metric", "score", *VARIATION], [
-        [s.department, s.department_name, s.metric, s.score, *_variation(s.variation)]
-        for s in rows
+        [s.department, s.department_name, s.metric, s.score, *_variation(s.variation)] for s in rows
     ]
 
 
@@ -119,4 +118,3 @@ def csv_response(table: Table, filename: str) -> Response:
     response = Response(to_csv(columns, rows), mimetype=CSV_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-

@@ -22,6 +22,7 @@ from cxprogram.org.models import Department
 from cxprogram.org.queries import codes_of
 from cxprogram.review import queries as review_queries
 from cxprogram.review.models import PlanReview
+from cxprogram.rollup.freshness import snapshot_freshness
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.queries import latest_snapshot
 from cxprogram.rollup.services import snapshot_document
@@ -86,6 +87,8 @@ def rollup(period: ReportingPeriod, user: User) -> Rollup | None:
     # the id alone is not enough: SQLite may give a rolled-back snapshot's id to a new one
     key = (head.id, head.version, head.inputs_hash, head.computed_at.isoformat())
     full = _documents.get(key, lambda: _document(snapshot_id))
+    # freshness is read when asked (newer data may have arrived since the cache filled)
+    full = {**full, "snapshot": {**full["snapshot"], **snapshot_freshness(head)}}
     published = published_department_ids(user)
     doc = _copy(full) if published is None else _only_departments(_copy(full), codes_of(published))
     return Rollup(period, key, doc)

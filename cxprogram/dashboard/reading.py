@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 SCORE_FORMAT = "{:.2f}"
 SIGNED_FORMAT = "{:+.2f}"
@@ -16,19 +17,23 @@ CLEAR_EFFECT = 90.0  # "how unusual" from which an effect reads as clearly large
 NOT_AVAILABLE = "–"
 
 
-def number(value: float | None) -> str:
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number(value: object) -> str:
     """A score as displayed: two decimals, a dash when there is none."""
-    return NOT_AVAILABLE if value is None else SCORE_FORMAT.format(value)
+    return SCORE_FORMAT.format(value) if _is_number(value) else NOT_AVAILABLE
 
 
-def signed(value: float | None) -> str:
+def signed(value: object) -> str:
     """A change as displayed: two decimals with its sign."""
-    return NOT_AVAILABLE if value is None else SIGNED_FORMAT.format(value)
+    return SIGNED_FORMAT.format(value) if _is_number(value) else NOT_AVAILABLE
 
 
-def percent(value: float | None) -> str:
+def percent(value: object) -> str:
     """A share as displayed: one decimal and a percent sign."""
-    return NOT_AVAILABLE if value is None else PERCENT_FORMAT.format(value)
+    return PERCENT_FORMAT.format(value) if _is_number(value) else NOT_AVAILABLE
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def status_badge(status: str | None) -> Badge:
     return STATUS_BADGES.get(status or "", NO_TARGET)
 
 
-def variation_badge(variation: Mapping[str, object] | None) -> Badge:
+def variation_badge(variation: Mapping[str, Any] | None) -> Badge:
     """SPEC 4.9 variation: common cause (noise), improvement or concern, with rule and side."""
     state = (variation or {}).get("variation")
     if state is None:
@@ -67,7 +72,7 @@ def variation_badge(variation: Mapping[str, object] | None) -> Badge:
     return Badge(arrow, f"{state} ({rule}, {side})", css)
 
 
-def assurance_badge(variation: Mapping[str, object] | None) -> Badge:
+def assurance_badge(variation: Mapping[str, Any] | None) -> Badge:
     """SPEC 4.9 assurance against the target: pass, fail or hit or miss."""
     state = (variation or {}).get("assurance")
     if state == "pass":
@@ -79,7 +84,7 @@ def assurance_badge(variation: Mapping[str, object] | None) -> Badge:
     return Badge("", "no assurance (no target or too little history)", "")
 
 
-def is_special_cause(variation: Mapping[str, object] | None) -> bool:
+def is_special_cause(variation: Mapping[str, Any] | None) -> bool:
     """Whether a series' last point is a special cause (improvement or concern)."""
     return (variation or {}).get("variation") in ("improvement", "concern")
 
@@ -99,7 +104,7 @@ def convergence_words(cv_change: float | None, consistency_change: float | None)
     return "mixed: the spread and the share within tolerance moved in opposite directions"
 
 
-def effect_verdict(effect: Mapping[str, object], window: int = 2) -> str:
+def effect_verdict(effect: Mapping[str, Any], window: int = 2) -> str:
     """The plain verdict on a strategy's estimated effect (SPEC 4.7)."""
     if effect.get("status") != "estimated" or effect.get("effect") is None:
         return "insufficient data"
@@ -108,20 +113,20 @@ def effect_verdict(effect: Mapping[str, object], window: int = 2) -> str:
     unusual = effect.get("unusual")
     if unusual is None:
         return "too few departments to compare"
-    if float(unusual) >= CLEAR_EFFECT:  # type: ignore[arg-type]
-        return f"larger than {float(unusual):.0f}% of other departments' changes"  # type: ignore[arg-type]
+    if float(unusual) >= CLEAR_EFFECT:
+        return f"larger than {float(unusual):.0f}% of other departments' changes"
     return "no clear effect"
 
 
-def unusual_words(effect: Mapping[str, object]) -> str:
+def unusual_words(effect: Mapping[str, Any]) -> str:
     """How unusual the effect is, with the number of departments compared."""
     unusual, compared = effect.get("unusual"), effect.get("compared_departments")
     if unusual is None:
         return "too few departments to compare"
-    return f"larger than {float(unusual):.0f}% of {compared} departments' changes"  # type: ignore[arg-type]
+    return f"larger than {float(unusual):.0f}% of {compared} departments' changes"
 
 
-def periods_used(effect: Mapping[str, object]) -> str:
+def periods_used(effect: Mapping[str, Any]) -> str:
     """How many periods before and after the change the estimate rests on."""
     return f"{effect.get('pre_periods') or 0} before, {effect.get('post_periods') or 0} after"
 

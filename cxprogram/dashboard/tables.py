@@ -33,9 +33,9 @@ def standard_metrics(doc: Doc) -> list[str]:
     return [c for c, b in doc["metrics"].items() if b.get("is_standard", True)]
 
 
-def series(doc: Doc, variation: Mapping[str, Any] | None, last: int | None = None) -> list[
-    tuple[str, float | None]
-]:
+def series(
+    doc: Doc, variation: Mapping[str, Any] | None, last: int | None = None
+) -> list[tuple[str, float | None]]:
     """(period, value) pairs of a series aligned with the document's periods."""
     labels = list(doc.get("periods") or [doc["period"]])
     values = list((variation or {}).get("values") or [None] * len(labels))
@@ -155,7 +155,9 @@ def _heat_row(doc: Doc, code: str, columns: list[str]) -> HeatRow:
     for m in columns:
         entry = doc["metrics"][m]["departments"].get(code)
         if entry is not None:
-            cells[m] = Cell(m, entry.get("score"), entry.get("status"), entry.get("variation") or {})
+            cells[m] = Cell(
+                m, entry.get("score"), entry.get("status"), entry.get("variation") or {}
+            )
     parent = doc.get("departments", {}).get(code, {}).get("parent")
     return HeatRow(code, department_name(doc, code), parent, cells)
 
@@ -246,9 +248,9 @@ class EffectRow:
     periods: str
 
 
-def effect_rows(doc: Doc, department: str | None = None, strategy_id: int | None = None) -> list[
-    EffectRow
-]:
+def effect_rows(
+    doc: Doc, department: str | None = None, strategy_id: int | None = None
+) -> list[EffectRow]:
     """The strategy effects of the document (one department's or one strategy's only)."""
     rows = []
     for e in doc.get("strategy_effects") or []:

@@ -68,7 +68,8 @@ def render_dashboard() -> Response | str:
                                periods=with_snapshot)  # fmt: skip
     doc = found.doc
     metrics = tables.standard_metrics(doc)
-    state.check_choice("sort column", asked.sort, ("department", *metrics))
+    if asked.sort not in ("department", *metrics):
+        abort(400, f"sort must be department or one of the metrics: {', '.join(metrics)}")
     metric = asked.metric or (DEFAULT_METRIC if DEFAULT_METRIC in doc["metrics"] else None)
     state.check_choice("metric", asked.metric, list(doc["metrics"]))
     page = _dashboard_parts(found, asked, metric)
@@ -79,9 +80,9 @@ def render_dashboard() -> Response | str:
                            **page)  # fmt: skip
 
 
-def _dashboard_parts(found: queries.Rollup, asked: state.State, metric: str | None) -> dict[
-    str, Any
-]:
+def _dashboard_parts(
+    found: queries.Rollup, asked: state.State, metric: str | None
+) -> dict[str, Any]:
     doc = found.doc
     columns, heat = tables.heatmap(doc, asked.sort, asked.order == "desc")
     consistency = tables.consistency_rows(doc)
