@@ -11,15 +11,15 @@ from tests.browser.conftest import check_accessibility, sign_in
 
 HOME_HEADINGS = {
     "admin": "Administration",
-    "chief": "Organization overview",
+    "chief": "Organization dashboard",
     "officer": "Your department",
-    "viewer": "Program overview",
+    "viewer": "Organization dashboard",
 }
 PAGES_BY_ROLE = {
     "admin": ["/departments", "/metrics", "/users", "/account/password"],
-    "chief": ["/departments", "/metrics", "/account/password"],
+    "chief": ["/departments", "/metrics", "/account/password", "/tracker"],
     "officer": ["/departments", "/metrics", "/departments/VA", "/departments/DOS"],
-    "viewer": ["/metrics"],
+    "viewer": ["/metrics", "/tracker"],
 }
 
 

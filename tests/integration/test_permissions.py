@@ -31,6 +31,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "/admin/organization": {"admin": 200, "chief": 200, "officer": 403, "viewer": 403},
     "/admin/departments": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
     "/admin/departments/new": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
+    "/dashboard": {"admin": 403, "chief": 200, "officer": 200, "viewer": 200},
+    "/dashboard/method": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
+    "/tracker": {"admin": 403, "chief": 200, "officer": 403, "viewer": 200},
 }
 
 
