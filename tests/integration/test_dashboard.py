@@ -187,7 +187,7 @@ def test_heatmap_sorts_by_any_column_through_the_query_string(
                        in entries]  # fmt: skip
         expected = sorted(entries, key=lambda c: (entries[c]["score"], c), reverse=reverse)
         assert shown_codes == expected
-        assert 'aria-sort="' + ("descending" if reverse else "ascending") + '"' in html
+        assert 'data-sorted="' + ("descending" if reverse else "ascending") + '"' in html
     by_name = Tables(page(client, f"/dashboard?period={PERIOD}&sort=department&order=desc"))
     names = [r.cells[0].text for r in by_name.tables["heatmap"][1:]]
     assert names == sorted(names, key=str.lower, reverse=True)
