@@ -23,6 +23,7 @@ from cxprogram.core.permissions import (
     signed_in,
 )
 from cxprogram.dashboard import downloads, figures, queries, reading, state, tables
+from cxprogram.dashboard.links import Links
 from cxprogram.org.models import Department
 from cxprogram.org.queries import department_by_code, department_codes
 
@@ -45,6 +46,7 @@ def strategy_effects(strategy_id: int) -> dict[str, Any] | None:
         return None
     rows = tables.effect_rows(found.doc, strategy_id=strategy_id)
     return {"rows": rows, "period": found.doc["period"], "access": _openable(),
+            "links": Links(found.doc["period"]),
             "doc": found.doc}  # fmt: skip
 
 
@@ -104,6 +106,7 @@ def _dashboard_parts(
         "special": tables.special_causes(doc),
         "reading": reading,
         "access": _openable(),
+        "links": Links(doc["period"]),
     }  # fmt: skip
 
 
@@ -178,7 +181,7 @@ def view_department(code: str) -> Response | str:
         charts={r.code: figures.xmr(found.key, doc, dept.code, r,
                                     doc["metrics"][r.code].get("variation")) for r in scores},
         series={r.code: _series(doc, r) for r in scores},
-        details=details, access=_openable(),
+        details=details, access=_openable(), links=Links(doc["period"]),
         **(_details(dept, period) if details else {}),
     )  # fmt: skip
 
