@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 
@@ -28,6 +28,7 @@ from cxprogram.rollup.queries import latest_snapshot
 from cxprogram.rollup.services import snapshot_document
 from cxprogram.strategies.models import Strategy
 
+V = TypeVar("V")
 DOCUMENT_CACHE_SIZE = 16  # expanded documents kept per process (a snapshot never changes)
 
 
@@ -51,15 +52,16 @@ class Rollup:
     doc: dict[str, Any]
 
 
-class _Documents:
-    """Expanded documents by snapshot id: a stored snapshot is immutable (a new version is a
-    new row), so a page view after the first one skips reading and expanding its JSON."""
+class Lru(Generic[V]):
+    """A bounded, thread-safe store of what was built from one snapshot: a stored snapshot
+    is immutable (a new version is a new row), so a key naming it never goes stale."""
 
     def __init__(self, size: int) -> None:
         self._size, self._lock = size, threading.Lock()
-        self._items: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
 
-    def get(self, key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def get(self, key: Hashable, build: Callable[[], V]) -> V:
+        """The value under key, built (outside the lock) the first time."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -72,7 +74,7 @@ class _Documents:
         return value
 
 
-_documents = _Documents(DOCUMENT_CACHE_SIZE)
+_documents: Lru[dict[str, Any]] = Lru(DOCUMENT_CACHE_SIZE)
 
 
 def rollup(period: ReportingPeriod, user: User) -> Rollup | None:

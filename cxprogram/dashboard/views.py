@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from cxprogram.auth.models import Role
@@ -33,6 +34,8 @@ DASHBOARD_TABLES = ("metrics", "consistency", "heatmap", "waterfall", "moved", "
                     "special")  # fmt: skip
 DEPARTMENT_TABLES = ("scores", "series", "effects")
 DEFAULT_METRIC = "satisfaction"
+BODY_CACHE_SIZE = 32  # rendered dashboards (below the live snapshot note) kept per process
+_bodies: queries.Lru[str] = queries.Lru(BODY_CACHE_SIZE)
 # the macros (templates/dashboard/_macros.html) say numbers and states through reading.py
 bp.record_once(lambda setup: setup.app.jinja_env.globals.update(cx_reading=reading))
 
@@ -74,16 +77,24 @@ def render_dashboard() -> Response | str:
         abort(400, f"sort must be department or one of the metrics: {', '.join(metrics)}")
     metric = asked.metric or (DEFAULT_METRIC if DEFAULT_METRIC in doc["metrics"] else None)
     state.check_choice("metric", asked.metric, list(doc["metrics"]))
-    page = _dashboard_parts(found, asked, metric)
+    access = _openable()
     if asked.format == "csv":
+        page = _dashboard_parts(found, asked, metric, access)
         return _dashboard_csv(page, asked.table, doc["period"])
+    scope = published_department_ids(current_user)
+    key = (found.key, None if scope is None else frozenset(scope), access, asked, metric,
+           tuple(p.label for p in with_snapshot))  # fmt: skip
+    html = _bodies.get(key, lambda: render_template(
+        "dashboard/_dashboard_body.html", rollup=found, doc=doc, state=asked,
+        periods=with_snapshot, metric=metric, **_dashboard_parts(found, asked, metric, access),
+    ))  # fmt: skip
+    body = Markup(html)  # noqa: S704 - a template Jinja rendered with autoescaping
     return render_template("dashboard/view_dashboard.html", rollup=found, doc=doc,
-                           state=asked, periods=with_snapshot, metric=metric,
-                           **page)  # fmt: skip
+                           body=body, reading=reading)  # fmt: skip
 
 
 def _dashboard_parts(
-    found: queries.Rollup, asked: state.State, metric: str | None
+    found: queries.Rollup, asked: state.State, metric: str | None, access: Access
 ) -> dict[str, Any]:
     doc = found.doc
     columns, heat = tables.heatmap(doc, asked.sort, asked.order == "desc")
@@ -105,7 +116,7 @@ def _dashboard_parts(
         "effects": tables.effect_rows(doc),
         "special": tables.special_causes(doc),
         "reading": reading,
-        "access": _openable(),
+        "access": access,
         "links": Links(doc["period"]),
     }  # fmt: skip
 
