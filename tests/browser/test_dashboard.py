@@ -12,7 +12,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import _cli, _free_port, _wait_for, check_accessibility, sign_in
+from tests.browser.conftest import (
+    ARTIFACTS,
+    _cli,
+    _free_port,
+    _wait_for,
+    check_accessibility,
+    sign_in,
+)
 
 CHIEF = ("chief@demo.cxprogram.test", "demo-chief-password")
 PERIOD = "FY2023-Q1"
@@ -69,6 +76,9 @@ def test_dashboard_pages_are_accessible_and_charts_described(
     ]
     for path in paths:
         page.goto(rolled_server + path)
+        if path == paths[0]:  # the README's picture of the dashboard
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=False)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_accessibility(page)
         if "method" not in path:
