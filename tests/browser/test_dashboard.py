@@ -78,7 +78,7 @@ def test_dashboard_pages_are_accessible_and_charts_described(
         page.goto(rolled_server + path)
         if path == paths[0]:  # the README's picture of the dashboard
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=False)
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_accessibility(page)
         if "method" not in path:
