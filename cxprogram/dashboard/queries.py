@@ -25,7 +25,6 @@ from cxprogram.review.models import PlanReview
 from cxprogram.rollup.freshness import snapshot_freshness
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.queries import latest_snapshot
-from cxprogram.rollup.services import snapshot_document
 from cxprogram.strategies.models import Strategy
 
 V = TypeVar("V")
@@ -80,7 +79,7 @@ _documents: Lru[dict[str, Any]] = Lru(DOCUMENT_CACHE_SIZE)
 def rollup(period: ReportingPeriod, user: User) -> Rollup | None:
     """The period's latest snapshot as GET /api/v1/rollups/{period} gives it to this user
     (the same document function and the same department filter), or None."""
-    from cxprogram.api.views import _only_departments  # the API's own filter, not a copy
+    from cxprogram.api import views as api  # the API's own document function and filter
 
     head = latest_snapshot(period.id, with_result=False)
     if head is None:
@@ -92,14 +91,20 @@ def rollup(period: ReportingPeriod, user: User) -> Rollup | None:
     # freshness is read when asked (newer data may have arrived since the cache filled)
     full = {**full, "snapshot": {**full["snapshot"], **snapshot_freshness(head)}}
     published = published_department_ids(user)
-    doc = _copy(full) if published is None else _only_departments(_copy(full), codes_of(published))
+    doc = (
+        _copy(full)
+        if published is None
+        else api._only_departments(_copy(full), codes_of(published))
+    )
     return Rollup(period, key, doc)
 
 
 def _document(snapshot_id: int) -> dict[str, Any]:
+    from cxprogram.api import views as api  # whichever module the API takes it from
+
     snapshot = db.session.get(RollupSnapshot, snapshot_id)
     assert snapshot is not None
-    return snapshot_document(snapshot)
+    return api.snapshot_document(snapshot)  # type: ignore[attr-defined]  # its import, on purpose
 
 
 def _copy(doc: dict[str, Any]) -> dict[str, Any]:
