@@ -36,7 +36,6 @@ from cxprogram.core.permissions import (
     api,
     can_read_department,
     public,
-    published_department_ids,
 )
 from cxprogram.extensions import csrf, db
 from cxprogram.imports.observation_rows import is_permission_error
@@ -51,8 +50,8 @@ from cxprogram.metrics.observation_writes import (
     write_observations,
 )
 from cxprogram.metrics.queries import period_by_label
-from cxprogram.org.queries import codes_of, department_by_code
-from cxprogram.rollup.document import snapshot_document
+from cxprogram.org.queries import department_by_code
+from cxprogram.rollup.document import published_document, snapshot_document
 from cxprogram.rollup.queries import rollup_snapshot
 from cxprogram.strategies.models import Strategy
 
@@ -226,24 +225,7 @@ def get_rollup(period: str) -> Response:
               f"`cxprogram rollup --period {label or 'FY2024-Q1'}` computes it.")  # fmt: skip
     document = snapshot_document(snapshot)
     RollupOut.model_validate(document)  # the documented shape, checked on the way out
-    published = published_department_ids(current_user)  # officers: every department
-    if published is not None:
-        document = _only_departments(document, codes_of(published))
-    return jsonify(document)
-
-
-def _only_departments(document: dict[str, Any], codes: set[str]) -> dict[str, Any]:
-    """The document with only these departments' rows (the organization's figures stay)."""
-    for block in document["metrics"].values():
-        block["departments"] = {c: v for c, v in block["departments"].items() if c in codes}
-        if block.get("decomposition"):
-            parts = block["decomposition"]["departments"]
-            block["decomposition"]["departments"] = {c: v for c, v in parts.items() if c in codes}
-    document["strategy_effects"] = [
-        e for e in document["strategy_effects"] if e["department"] in codes
-    ]
-    document["departments"] = {c: v for c, v in document["departments"].items() if c in codes}
-    return document
+    return jsonify(published_document(document, current_user))
 
 
 @bp.post("/observations")

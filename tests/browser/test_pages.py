@@ -11,15 +11,15 @@ from tests.browser.conftest import check_accessibility, sign_in
 
 HOME_HEADINGS = {
     "admin": "Administration",
-    "chief": "Organization overview",
+    "chief": "Organization dashboard",
     "officer": "Your department",
-    "viewer": "Program overview",
+    "viewer": "Organization dashboard",
 }
 PAGES_BY_ROLE = {
     "admin": ["/departments", "/metrics", "/users", "/account/password"],
-    "chief": ["/departments", "/metrics", "/account/password"],
+    "chief": ["/departments", "/metrics", "/account/password", "/tracker"],
     "officer": ["/departments", "/metrics", "/departments/VA", "/departments/DOS"],
-    "viewer": ["/metrics"],
+    "viewer": ["/metrics", "/tracker"],
 }
 
 
@@ -62,6 +62,7 @@ def test_officer_home_names_their_department_and_due_date(page: Page, live_serve
 def test_chief_sees_every_department_in_the_tracker(page: Page, live_server: str) -> None:
     chief = next(login for login in DEMO_LOGINS if login.role.value == "chief")
     sign_in(page, live_server, chief.email, chief.password)
+    page.get_by_role("link", name="Completion tracker").first.click()  # from the dashboard
     rows = page.get_by_role("table", name="Completion tracker, all departments").locator("tbody tr")
     expect(rows).to_have_count(18)
 

@@ -85,7 +85,7 @@ def test_a_departments_own_metric_counts_as_expected_for_it_only(
     data = {"name": "VA wait", "kind": "operational", "unit": "days", "aggregation": "mean"}
     metric_services.create_metric("va_wait", org["va"], data, make_user("chief"))
     login(make_user("chief").email)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/tracker").get_data(as_text=True)
     assert "11 of 11" in page and "1 of 12" in page and "0 of 11" in page
 
 
@@ -93,7 +93,7 @@ def test_chief_tracker_lists_every_department_reported_partly_or_late(
     client: Any, login: Any, make_user: Any, org: dict[str, Any]
 ) -> None:
     login(make_user("chief").email)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/tracker").get_data(as_text=True)
     assert "Completion tracker, all departments" in page
     assert "1 of 3 departments have reported every metric;\n1 partly;\n2 are late." in page
     rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]

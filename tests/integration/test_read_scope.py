@@ -43,6 +43,7 @@ EDIT = {"admin": "", "chief": "AB", "officer_a": "A", "viewer_a": "", "viewer_al
 HOME = {"admin": "", "chief": "AB", "officer_a": "A", "viewer_a": "A", "viewer_all": "AB"}
 CHIEF = {"admin": "", "chief": "AB", "officer_a": "", "viewer_a": "", "viewer_all": ""}
 QUEUE = {"admin": "", "chief": "AB", "officer_a": "", "viewer_a": "A", "viewer_all": "AB"}
+TRACKER = {"admin": "", "chief": "AB", "officer_a": "", "viewer_a": "A", "viewer_all": "AB"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Case:
 
 SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
     "main.home": Case(HOME),  # an officer's home shows their own departments
+    "main.view_tracker": Case(TRACKER, refuses_outsiders=True),  # chiefs' and viewers'
+    "dashboard.view_dashboard": Case(PUBLISHED, refuses_outsiders=True),  # the org rollup
+    "dashboard.view_department": Case(PUBLISHED),  # its published figures
     "main.departments": Case(READ),
     "org.view_department": Case(READ),
     "org.edit_service": Case(EDIT),
@@ -116,6 +120,7 @@ SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {
     "api.list_metrics": "the organization's metric catalog",
     "api.list_periods": "the reporting calendar",
     "api.openapi": "the API's description",
+    "dashboard.view_method": "how the rollup is computed, in words",
 }
 
 
@@ -271,4 +276,4 @@ def test_each_answer_shows_only_the_departments_the_role_reads(
                                 f"expected {status} showing {expected or '-'}")  # fmt: skip
             walked += 1
     assert problems == [], f"{role}:\n" + "\n".join(problems)
-    assert walked == 47  # 13 endpoints naming a department x 2, 21 URLs of lists
+    assert walked == 51  # 13 endpoints naming a department x 2, 25 URLs of lists

@@ -141,7 +141,8 @@ def _red(db_session: Any, org: dict[str, Any], note: str) -> None:
     ).one()
     metric.target, metric.tolerance = 4.0, 0.2
     db_session.add(Observation(department_id=org["va"].id, metric_id=metric.id,
-                               period_id=org["period"].id, value=3.1, n=250, note=note))  # fmt: skip
+                               period_id=org["period"].id, value=3.1, n=250,
+                               note=note))  # fmt: skip
     db_session.flush()
 
 
