@@ -130,11 +130,13 @@ def _sqlite_begin(conn: object) -> None:
     """Emit BEGIN ourselves on SQLite (pysqlite's own handling breaks SAVEPOINTs). A
     transaction that may write begins IMMEDIATE: it takes the write lock first, waiting up
     to the busy timeout, instead of reading and then failing at once to upgrade its lock
-    ("database is locked"). Only page and API reads (safe methods) begin deferred."""
+    ("database is locked"). Only page and API reads (safe methods) begin deferred, and
+    connections given the execution option cx_read_only (an export job's read)."""
     from sqlalchemy.engine import Connection
 
     if isinstance(conn, Connection) and conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN" if _reading() else "BEGIN IMMEDIATE")
+        reading = _reading() or conn.get_execution_options().get("cx_read_only", False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _reading() -> bool:

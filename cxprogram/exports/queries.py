@@ -6,17 +6,18 @@ dates, which the import ignores), so an exported file imports back to the same d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from cxprogram.auth.models import User
 from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.core.permissions import limit_to_readable
+from cxprogram.exports.models import ExportJob, JobState
 from cxprogram.extensions import db
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Channel, Department, Service
@@ -53,6 +54,11 @@ class ExportFilter:
         first, last = FiscalQuarter(self.fiscal_year, 1), FiscalQuarter(self.fiscal_year, 4)
         return f"FY{self.fiscal_year:04d}", first.start(_start_month()), last.end(_start_month())
 
+    def params(self) -> dict[str, int | None]:
+        """The filter as plain data (an export job keeps it); the reader is not part of it."""
+        return {"fiscal_year": self.fiscal_year, "quarter": self.quarter,
+                "department_id": self.department_id}  # fmt: skip
+
     def departments(self, column: Any, query: Select[Any]) -> Select[Any]:
         """Limit a query to the chosen department and to the readable ones."""
         if self.department_id is not None:
@@ -62,6 +68,22 @@ class ExportFilter:
 
 def _start_month() -> int:
     return organization_settings().fiscal_year_start_month
+
+
+def _observations_where(flt: ExportFilter, query: Select[Any]) -> Select[Any]:
+    if flt.fiscal_year is not None:
+        query = query.where(ReportingPeriod.fiscal_year == flt.fiscal_year)
+    if flt.quarter is not None:
+        query = query.where(ReportingPeriod.quarter == flt.quarter)
+    return flt.departments(Observation.department_id, query)
+
+
+def observation_count(flt: ExportFilter) -> int:
+    """How many rows the observations export of this filter holds."""
+    query = select(func.count(Observation.id)).join(
+        ReportingPeriod, Observation.period_id == ReportingPeriod.id
+    )
+    return db.session.scalar(_observations_where(flt, query)) or 0
 
 
 def observations_query(flt: ExportFilter) -> Select[Any]:
@@ -80,30 +102,31 @@ def observations_query(flt: ExportFilter) -> Select[Any]:
         .order_by(ReportingPeriod.start_date, Department.code, MetricDefinition.code,
                   Service.name, Channel.code, Observation.import_key, Observation.id)
     )  # fmt: skip
-    if flt.fiscal_year is not None:
-        query = query.where(ReportingPeriod.fiscal_year == flt.fiscal_year)
-    if flt.quarter is not None:
-        query = query.where(ReportingPeriod.quarter == flt.quarter)
-    return flt.departments(Observation.department_id, query)
+    return _observations_where(flt, query)
 
 
 def observation_rows(flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
-    """The observation rows, streamed from the database."""
-    for row in db.session.execute(observations_query(flt).execution_options(yield_per=2000)):
-        yield tuple(row)
+    """The observation rows, streamed from the database in batches (a server-side cursor
+    on PostgreSQL), so memory holds one batch whatever the row count."""
+    query = observations_query(flt).execution_options(yield_per=2000)
+    for row in db.session.execute(query).tuples():
+        yield row
 
 
 def strategies_query(flt: ExportFilter) -> Select[tuple[Strategy]]:
     """Strategies active at some time in the filter's period (every one without a period)."""
-    query = (
-        select(Strategy)
-        .join(Strategy.department)
-        .options(
-            selectinload(Strategy.drivers),
-            selectinload(Strategy.metric_links).selectinload(StrategyMetric.metric),
-        )
-        .order_by(Department.code, Strategy.id)
-    )
+    return _strategies_where(flt, select(Strategy).join(Strategy.department)).options(
+        selectinload(Strategy.drivers),
+        selectinload(Strategy.metric_links).selectinload(StrategyMetric.metric),
+    ).order_by(Department.code, Strategy.id)
+
+
+def strategy_count(flt: ExportFilter) -> int:
+    """How many rows the strategies export of this filter holds."""
+    return db.session.scalar(_strategies_where(flt, select(func.count(Strategy.id)))) or 0
+
+
+def _strategies_where(flt: ExportFilter, query: Select[Any]) -> Select[Any]:
     window = flt.window()
     if window is not None:
         _, start, end = window
@@ -134,3 +157,40 @@ def fiscal_years() -> list[int]:
     """Fiscal years that have a reporting period, newest first."""
     query = select(ReportingPeriod.fiscal_year).distinct().order_by(ReportingPeriod.fiscal_year)
     return sorted(db.session.scalars(query), reverse=True)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One exportable table: its title, columns, rows and row count for a filter."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: Callable[[ExportFilter], Iterator[tuple[Any, ...]]]
+    count: Callable[[ExportFilter], int]
+
+
+DATASETS = {
+    "observations": Dataset("Observations", OBSERVATION_COLUMNS, observation_rows,
+                            observation_count),
+    "strategies": Dataset("Strategies", STRATEGY_COLUMNS, strategy_rows, strategy_count),
+}  # fmt: skip
+
+
+def job_by_token(token: str) -> ExportJob | None:
+    """The export job of this token, if any."""
+    return db.session.scalar(select(ExportJob).where(ExportJob.token == token))
+
+
+def active_job_query(user_id: int, dataset: str, fmt: str) -> Select[tuple[ExportJob]]:
+    """This user's unfinished jobs of a dataset and format, newest first."""
+    return (
+        select(ExportJob)
+        .where(ExportJob.user_id == user_id, ExportJob.dataset == dataset,
+               ExportJob.fmt == fmt, ExportJob.state.in_([JobState.QUEUED, JobState.RUNNING]))
+        .order_by(ExportJob.id.desc())
+    )  # fmt: skip
+
+
+def expired_jobs_query(before: datetime) -> Select[tuple[ExportJob]]:
+    """Jobs created before `before`, whose files are deleted."""
+    return select(ExportJob).where(ExportJob.created_at < before)
