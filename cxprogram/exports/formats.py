@@ -33,6 +33,32 @@ def _cell(value: Any) -> Any:
     return neutralise(value)
 
 
+class _Cells:
+    """`_cell` of every value of a row; numbers pass as they are, and the other values'
+    cells are kept in a bounded cache (codes, labels, names and dates repeat)."""
+
+    CACHE_SIZE = 50_000
+
+    def __init__(self) -> None:
+        self.cache: dict[Any, Any] = {}
+
+    def row(self, row: Sequence[Any]) -> list[Any]:
+        """The row's cells."""
+        cells, cache = [], self.cache
+        for value in row:
+            kind = type(value)
+            if kind is float or kind is int:
+                cells.append(value)
+                continue
+            cell = cache.get(value, cache)
+            if cell is cache:
+                cell = _cell(value)
+                if len(cache) < self.CACHE_SIZE:
+                    cache[value] = cell
+            cells.append(cell)
+        return cells
+
+
 def iter_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
     """UTF-8 with a byte-order mark (so Excel reads the accents), CRLF line ends; the
     header is sent before the first row is read, then about CHUNK_BYTES at a time."""
@@ -42,8 +68,9 @@ def iter_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
     yield ("\ufeff" + out.getvalue()).encode("utf-8")
     out.seek(0)
     out.truncate()
+    cells = _Cells()
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow(cells.row(row))
         if out.tell() >= CHUNK_BYTES:
             yield out.getvalue().encode("utf-8")
             out.seek(0)
@@ -51,18 +78,12 @@ def iter_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
     yield out.getvalue().encode("utf-8")
 
 
-def _xlsx_cell(value: Any) -> Any:
-    """Numbers, dates and None as they are; text neutralised."""
-    return neutralise(value) if isinstance(value, str) else value
-
-
 def iter_workbook(
     columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str
 ) -> Iterator[bytes]:
     """One worksheet named `title`, header in the first row; numbers stay numbers (at full
     precision), dates stay dates."""
-    cells = ([_xlsx_cell(v) for v in row] for row in rows)
-    return iter_xlsx(columns, cells, title)
+    return iter_xlsx(columns, rows, title, text=neutralise)
 
 
 def iter_format(

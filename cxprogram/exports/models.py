@@ -38,7 +38,9 @@ class ExportJob(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)  # the filter: year, quarter, department
     filename: Mapped[str] = mapped_column(String(255))  # the name the download is given
     state: Mapped[JobState] = mapped_column(
-        Enum(JobState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            JobState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        ),
         default=JobState.QUEUED,
     )
     total_rows: Mapped[int] = mapped_column(Integer, default=0)

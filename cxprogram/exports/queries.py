@@ -108,17 +108,26 @@ def observations_query(flt: ExportFilter) -> Select[Any]:
 def observation_rows(flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
     """The observation rows, streamed from the database in batches (a server-side cursor
     on PostgreSQL), so memory holds one batch whatever the row count."""
-    query = observations_query(flt).execution_options(yield_per=2000)
-    for row in db.session.execute(query).tuples():
-        yield row
+    query = observations_query(flt)
+    return _stream(query)
+
+
+def _stream(query: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    # Core rows straight from the session's connection: no ORM loading for plain columns
+    result = db.session.connection().execute(query, execution_options={"yield_per": 2000})
+    yield from result.tuples()
 
 
 def strategies_query(flt: ExportFilter) -> Select[tuple[Strategy]]:
     """Strategies active at some time in the filter's period (every one without a period)."""
-    return _strategies_where(flt, select(Strategy).join(Strategy.department)).options(
-        selectinload(Strategy.drivers),
-        selectinload(Strategy.metric_links).selectinload(StrategyMetric.metric),
-    ).order_by(Department.code, Strategy.id)
+    return (
+        _strategies_where(flt, select(Strategy).join(Strategy.department))
+        .options(
+            selectinload(Strategy.drivers),
+            selectinload(Strategy.metric_links).selectinload(StrategyMetric.metric),
+        )
+        .order_by(Department.code, Strategy.id)
+    )
 
 
 def strategy_count(flt: ExportFilter) -> int:

@@ -21,8 +21,8 @@ def job_path(folder: Path, job: ExportJob) -> Path:
 def start_job(
     user_id: int, dataset: str, fmt: str, params: dict[str, Any], filename: str,
     total_rows: int, now: datetime,
-) -> tuple[ExportJob, bool]:
-    """The user's unfinished job of the same export, or a new queued one; True when new."""  # fmt: skip
+) -> tuple[ExportJob, bool]:  # fmt: skip
+    """The user's unfinished job of the same export, or a new queued one; True when new."""
     for job in db.session.scalars(active_job_query(user_id, dataset, fmt)):
         if job.params == params and not job.is_stale(now):
             return job, False

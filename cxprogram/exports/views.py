@@ -9,9 +9,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import (
-    Blueprint, abort, current_app, redirect, render_template, request, send_file,
-    stream_with_context, url_for,
-)  # fmt: skip
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -141,9 +148,7 @@ def _start_job(dataset: str, fmt: str, flt: ExportFilter, name: str, total: int)
     now = utcnow()
     keep = timedelta(hours=current_app.config["CX_EXPORT_LIMITS"].job_keep_hours)
     services.purge_jobs(_folder(), now - keep)
-    job, is_new = services.start_job(
-        current_user.id, dataset, fmt, flt.params(), name, total, now
-    )
+    job, is_new = services.start_job(current_user.id, dataset, fmt, flt.params(), name, total, now)
     db.session.commit()
     if is_new:
         jobs.start_export_thread(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
@@ -176,8 +181,10 @@ def view_job(token: str) -> Response:
     if wants_json == "application/json":
         if job.state is JobState.READY:
             return redirect(url_for("exports.download_job_file", token=job.token), 303)
-        response = current_app.json.response(_job_json(job))
-        response.status_code = 200 if is_done else 202
+        response = Response(
+            current_app.json.dumps(_job_json(job)), status=200 if is_done else 202,
+            mimetype="application/json",
+        )  # fmt: skip
     else:
         response = _job_page(job, status=200 if is_done else 202)
     if not is_done:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -64,7 +64,7 @@ STYLES = (
     '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs><cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/>"
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     "</cellStyles></styleSheet>"
 )
 
@@ -89,32 +89,60 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
-def _text(ref: str, value: str) -> str:
+def _text(value: str) -> str:
+    """The rest of an inline-string cell after its reference."""
     text = escape(_NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def cell_xml(ref: str, value: Any) -> str:
-    """One cell's XML ("" for no value); non-finite numbers, which Excel lacks, as text."""
-    if value is None:
+def _tail(value: Any, text: Callable[[str], Any]) -> str:
+    """A cell's XML after `<c r="A1"` ("" for no cell); non-finite numbers, which Excel
+    lacks, as text."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        shown = text(value)
+        return _text(shown) if isinstance(shown, str) else _tail(shown, text)
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f' t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
-        return f'<c r="{ref}"><v>{value!r}</v></c>' if math.isfinite(value) else _text(ref, repr(value))
+        return f"><v>{value!r}</v></c>" if math.isfinite(value) else _text(repr(value))
     if isinstance(value, datetime):
         serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86_400
-        return f'<c r="{ref}" s="2"><v>{serial!r}</v></c>'
+        return f' s="2"><v>{serial!r}</v></c>'
     if isinstance(value, date):
-        return f'<c r="{ref}" s="1"><v>{(value - _EPOCH_DATE).days}</v></c>'
-    return _text(ref, str(value))
+        return f' s="1"><v>{(value - _EPOCH_DATE).days}</v></c>'
+    return _text(str(value))
 
 
-def _rows_xml(letters: list[str], rows: Iterable[Sequence[Any]], first: int) -> Iterator[str]:
-    for number, row in enumerate(rows, first):
-        n = str(number)
-        cells = "".join([cell_xml(letters[i] + n, v) for i, v in enumerate(row)])
-        yield f'<row r="{n}">{cells}</row>'
+class _Rows:
+    """Rows as `<row>` XML. Numbers are formatted inline; every other value's XML is kept
+    in a bounded cache, since codes, labels, names and dates repeat row after row."""
+
+    CACHE_SIZE = 50_000
+
+    def __init__(self, width: int, text: Callable[[str], Any]) -> None:
+        self.letters = column_letters(width)
+        self.text = text
+        self.cache: dict[Any, str] = {}
+
+    def xml(self, number: int, row: Sequence[Any]) -> str:
+        """One row's XML."""
+        n, cache, parts = str(number), self.cache, [f'<row r="{number}">']
+        for letter, value in zip(self.letters, row, strict=False):
+            kind = type(value)
+            if (kind is float or kind is int) and math.isfinite(value):
+                parts.append(f'<c r="{letter}{n}"><v>{value!r}</v></c>')
+                continue
+            tail = cache.get(value) if kind is not float else None
+            if tail is None:
+                tail = _tail(value, self.text)
+                if kind is not float and len(cache) < self.CACHE_SIZE:
+                    cache[value] = tail
+            if tail:
+                parts.append(f'<c r="{letter}{n}"{tail}')
+        parts.append("</row>")
+        return "".join(parts)
 
 
 class _Sink:
@@ -131,26 +159,39 @@ class _Sink:
     def flush(self) -> None:
         """Nothing to flush: drain() hands the bytes on."""
 
+    def close(self) -> None:
+        """Nothing to close."""
+
     def drain(self) -> bytes:
         data, self.parts = b"".join(self.parts), []
         return data
 
 
-def iter_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> Iterator[bytes]:
-    """The workbook's bytes, produced as the rows are read: header row, then the rows."""
-    letters = column_letters(len(columns))
+def _same(value: str) -> str:
+    return value
+
+
+def iter_xlsx(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str,
+    text: Callable[[str], Any] = _same,
+) -> Iterator[bytes]:  # fmt: skip
+    """The workbook's bytes, produced as the rows are read: header row, then the rows;
+    `text` is applied to every text cell of the rows (formula neutralisation)."""  # fmt: skip
+    writer = _Rows(len(columns), text)
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for name, part in (("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
                            ("xl/workbook.xml", _workbook(title)),
                            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
                            ("xl/styles.xml", STYLES)):  # fmt: skip
             book.writestr(name, part)
         with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(f"<?xml version='1.0' encoding='UTF-8'?><worksheet {_NS}><sheetData>".encode())
-            batch = list(_rows_xml(letters, [columns], 1))
-            for xml in _rows_xml(letters, rows, 2):
-                batch.append(xml)
+            sheet.write(
+                f"<?xml version='1.0' encoding='UTF-8'?><worksheet {_NS}><sheetData>".encode()
+            )
+            batch = [_Rows(len(columns), _same).xml(1, columns)]
+            for number, row in enumerate(rows, 2):
+                batch.append(writer.xml(number, row))
                 if len(batch) >= BATCH_ROWS:
                     sheet.write("".join(batch).encode())
                     batch.clear()
