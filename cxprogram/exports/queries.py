@@ -87,12 +87,14 @@ def observation_count(flt: ExportFilter) -> int:
 
 
 def observations_query(flt: ExportFilter) -> Select[Any]:
-    """Observations with their codes and their period's dates, in a stable order."""
+    """Observations in a stable order (period, department, metric, service, channel), with
+    the ids of their codes: the codes are few and are looked up once (`_Labels`), not sent
+    with each row."""
     query = (
         select(
-            Department.code, MetricDefinition.code, ReportingPeriod.label, Observation.value,
-            Observation.n, Service.name, Channel.code, Observation.note, Observation.import_key,
-            ReportingPeriod.start_date, ReportingPeriod.end_date,
+            Observation.department_id, Observation.metric_id, Observation.period_id,
+            Observation.value, Observation.n, Observation.service_id, Observation.channel_id,
+            Observation.note, Observation.import_key,
         )
         .join(Department, Observation.department_id == Department.id)
         .join(MetricDefinition, Observation.metric_id == MetricDefinition.id)
@@ -105,17 +107,52 @@ def observations_query(flt: ExportFilter) -> Select[Any]:
     return _observations_where(flt, query)
 
 
+@dataclass(frozen=True)
+class _Labels:
+    """The codes and names an observation row shows, by id, read once per export."""
+
+    departments: dict[int, str]
+    metrics: dict[int, str]
+    periods: dict[int, tuple[str, date, date]]
+    services: dict[int, str]
+    channels: dict[int, str]
+
+    @classmethod
+    def read(cls) -> _Labels:
+        """Every department, metric, period, service and channel (hundreds, not rows)."""
+        rows = db.session.execute
+        return cls(
+            dict(rows(select(Department.id, Department.code)).tuples().all()),
+            dict(rows(select(MetricDefinition.id, MetricDefinition.code)).tuples().all()),
+            {i: (label, start, end) for i, label, start, end in rows(select(
+                ReportingPeriod.id, ReportingPeriod.label, ReportingPeriod.start_date,
+                ReportingPeriod.end_date))},
+            dict(rows(select(Service.id, Service.name)).tuples().all()),
+            dict(rows(select(Channel.id, Channel.code)).tuples().all()),
+        )  # fmt: skip
+
+
 def observation_rows(flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
-    """The observation rows, streamed from the database in batches (a server-side cursor
-    on PostgreSQL), so memory holds one batch whatever the row count."""
-    query = observations_query(flt)
-    return _stream(query)
+    """The observation rows (OBSERVATION_COLUMNS), streamed from the database in batches (a
+    server-side cursor on PostgreSQL), so memory holds one batch whatever the row count.
+    The query is built now, under the reader's scope; it runs when the rows are read."""
+    return _observation_stream(observations_query(flt))
 
 
-def _stream(query: Select[Any]) -> Iterator[tuple[Any, ...]]:
+def _observation_stream(query: Select[Any]) -> Iterator[tuple[Any, ...]]:
     # Core rows straight from the session's connection: no ORM loading for plain columns
     result = db.session.connection().execute(query, execution_options={"yield_per": 2000})
-    yield from result.tuples()
+    # Read after the rows' query began, so it knows every code they hold (codes in use are
+    # never deleted: the rows refer to them)
+    labels = _Labels.read()
+    depts, metrics, periods = labels.departments, labels.metrics, labels.periods
+    services, channels = labels.services, labels.channels
+    for dept, metric, period, value, n, service, channel, note, key in result.tuples():
+        label, start, end = periods[period]
+        yield (
+            depts[dept], metrics[metric], label, value, n, services.get(service),
+            channels.get(channel), note, key, start, end,
+        )  # fmt: skip
 
 
 def strategies_query(flt: ExportFilter) -> Select[tuple[Strategy]]:
