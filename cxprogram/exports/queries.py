@@ -86,10 +86,20 @@ def observation_count(flt: ExportFilter) -> int:
     return db.session.scalar(_observations_where(flt, query)) or 0
 
 
+def export_periods_query(flt: ExportFilter) -> Select[tuple[int]]:
+    """The ids of the periods the filter names, in time order."""
+    query = select(ReportingPeriod.id).order_by(ReportingPeriod.start_date, ReportingPeriod.id)
+    if flt.fiscal_year is not None:
+        query = query.where(ReportingPeriod.fiscal_year == flt.fiscal_year)
+    if flt.quarter is not None:
+        query = query.where(ReportingPeriod.quarter == flt.quarter)
+    return query
+
+
 def observations_query(flt: ExportFilter) -> Select[Any]:
-    """Observations in a stable order (period, department, metric, service, channel), with
-    the ids of their codes: the codes are few and are looked up once (`_Labels`), not sent
-    with each row."""
+    """The readable observations in a stable order within a period (department, metric,
+    service, channel: byte order of their codes, the same on every database), to be
+    narrowed to one period. Rows carry ids: the codes are few, and are looked up once."""
     query = (
         select(
             Observation.department_id, Observation.metric_id, Observation.period_id,
@@ -98,18 +108,22 @@ def observations_query(flt: ExportFilter) -> Select[Any]:
         )
         .join(Department, Observation.department_id == Department.id)
         .join(MetricDefinition, Observation.metric_id == MetricDefinition.id)
-        .join(ReportingPeriod, Observation.period_id == ReportingPeriod.id)
         .outerjoin(Service, Observation.service_id == Service.id)
         .outerjoin(Channel, Observation.channel_id == Channel.id)
-        .order_by(ReportingPeriod.start_date, Department.code, MetricDefinition.code,
-                  Service.name, Channel.code, Observation.import_key, Observation.id)
+        .order_by(*(_bytewise(c) for c in (Department.code, MetricDefinition.code,
+                  Service.name, Channel.code, Observation.import_key)), Observation.id)
     )  # fmt: skip
-    return _observations_where(flt, query)
+    return flt.departments(Observation.department_id, query)
+
+
+def _bytewise(column: Any) -> Any:
+    """The column compared byte by byte (SQLite's own order; PostgreSQL's is its locale's)."""
+    return column.collate("C") if db.engine.dialect.name == "postgresql" else column
 
 
 @dataclass(frozen=True)
 class _Labels:
-    """The codes and names an observation row shows, by id, read once per export."""
+    """The codes and names an observation row shows, by id (hundreds, not rows)."""
 
     departments: dict[int, str]
     metrics: dict[int, str]
@@ -119,7 +133,7 @@ class _Labels:
 
     @classmethod
     def read(cls) -> _Labels:
-        """Every department, metric, period, service and channel (hundreds, not rows)."""
+        """Every department, metric, period, service and channel."""
         rows = db.session.execute
         return cls(
             dict(rows(select(Department.id, Department.code)).tuples().all()),
@@ -131,28 +145,40 @@ class _Labels:
             dict(rows(select(Channel.id, Channel.code)).tuples().all()),
         )  # fmt: skip
 
+    def row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """An observation row with its codes (KeyError for a code created since the read)."""
+        dept, metric, period, value, n, service, channel, note, key = row
+        label, start, end = self.periods[period]
+        return (
+            self.departments[dept], self.metrics[metric], label, value, n,
+            None if service is None else self.services[service],
+            None if channel is None else self.channels[channel], note, key, start, end,
+        )  # fmt: skip
+
 
 def observation_rows(flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
-    """The observation rows (OBSERVATION_COLUMNS), streamed from the database in batches (a
-    server-side cursor on PostgreSQL), so memory holds one batch whatever the row count.
-    The query is built now, under the reader's scope; it runs when the rows are read."""
-    return _observation_stream(observations_query(flt))
+    """The observation rows (OBSERVATION_COLUMNS), streamed from the database one period at
+    a time, in batches (a server-side cursor on PostgreSQL): memory holds one batch, and the
+    database sorts one period's rows at a time, so the first rows come at once. The queries
+    are built now, under the reader's scope; they run when the rows are read."""
+    return _observation_stream(export_periods_query(flt), observations_query(flt))
 
 
-def _observation_stream(query: Select[Any]) -> Iterator[tuple[Any, ...]]:
-    # Core rows straight from the session's connection: no ORM loading for plain columns
-    result = db.session.connection().execute(query, execution_options={"yield_per": 2000})
-    # Read after the rows' query began, so it knows every code they hold (codes in use are
-    # never deleted: the rows refer to them)
+def _observation_stream(
+    periods: Select[tuple[int]], query: Select[Any]
+) -> Iterator[tuple[Any, ...]]:
     labels = _Labels.read()
-    depts, metrics, periods = labels.departments, labels.metrics, labels.periods
-    services, channels = labels.services, labels.channels
-    for dept, metric, period, value, n, service, channel, note, key in result.tuples():
-        label, start, end = periods[period]
-        yield (
-            depts[dept], metrics[metric], label, value, n, services.get(service),
-            channels.get(channel), note, key, start, end,
-        )  # fmt: skip
+    for period_id in list(db.session.scalars(periods)):
+        # Core rows from the session's connection: no ORM loading for plain columns
+        result = db.session.connection().execute(
+            query.where(Observation.period_id == period_id), execution_options={"yield_per": 2000}
+        )
+        for row in result.tuples():
+            try:
+                yield labels.row(row)
+            except KeyError:  # a department, service... added during the export
+                labels = _Labels.read()
+                yield labels.row(row)
 
 
 def strategies_query(flt: ExportFilter) -> Select[tuple[Strategy]]:

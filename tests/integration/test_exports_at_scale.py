@@ -15,6 +15,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,22 +87,43 @@ def _seed() -> None:
 def _observations(
     periods: list[int], services: list[tuple[int, int]], channels: list[int], metrics: list[int]
 ) -> None:
-    """TOTAL rows, one bare multi-row insert per period, values with 17 significant digits."""
+    """TOTAL rows in bulk (COPY on PostgreSQL, executemany on SQLite), one batch per period,
+    values with 17 significant digits."""
     from cxprogram.extensions import db
-    from cxprogram.metrics.models import Observation
 
     rng = random.Random(17)
-    table = Observation.__table__
+    now: Any = datetime.now(UTC)
+    if db.engine.dialect.name == "sqlite":
+        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores it there
     for period in periods:
         rows = [
-            {"department_id": dept, "metric_id": metric, "period_id": period,
-             "service_id": service, "channel_id": channel, "import_key": "",
-             "value": 1 + 4 * rng.random(), "n": float(rng.randint(20, 5000)),
-             "note": "=1+1" if rng.random() < 0.001 else "", "source": "import", "version": 1}
+            (dept, metric, period, service, channel, "", 1 + 4 * rng.random(),
+             float(rng.randint(20, 5000)), "=1+1" if rng.random() < 0.001 else "", "import",
+             now, now, 1)
             for dept, service in services for channel in channels for metric in metrics
         ]  # fmt: skip
-        db.session.execute(insert(table), rows)
-        db.session.commit()
+        raw = db.engine.raw_connection()
+        try:
+            _bulk(raw, rows, db.engine.dialect.name)
+            raw.commit()
+        finally:
+            raw.close()
+
+
+COLUMNS = ("department_id, metric_id, period_id, service_id, channel_id, import_key, value, n, "
+           "note, source, created_at, updated_at, version")  # fmt: skip
+
+
+def _bulk(raw: Any, rows: list[tuple[Any, ...]], dialect: str) -> None:
+    cursor = raw.cursor()
+    if dialect == "postgresql":
+        with cursor.copy(f"COPY observations ({COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor.execute("BEGIN")
+    marks = ", ".join("?" * len(rows[0]))
+    cursor.executemany(f"INSERT INTO observations ({COLUMNS}) VALUES ({marks})", rows)
 
 
 def _value(live: Live, dept: str, metric: str, period: str, service: str, channel: str) -> float:
