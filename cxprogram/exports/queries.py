@@ -210,10 +210,18 @@ def _strategies_where(flt: ExportFilter, query: Select[Any]) -> Select[Any]:
 
 
 def strategy_rows(flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
-    """One row per strategy, drivers and linked metrics joined with "; "."""
+    """One row per strategy, drivers and linked metrics joined with "; ". The query is
+    built now, under the reader's scope; it runs when the rows are read."""
     window = flt.window()
-    label, start, end = window if window is not None else ("", None, None)
-    for s in db.session.scalars(strategies_query(flt)):
+    period = window if window is not None else ("", None, None)
+    return _strategy_stream(strategies_query(flt), period)
+
+
+def _strategy_stream(
+    query: Select[tuple[Strategy]], period: tuple[str, date | None, date | None]
+) -> Iterator[tuple[Any, ...]]:
+    label, start, end = period
+    for s in db.session.scalars(query):
         drivers = "; ".join(d.driver.value for d in s.drivers)
         metrics = "; ".join(
             f"{link.metric.code} ({link.expected_direction.value})" for link in s.metric_links

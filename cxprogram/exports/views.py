@@ -145,6 +145,10 @@ def _safe(name: str) -> str:
 
 def _start_job(dataset: str, fmt: str, flt: ExportFilter, name: str, total: int) -> Response:
     """Start (or join) the user's job for this export; 202 with the page to poll."""
+    # A GET that writes: end its read, and begin the write taking SQLite's write lock first
+    # (a read transaction that then writes fails at once when another writer is busy)
+    db.session.rollback()
+    db.session.connection(execution_options={"cx_read_only": False})
     now = utcnow()
     keep = timedelta(hours=current_app.config["CX_EXPORT_LIMITS"].job_keep_hours)
     services.purge_jobs(_folder(), now - keep)
