@@ -150,11 +150,14 @@ def _sqlite_begin(conn: object) -> None:
     """Emit BEGIN ourselves on SQLite (pysqlite's own handling breaks SAVEPOINTs). A
     transaction that may write begins IMMEDIATE: it takes the write lock first, waiting up
     to the busy timeout, instead of reading and then failing at once to upgrade its lock
-    ("database is locked"). Only page and API reads (safe methods) begin deferred."""
+    ("database is locked"). Only page and API reads (safe methods) begin deferred. The
+    execution option cx_read_only, when a connection is given it, decides instead (an
+    export job's read: True; the job a GET download starts: False)."""
     from sqlalchemy.engine import Connection
 
     if isinstance(conn, Connection) and conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN" if _reading() else "BEGIN IMMEDIATE")
+        reading = conn.get_execution_options().get("cx_read_only", _reading())
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _reading() -> bool:

@@ -10,6 +10,7 @@ from cxprogram.auth.models import (
     user_departments,
 )
 from cxprogram.core.models import AuditEvent
+from cxprogram.exports.models import ExportJob, JobState
 from cxprogram.imports.models import PendingUpload
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
@@ -35,6 +36,8 @@ __all__ = [
     "AuditEvent",
     "Channel",
     "Department",
+    "ExportJob",
+    "JobState",
     "JourneyStage",
     "LoginAttempt",
     "MetricDefinition",

@@ -18,7 +18,7 @@ from cxprogram.dashboard.tables import (
     SpecialCause,
     flat,
 )
-from cxprogram.exports.formats import CSV_TYPE, to_csv
+from cxprogram.exports.formats import csv_attachment
 
 Table = tuple[list[str], list[Sequence[Any]]]
 VARIATION = ["variation", "rule", "side", "assurance"]
@@ -115,6 +115,4 @@ def series_table(points: list[tuple[str, str, float | None, float | None]]) -> T
 def csv_response(table: Table, filename: str) -> Response:
     """The table as a CSV attachment."""
     columns, rows = table
-    response = Response(to_csv(columns, rows), mimetype=CSV_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_attachment(columns, rows, filename)

@@ -1,23 +1,29 @@
-"""Write rows as CSV or XLSX, with every text cell neutralised against formula injection.
+"""Write rows as CSV or XLSX, as a stream of bytes, with every text cell neutralised against
+formula injection.
 
-Numbers are written at full precision, in the shortest form that reads back as the same
-float (`repr`), so an exported file imports back to exactly the same data: the csv module
-does this already; openpyxl writes 16 significant digits ("%.16g"), so XLSX number cells
-are given their text here.
+Both formats are produced while the rows are read, so memory holds one batch whatever the
+row count, and a download starts at once. Numbers are written at full precision, in the
+shortest form that reads back as the same float (`repr`), so an exported file imports back
+to exactly the same data: the csv module does this already, and so does `xlsx.iter_xlsx`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from flask import Response
+
+from cxprogram.exports.xlsx import iter_xlsx
 from cxprogram.imports.tabular import neutralise
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMETYPES = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
+CHUNK_BYTES = 64 * 1024
 
 
 def _cell(value: Any) -> Any:
@@ -29,36 +35,72 @@ def _cell(value: Any) -> Any:
     return neutralise(value)
 
 
-def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads the accents), CRLF line ends."""
+class _Cells:
+    """`_cell` of every value of a row; numbers pass as they are, and the other values'
+    cells are kept in a bounded cache (codes, labels, names and dates repeat)."""
+
+    CACHE_SIZE = 50_000
+
+    def __init__(self) -> None:
+        self.cache: dict[Any, Any] = {}
+
+    def row(self, row: Sequence[Any]) -> list[Any]:
+        """The row's cells."""
+        cells, cache = [], self.cache
+        for value in row:
+            kind = type(value)
+            if kind is float or kind is int:
+                cells.append(value)
+                continue
+            cell = cache.get(value, cache)
+            if cell is cache:
+                cell = _cell(value)
+                if len(cache) < self.CACHE_SIZE:
+                    cache[value] = cell
+            cells.append(cell)
+        return cells
+
+
+def iter_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark (so Excel reads the accents), CRLF line ends; the
+    header is sent before the first row is read, then about CHUNK_BYTES at a time."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> bytes:
-    """One worksheet, header in the first row; numbers stay numbers, dates stay dates."""
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append(list(columns))
+    yield ("\ufeff" + out.getvalue()).encode("utf-8")
+    out.seek(0)
+    out.truncate()
+    cells = _Cells()
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        writer.writerow(cells.row(row))
+        if out.tell() >= CHUNK_BYTES:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    if value is None or isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        from openpyxl.cell import WriteOnlyCell
+def iter_workbook(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str
+) -> Iterator[bytes]:
+    """One worksheet named `title`, header in the first row; numbers stay numbers (at full
+    precision), dates stay dates."""
+    return iter_xlsx(columns, rows, title, text=neutralise)
 
-        cell = WriteOnlyCell(sheet, value=repr(value))  # full precision, not "%.16g"
-        cell.data_type = "n"
-        return cell
-    return neutralise(value)
+
+def iter_format(
+    fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str
+) -> Iterator[bytes]:
+    """The bytes of the rows in this format ("csv" or "xlsx")."""
+    return iter_csv(columns, rows) if fmt == "csv" else iter_workbook(columns, rows, title)
+
+
+def csv_attachment(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], filename: str
+) -> Response:
+    """A table of a page as a CSV download: the same cells (numbers at full precision, text
+    neutralised for spreadsheets) and encoding as every export. `filename` is ours, never a
+    user's."""
+    response = Response(b"".join(iter_csv(columns, rows)), mimetype=CSV_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

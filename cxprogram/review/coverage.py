@@ -10,8 +10,6 @@ report publish of it (scores, consistency, effects with the strategy's title).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask import Response, abort, render_template, request
@@ -20,8 +18,8 @@ from flask_login import current_user
 from cxprogram.auth.models import Role
 from cxprogram.core.models import utcnow
 from cxprogram.core.permissions import can_read_department, readable_department_ids, roles
+from cxprogram.exports.formats import csv_attachment
 from cxprogram.extensions import db
-from cxprogram.imports.tabular import neutralise
 from cxprogram.org import queries as org_queries
 from cxprogram.review import queries
 from cxprogram.review.blueprint import bp
@@ -100,22 +98,17 @@ def download_coverage() -> Response:
     """The matrix's cells as CSV, one row per touchpoint, with the same filters."""
     args, filters = _args()
     coverage = build_coverage(filters)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for stage_id, stage in coverage.stages:
         for channel_id, channel in coverage.channels:
             cell = coverage.cell(stage_id, channel_id)
             if args.show == "all" or cell.is_gap:
-                writer.writerow([neutralise(c) for c in _csv_cells(stage, channel, cell)])
+                rows.append(_csv_cells(stage, channel, cell))
     for channel_id, channel in coverage.channels:
         row = coverage.unstaged.get(channel_id)
         if row is not None and (args.show == "all" or row.is_gap):
-            writer.writerow([neutralise(c) for c in _csv_cells("(not recorded)", channel, row)])
-    return Response(
-        buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="touchpoint-coverage.csv"'},
-    )  # fmt: skip
+            rows.append(_csv_cells("(not recorded)", channel, row))
+    return csv_attachment(CSV_COLUMNS, rows, "touchpoint-coverage.csv")
 
 
 def _query(args: CoverageArgs) -> dict[str, str]:

@@ -4,8 +4,6 @@ be shared; without one, the current period."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +14,8 @@ from flask_login import current_user
 from cxprogram.auth.models import Role
 from cxprogram.core.models import utcnow
 from cxprogram.core.permissions import roles
+from cxprogram.exports.formats import csv_attachment
 from cxprogram.extensions import db
-from cxprogram.imports.tabular import neutralise
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.metrics.queries import period_by_label
 from cxprogram.metrics.reds import department_reds
@@ -103,18 +101,11 @@ def list_queue() -> str:
 def download_queue() -> Response:
     """The review queue's table as CSV (cells neutralised for spreadsheets)."""
     period = _period()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in queue_rows(period) if period is not None else []:
-        cells = [
-            row.period, row.department.code, row.department.name,
-            row.submitted_at.isoformat() if row.submitted_at else "", row.submitted_by,
-            row.days_waiting, row.strategies, row.reds, row.reds_explained,
-        ]  # fmt: skip
-        writer.writerow([neutralise("" if c is None else c) for c in cells])
+    rows = [
+        [row.period, row.department.code, row.department.name,
+         row.submitted_at.isoformat() if row.submitted_at else "", row.submitted_by,
+         row.days_waiting, row.strategies, row.reds, row.reds_explained]
+        for row in (queue_rows(period) if period is not None else [])
+    ]  # fmt: skip
     name = f"review-queue-{period.label if period else 'none'}.csv"
-    return Response(
-        buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )  # fmt: skip
+    return csv_attachment(CSV_COLUMNS, rows, name)

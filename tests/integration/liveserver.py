@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 from flask import Flask
@@ -31,13 +32,14 @@ class Live:
 
 
 @contextmanager
-def live_server(tmp_path: Path) -> Iterator[Live]:
-    """Start the application on a free port over a fresh database with its tables."""
+def live_server(tmp_path: Path, **extra: Any) -> Iterator[Live]:
+    """Start the application on a free port over a fresh database with its tables (`extra`:
+    Flask settings that override the configuration's)."""
     from cxprogram import create_app
     from cxprogram.extensions import db
 
     with contextmanager(_database)(tmp_path) as url:
-        app = create_app(make_config(url))
+        app = create_app(make_config(url, **extra))
         with app.app_context():
             db.create_all()
         server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -117,6 +117,9 @@ SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {
     "imports.upload_file": "the upload form",
     "imports.preview_import": "the uploader's own file, before it is written",
     "audit.export_audit": "the chief's export form (the download is walked)",
+    "exports.view_job": "one's own export job: its rows are the download's (walked), and no "
+    "other user sees it (test_exports_at_scale)",
+    "exports.download_job_file": "one's own export job's file, as above",
     "api.list_metrics": "the organization's metric catalog",
     "api.list_periods": "the reporting calendar",
     "api.openapi": "the API's description",

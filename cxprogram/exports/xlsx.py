@@ -1,0 +1,200 @@
+"""A constant-memory XLSX writer: one worksheet, written row by row into a zip as it goes.
+
+Why not a library: on the same 300,000 observation rows (11 columns), openpyxl's write-only
+mode took 70 to 80 s and xlsxwriter's constant_memory mode 30 s on this project's 2-core
+machine, against a 15 s goal; both also build the sheet in a temporary file and zip it only
+at the end, so nothing can be sent before the last row. This writer emits the sheet's XML
+straight into a deflate stream (level 1: the time goes into compression at higher levels,
+for a file about 20% smaller) and takes about 5 s. Memory holds one batch of rows.
+
+Cells: numbers at full precision (`repr`, the shortest text that reads back as the same
+float; openpyxl writes 16 digits), dates as date serials shown yyyy-mm-dd, text as inline
+strings (no shared-strings table to keep in memory), None as no cell. The caller
+neutralises formula-like text; this module only makes it valid XML.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+BATCH_ROWS = 500
+_EPOCH = datetime(1899, 12, 30)
+_EPOCH_DATE = _EPOCH.date()
+# XML 1.0 refuses these characters even escaped; Excel writes them as _xHHHH_
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+CONTENT_TYPES = (
+    f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{_PKG}/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package'
+    '.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/></Types>'
+)
+ROOT_RELS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}/relationships">'
+    f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+WORKBOOK_RELS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}/relationships">'
+    f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
+)
+# Style 0: general; style 1: a date shown yyyy-mm-dd (numFmt 164), style 2: date and time
+STYLES = (
+    f'<?xml version="1.0" encoding="UTF-8"?><styleSheet {_NS}>'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    "</cellStyles></styleSheet>"
+)
+
+
+def _workbook(title: str) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet1"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS} xmlns:r="{_REL}"><sheets>'
+        f'<sheet name={quoteattr(name)} sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+
+
+def column_letters(count: int) -> list[str]:
+    """A, B, ..., Z, AA, AB, ... for the first `count` columns."""
+    letters = []
+    for index in range(1, count + 1):
+        name = ""
+        while index:
+            index, rest = divmod(index - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+def _text(value: str) -> str:
+    """The rest of an inline-string cell after its reference."""
+    text = escape(_NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value))
+    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _tail(value: Any, text: Callable[[str], Any]) -> str:
+    """A cell's XML after `<c r="A1"` ("" for no cell); non-finite numbers, which Excel
+    lacks, as text."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        shown = text(value)
+        return _text(shown) if isinstance(shown, str) else _tail(shown, text)
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f"><v>{value!r}</v></c>" if math.isfinite(value) else _text(repr(value))
+    if isinstance(value, datetime):
+        serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86_400
+        return f' s="2"><v>{serial!r}</v></c>'
+    if isinstance(value, date):
+        return f' s="1"><v>{(value - _EPOCH_DATE).days}</v></c>'
+    return _text(str(value))
+
+
+class _Rows:
+    """Rows as `<row>` XML. Numbers are formatted inline; every other value's XML is kept
+    in a bounded cache, since codes, labels, names and dates repeat row after row."""
+
+    CACHE_SIZE = 50_000
+
+    def __init__(self, width: int, text: Callable[[str], Any]) -> None:
+        self.letters = column_letters(width)
+        self.text = text
+        self.cache: dict[Any, str] = {}
+
+    def xml(self, number: int, row: Sequence[Any]) -> str:
+        """One row's XML."""
+        n, cache, parts = str(number), self.cache, [f'<row r="{number}">']
+        for letter, value in zip(self.letters, row, strict=False):
+            kind = type(value)
+            if (kind is float or kind is int) and math.isfinite(value):
+                parts.append(f'<c r="{letter}{n}"><v>{value!r}</v></c>')
+                continue
+            tail = cache.get(value) if kind is not float else None
+            if tail is None:
+                tail = _tail(value, self.text)
+                if kind is not float and len(cache) < self.CACHE_SIZE:
+                    cache[value] = tail
+            if tail:
+                parts.append(f'<c r="{letter}{n}"{tail}')
+        parts.append("</row>")
+        return "".join(parts)
+
+
+class _Sink:
+    """A write-only file that keeps what the zip wrote until it is drained (zipfile writes
+    to an unseekable file with data descriptors, so nothing needs to seek back)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: drain() hands the bytes on."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def drain(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _same(value: str) -> str:
+    return value
+
+
+def iter_xlsx(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str,
+    text: Callable[[str], Any] = _same,
+) -> Iterator[bytes]:  # fmt: skip
+    """The workbook's bytes, produced as the rows are read: header row, then the rows;
+    `text` is applied to every text cell of the rows (formula neutralisation)."""  # fmt: skip
+    writer = _Rows(len(columns), text)
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        for name, part in (("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
+                           ("xl/workbook.xml", _workbook(title)),
+                           ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+                           ("xl/styles.xml", STYLES)):  # fmt: skip
+            book.writestr(name, part)
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(
+                f"<?xml version='1.0' encoding='UTF-8'?><worksheet {_NS}><sheetData>".encode()
+            )
+            batch = [_Rows(len(columns), _same).xml(1, columns)]
+            for number, row in enumerate(rows, 2):
+                batch.append(writer.xml(number, row))
+                if len(batch) >= BATCH_ROWS:
+                    sheet.write("".join(batch).encode())
+                    batch.clear()
+                    yield sink.drain()
+            sheet.write(("".join(batch) + "</sheetData></worksheet>").encode())
+    yield sink.drain()
