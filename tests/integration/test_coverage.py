@@ -109,13 +109,13 @@ def test_filters_live_in_the_query_string(app: Any, org: dict[str, Any]) -> None
 def test_csv_of_the_matrix(app: Any, org: dict[str, Any]) -> None:
     response = _get(app, org["chief"], PAGE + ".csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     by_key = {(r["journey_stage"], r["channel"]): r for r in rows}
     assert by_key[("Get help", "Phone")]["strategy_titles"] == "VA: Call-back queue"
     assert by_key[("Get help", "In person")]["gap"] == "gap"
     assert by_key[("(not recorded)", "Mail/paper")]["gap"] == "gap"
     assert by_key[("Wait/delivery", "E-mail")]["strategy_titles"] == "DMV: =Status alerts"
-    gaps = _get(app, org["chief"], PAGE + ".csv?show=gaps").get_data(as_text=True)
+    gaps = _get(app, org["chief"], PAGE + ".csv?show=gaps").get_data().decode("utf-8-sig")
     gap_rows = list(csv.DictReader(io.StringIO(gaps)))
     assert len(gap_rows) == 3 and all(r["gap"] == "gap" for r in gap_rows)
 
