@@ -243,6 +243,8 @@ def _describe_named(noun: str, key: str) -> Describer:
     def describer(event: EventLike, context: Context) -> tuple[str, tuple[str, ...]]:
         after, before = event.after or {}, event.before or {}
         name = after.get(key) or before.get(key) or ""
+        if noun == "service":
+            name = name or context.names.services.get(event.entity_id, "")
         subject = f"the {noun} {quoted(str(name))}" if name else f"a {noun}"
         verbs = {"create": "added", "deactivate": "deactivated", "reactivate": "reactivated"}
         if event.action in verbs:

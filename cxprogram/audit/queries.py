@@ -16,7 +16,7 @@ from cxprogram.core.models import AuditEvent
 from cxprogram.extensions import db
 from cxprogram.metrics.models import MetricDefinition, ReportingPeriod
 from cxprogram.metrics.queries import latest_open_period
-from cxprogram.org.models import Channel, Department
+from cxprogram.org.models import Channel, Department, Service
 from cxprogram.org.queries import organization_settings
 from cxprogram.strategies.models import Strategy
 
@@ -71,8 +71,7 @@ def names_for(events: Sequence[AuditEvent]) -> Names:
     """The people, metrics, channels, departments and strategies these events name."""
     people = {e.actor_id for e in events if e.actor_id is not None}
     departments = {e.department_id for e in events if e.department_id is not None}
-    strategies = {int(e.entity_id) for e in events
-                  if e.entity_type == "strategy" and e.entity_id.isdigit()}  # fmt: skip
+    strategies, services = _ids_of(events, "strategy"), _ids_of(events, "service")
     return Names(
         people=_pairs(select(User.id, User.name).where(User.id.in_(people))),
         metrics=metric_looks(),
@@ -81,7 +80,14 @@ def names_for(events: Sequence[AuditEvent]) -> Names:
                            .where(Department.id.in_(departments))),  # fmt: skip
         strategies={str(k): v for k, v in _pairs(
             select(Strategy.id, Strategy.title).where(Strategy.id.in_(strategies))).items()},
+        services={str(k): v for k, v in _pairs(
+            select(Service.id, Service.name).where(Service.id.in_(services))).items()},
     )  # fmt: skip
+
+
+def _ids_of(events: Sequence[AuditEvent], entity_type: str) -> set[int]:
+    return {int(e.entity_id) for e in events
+            if e.entity_type == entity_type and e.entity_id.isdigit()}  # fmt: skip
 
 
 def metric_looks() -> dict[str, MetricLook]:

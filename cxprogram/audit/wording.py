@@ -29,6 +29,7 @@ class Names:
     channels: dict[str, str] = field(default_factory=dict)
     departments: dict[int, str] = field(default_factory=dict)
     strategies: dict[str, str] = field(default_factory=dict)
+    services: dict[str, str] = field(default_factory=dict)
 
     def metric(self, code: object) -> MetricLook:
         """The metric with this code; an unnamed one reads as "a value"."""

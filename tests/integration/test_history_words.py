@@ -97,15 +97,24 @@ def test_an_import_reads_as_one_sentence_with_its_rows(
     client: Any, va: dict[str, Any], db_session: Any
 ) -> None:
     _save(va, _row(va, "backlog_age", 41.0, None, "Winter storms."), db_session=db_session)
+    stored = db_session.scalars(select(Observation)).one()
     rows = ObservationPayload()
     rows.adds.append(_row(va, "speed_of_answer", 95.4, 1200, ""))
+    old = Existing(stored.id, stored.value, stored.n, stored.note, stored.version)
+    rows.changes.append((_row(va, "backlog_age", 36.0, None, None, number=2), old))
     write_observations(rows, None, Source.IMPORT, "q1-calls.csv")
     db_session.flush()
     sign_in(client, va["officer"].email)
     text = _text(client.get(f"/departments/VA/periods/{LABEL}/history"))
-    assert "A command or scheduled job imported 1 value of VA for FY2024-Q1 from q1-calls.csv." in text
+    job = "A command or scheduled job"
+    assert (
+        f"{job} imported 2 values of VA for FY2024-Q1 from q1-calls.csv (1 new, 1 changed)." in text
+    )
     assert "Average speed of answer, VA, Benefits line, Phone: 95 seconds (n = 1,200)" in text
-    assert "Backlog age, VA, Benefits line, Phone: 41 days" in text
+    assert "Changed Backlog age, VA, Benefits line, Phone, from 41 days to 36 days" in text
+    assert (
+        "Dana Ortiz entered Backlog age, VA, Benefits line, Phone: 41 days, with the note" in text
+    )
     _assert_no_internal_words(text, va)
 
 
@@ -167,7 +176,8 @@ def test_period_close_plan_and_service_read_as_sentences(
                  "comment": ""}, after={"state": "changes_requested", "comment": "Explain May."},
                  department_id=va["dept"].id, period_label=LABEL)  # fmt: skip
     audit.record("close", "period", LABEL, actor=chief, before={"state": "open"},
-                 after={"state": "closed"}, period_label=LABEL, reason="Quarter final.")  # fmt: skip
+                 after={"state": "closed"}, period_label=LABEL,
+                 reason="Quarter final.")  # fmt: skip
     audit.record("update", "service", va["service"].id, actor=va["officer"],
                  before={"name": "Benefits line", "channels": ["phone"], "version": 1},
                  after={"name": "Benefits line", "channels": ["phone", "web"], "version": 2},
