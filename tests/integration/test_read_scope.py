@@ -107,6 +107,7 @@ SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {
     "api.list_metrics": "the organization's metric catalog",
     "api.list_periods": "the reporting calendar",
     "api.openapi": "the API's description",
+    "ops.favicon": "the site's icon",
 }
 
 
