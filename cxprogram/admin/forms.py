@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
@@ -44,7 +44,22 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
     smtp_sender_name = StringField(
         "Sender name on e-mail", validators=[InputRequired(), Length(max=200), no_line_breaks]
     )
+    is_government = BooleanField(
+        "This organization is a government: show the official-website banner"
+    )
+    government_name = StringField(
+        "Government named in the banner", validators=[Length(max=200), no_line_breaks]
+    )
     version = HiddenField(validators=[InputRequired()])
+
+    def validate_government_name(self, field: Any) -> None:
+        """The banner reads "An official website of <name>": a name is needed to show it."""
+        field.data = (field.data or "").strip()
+        if self.is_government.data and not field.data:
+            raise ValidationError(
+                "Name the government the banner speaks for, such as the State of Ohio, "
+                "or untick the box above to show no banner."
+            )
 
     def validate_time_zone(self, field: Any) -> None:
         """An IANA time zone name known to zoneinfo, such as America/Chicago."""

@@ -26,6 +26,8 @@ SETTINGS_FIELDS = (
     "reminder_days_before",
     "time_zone",
     "smtp_sender_name",
+    "is_government",
+    "government_name",
 )
 CALENDAR_FIELDS = ("fiscal_year_start_month", "due_days", "grace_days")
 

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from sqlalchemy import Select
 
 from cxprogram.audit import queries
-from cxprogram.audit.calc import compute_changes
+from cxprogram.audit.calc import compute_entries
 from cxprogram.auth.models import Role
-from cxprogram.core.models import AuditEvent
+from cxprogram.core.models import AuditEvent, utcnow
 from cxprogram.core.permissions import roles, signed_in
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import neutralise
@@ -33,15 +33,18 @@ COLUMNS = (
 @bp.route("/departments/<code>/periods/<label>/history")
 @signed_in
 def view_history(code: str, label: str) -> str:
-    """Every change to a department's values and plan in one period, newest first."""
+    """Every change to a department's values and plan in one period, and its strategies'
+    and services' changes while the period was reported on, newest first, in plain words."""
     dept, period = readable_department_period(code, label)
-    until = period_due_date(period.label)
+    due = period_due_date(period.label)
+    until = queries.history_until(period, due, utcnow().date())
     query = queries.history_query(dept.id, period.label, period.start_date, until)
     events = db.session.scalars(query.limit(1000)).all()
-    rows = [(e, compute_changes(e.before, e.after)) for e in events]
+    entries = compute_entries(events, queries.names_for(events), queries.organization_zone())
     return render_template(
-        "audit/view_history.html", department=dept, period=period, rows=rows, until=until
-    )
+        "audit/view_history.html", department=dept, period=period, entries=entries,
+        until=until, due=due,
+    )  # fmt: skip
 
 
 def _date_arg(name: str) -> date | None:

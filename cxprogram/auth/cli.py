@@ -28,6 +28,8 @@ def create_user_command(
     """Create a user; the password is read from standard input."""
     if not password_stdin:
         raise click.UsageError("Pass --password-stdin and give the password on standard input.")
+    if role == Role.OFFICER.value and not departments:  # the flag is named here, not in pages
+        raise click.UsageError("An officer needs at least one --department CODE.")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = services.create_user(email, name, Role(role), password, list(departments))

@@ -143,7 +143,7 @@ def create_user(
         raise UserError(problem)
     departments = _departments_by_code(department_codes or [])
     if role == Role.OFFICER and not departments:
-        raise UserError("An officer must be assigned to at least one department (--department).")
+        raise UserError("An officer must be assigned to at least one department.")
     stored = hash_password(password) if password is not None else NO_PASSWORD
     user = User(email=email, name=name.strip(), role=role, password_hash=stored)
     user.departments = departments

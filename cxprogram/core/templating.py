@@ -1,4 +1,5 @@
-"""Template globals: the organization's name and the navigation for the signed-in role."""
+"""Template globals: the organization's name, its government banner and the navigation for
+the signed-in role."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_login import current_user
 
 from cxprogram.auth.models import Role
 from cxprogram.org.queries import organization_settings
-from cxprogram.org.settings import DEFAULTS
+from cxprogram.org.settings import DEFAULTS, OrganizationSettings
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,22 @@ def org_name() -> str:
     return organization_settings().name or DEFAULTS.name
 
 
+def banner_government(settings: OrganizationSettings) -> str | None:
+    """Whom the "An official website of ..." banner names; None: no banner (not a government)."""
+    name = settings.government_name.strip()
+    return name if settings.is_government and name else None
+
+
 def context() -> dict[str, Any]:
-    """Values every template can use (none from the database while it is down)."""
+    """Values every template can use (the defaults, no query, while the database is down)."""
     if g.get("database_unavailable"):
-        return {"org_name": DEFAULTS.name, "nav_items": [], "current_endpoint": request.endpoint}
+        settings, nav_items = DEFAULTS, []
+    else:
+        settings, nav_items = organization_settings(), navigation()
     return {
-        "org_name": org_name(),
-        "nav_items": navigation(),
+        "org_name": settings.name or DEFAULTS.name,
+        "banner_government": banner_government(settings),
+        "nav_items": nav_items,
         "current_endpoint": request.endpoint,
     }
 

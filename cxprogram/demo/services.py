@@ -101,7 +101,7 @@ def is_loaded() -> bool:
 
 def load_demo(seed: int = 2023) -> A11Summary:
     """Load real A-11 data, strategies for each department, and one user per role."""
-    org_services.ensure_settings(DEMO_ORG_NAME)
+    org_services.ensure_settings(DEMO_ORG_NAME).is_government = True  # federal: the banner
     metric_services.ensure_vocabularies()
     metric_services.ensure_standard_metrics()
     summary = load_a11(read_a11_file(DATA_FILE), source_name=DATA_FILE.name)

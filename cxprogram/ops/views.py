@@ -1,4 +1,5 @@
-"""Health checks: /healthz (the process runs) and /readyz (the database is ready)."""
+"""Health checks: /healthz (the process runs) and /readyz (the database is ready); and
+/favicon.ico, which browsers and bookmarks ask for whatever the page links."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ bp = Blueprint("ops", __name__)
 def healthz() -> Response:
     """200 while the process answers; touches no database (liveness)."""
     return jsonify({"status": "ok"})
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    """The icon from the static folder; touches no database."""
+    return current_app.send_static_file("favicon.ico")
 
 
 @bp.get("/readyz")

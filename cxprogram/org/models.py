@@ -26,6 +26,8 @@ class OrgSettings(Base):
     )
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULTS.time_zone)
     smtp_sender_name: Mapped[str] = mapped_column(String(200), default=DEFAULTS.smtp_sender_name)
+    is_government: Mapped[bool] = mapped_column(Boolean, default=DEFAULTS.is_government)
+    government_name: Mapped[str] = mapped_column(String(200), default=DEFAULTS.government_name)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

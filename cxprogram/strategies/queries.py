@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Select, or_, select
 
@@ -93,45 +92,3 @@ def history_query(strategy_id: int) -> Select[tuple[AuditEvent]]:
         .where(AuditEvent.entity_type == "strategy", AuditEvent.entity_id == str(strategy_id))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
-
-
-@dataclass(frozen=True)
-class Change:
-    """One field of an audit event as text; before is None when the event had no before."""
-
-    field: str
-    before: str | None
-    after: str
-
-
-ALWAYS_SHOWN = frozenset({"milestone"})  # names the milestone a tick is about
-
-
-def describe_changes(event: AuditEvent) -> list[Change]:
-    """The fields an event changed (every field of a creation), readable."""
-    before, after = event.before or {}, event.after or {}
-    fields = [k for k in after if k != "version"] + [
-        k for k in before if k not in after and k != "version"
-    ]
-    return [
-        Change(f.replace("_", " "), _text(before[f]) if f in before else None, _text(after.get(f)))
-        for f in fields
-        if before.get(f) != after.get(f) or f in ALWAYS_SHOWN
-    ]
-
-
-def _text(value: Any) -> str:
-    if value is None or value == "" or value == [] or value == {}:
-        return "(none)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    if isinstance(value, str) and value in _STATUS_WORDS:
-        return value.replace("_", " ")
-    return str(value)
-
-
-_STATUS_WORDS = {s.value for s in StrategyStatus}

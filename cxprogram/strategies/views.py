@@ -21,6 +21,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from cxprogram.audit import queries as audit_queries
+from cxprogram.audit.calc import compute_entries
 from cxprogram.auth.models import Role
 from cxprogram.core import inputs
 from cxprogram.core.permissions import (
@@ -86,11 +88,12 @@ def view_strategy(strategy_id: int) -> str:
 @bp.route("/<int:strategy_id>/history")
 @signed_in
 def view_history(strategy_id: int) -> str:
-    """Every audit event of the strategy: who, when, what, before and after."""
+    """Every audit event of the strategy, in plain words: who did what, when."""
     strategy = load_strategy(strategy_id)
     events = db.session.scalars(queries.history_query(strategy.id)).all()
-    rows = [(e, queries.describe_changes(e)) for e in events]
-    return render_template("strategies/view_history.html", strategy=strategy, rows=rows)
+    names, zone = audit_queries.names_for(events), audit_queries.organization_zone()
+    entries = compute_entries(events, names, zone, on_strategy_page=True)
+    return render_template("strategies/view_history.html", strategy=strategy, entries=entries)
 
 
 def _form(dept: Department, strategy: Strategy | None) -> StrategyForm:

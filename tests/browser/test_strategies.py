@@ -80,8 +80,9 @@ def test_officer_updates_a_strategy_and_ticks_a_milestone(page: Page, live_serve
 
     page.get_by_role("link", name="History of changes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("History of a strategy")
-    expect(page.locator("tbody")).to_contain_text("complete milestone")
-    expect(page.locator("tbody")).to_contain_text("add update")
+    log = page.get_by_role("list", name="Changes to the strategy, newest first")
+    expect(log).to_contain_text("marked the milestone “Launch the online renewal” done.")
+    expect(log).to_contain_text("posted a progress update: “Pilot opened to 500 veterans")
     check_accessibility(page)
 
     page.go_back()

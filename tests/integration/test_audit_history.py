@@ -40,12 +40,13 @@ def test_history_lists_the_department_periods_events_as_a_log(
 ) -> None:
     login(make_user("viewer").email)
     page = client.get("/departments/DMV/periods/FY2024-Q1/history").get_data(as_text=True)
-    assert "update observation 7" in page
-    assert "value: 3.5 &rarr; 4.25" in page
-    assert "n: 10" not in page  # unchanged fields are not repeated
-    assert "close period FY2024-Q1 (reason: Quarter final.)" in page
-    assert history["officer"].email in page
-    assert "observation 8" not in page  # another department's event
+    assert "Test officer changed a value, DMV, from 3.50 to 4.25." in page
+    assert "and n from" not in page  # unchanged fields are not repeated
+    assert "Test officer closed FY2024-Q1: “Quarter final.”" in page
+    assert "Test officer changed a service." in page  # no longer stored: no name to give
+    assert "Description from “=cmd()” to “Online”" in page
+    assert history["officer"].email not in page  # people by name
+    assert "from 1.00 to 2.00" not in page  # another department's event
 
 
 def test_history_needs_read_access(

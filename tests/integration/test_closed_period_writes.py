@@ -212,7 +212,7 @@ def test_every_entry_audits_observations_by_name(
     assert grid_event.after["metric"] == "trust"
     assert (grid_event.after["service"], grid_event.after["channel"]) == (None, None)
     history = client.get(f"/departments/VA/periods/{OPEN}/history").get_data(as_text=True)
-    assert "metric: none &rarr; trust" in history
+    assert "entered Trust/confidence, VA: 3.90 (n = 12)." in history
 
     csv = tmp_path / "obs.csv"
     csv.write_text(f"department,metric,period,value,n\nVA,satisfaction,{OPEN},4.5,10\n")

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from cxprogram.api.schemas import ErrorOut
+from cxprogram.org.settings import DEFAULTS
 from tests.conftest import PASSWORD
 from tests.integration.liveserver import signed_in
 from tests.integration.mailserver import free_port
@@ -100,13 +102,33 @@ def _assert_unavailable_page(response: requests.Response) -> None:
     assert "Service unavailable" in response.text
     assert "The database is not answering" in response.text
     assert "Traceback" not in response.text
+    # The page asks the database nothing: the default organization, so no government banner.
+    assert f"{DEFAULTS.name}</span>" in response.text and "usa-banner" not in response.text
+
+
+def _make_government(url: str) -> None:
+    """Store settings that show the banner, so that its absence while down is the defaults'."""
+    engine = create_engine(url)
+    government = "is_government = true, government_name = 'the City of Stopped'"
+    with engine.begin() as conn:
+        if conn.execute(text(f"UPDATE org_settings SET {government}")).rowcount == 0:
+            conn.execute(text(
+                "INSERT INTO org_settings (name, fiscal_year_start_month, due_days, grace_days,"
+                " reminder_days_before, time_zone, smtp_sender_name, is_government,"
+                " government_name, version) VALUES ('City of Stopped', 10, 30, 5, 7, 'UTC',"
+                " 'cx', true, 'the City of Stopped', 1)"
+            ))  # fmt: skip
+    engine.dispose()
 
 
 def test_postgres_stopped_then_restarted(cluster: Cluster) -> None:
     token = cli(cluster.url, "tokens", "create", "--email", EMAIL).strip()
+    _make_government(cluster.url)
     with serving(cluster.url, WEB_CONCURRENCY="2", WEB_THREADS="2") as server:
         browser = signed_in(server.url, EMAIL)
-        assert browser.get(f"{server.url}/", timeout=30).status_code == 200
+        home = browser.get(f"{server.url}/", timeout=30)
+        assert home.status_code == 200
+        assert "An official website of the City of Stopped" in home.text
         assert _api(server.url, token).status_code == 200
         assert requests.get(f"{server.url}/readyz", timeout=30).status_code == 200
 

@@ -124,6 +124,7 @@ SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {
     "api.list_periods": "the reporting calendar",
     "api.openapi": "the API's description",
     "dashboard.view_method": "how the rollup is computed, in words",
+    "ops.favicon": "the site's icon",
 }
 
 

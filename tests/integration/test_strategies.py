@@ -388,8 +388,8 @@ def test_milestones_add_tick_reopen_and_late_flag(
     listing = client.get("/strategies").get_data(as_text=True)
     assert "1 of 3 done" not in listing and 'cx-status--late">late</span> (2)' in listing
     history = client.get(f"/strategies/{strategy.id}/history").get_data(as_text=True)
-    assert "<strong>done</strong>: no → yes" in history
-    assert "<strong>milestone</strong>: Pick a vendor" in history
+    assert "marked the milestone “Pick a vendor” done." in history
+    assert "reopened the milestone “Pick a vendor”." in history
 
 
 def test_cancel_keeps_the_strategy_with_its_reason_and_locks_it(
@@ -422,6 +422,6 @@ def test_history_shows_who_when_and_before_after(
     data = _form(title="Call-back for every line", status="at_risk", version=str(strategy.version))
     assert post(client, f"/strategies/{strategy.id}/edit", data).status_code == 302
     page = client.get(f"/strategies/{strategy.id}/history").get_data(as_text=True)
-    assert officer.email in page
-    assert "Call-back instead of hold → Call-back for every line" in page
-    assert "not started → at risk" in page
+    assert f"{officer.name} changed the strategy." in page
+    assert "Title from “Call-back instead of hold” to “Call-back for every line”" in page
+    assert "Status from not started to at risk" in page
