@@ -52,6 +52,7 @@ class Config:
     # SQLite's journal: WAL lets readers run beside the writer; "delete" (the rollback journal)
     # is for file systems WAL cannot use (network shares)
     sqlite_journal_mode: str = "wal"
+    rollup_refresh_minutes: int = 5  # the scheduler's refresh of changed open periods; 0: off
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -90,6 +91,7 @@ class Config:
             "CX_SMTP_USERNAME": self.smtp_username,
             "CX_SMTP_PASSWORD": self.smtp_password,
             "CX_SQLITE_JOURNAL_MODE": self.sqlite_journal_mode,
+            "CX_ROLLUP_REFRESH_MINUTES": self.rollup_refresh_minutes,
             **self.extra,
         }
 
@@ -117,6 +119,7 @@ def from_env(env: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"SQLITE_JOURNAL_MODE must be wal or delete, not {journal!r}")
     return Config(
         sqlite_journal_mode=journal,
+        rollup_refresh_minutes=_rollup_refresh_minutes(env),
         base_url=_base_url(env, environment),
         trusted_proxy_count=_trusted_proxy_count(env),
         secret_key=secret,
@@ -154,6 +157,14 @@ def _trusted_proxy_count(env: dict[str, str]) -> int:
     value = env.get("TRUSTED_PROXY_COUNT", "0").strip() or "0"
     if not (value.isascii() and value.isdigit()) or int(value) > 10:
         raise ConfigError(f"TRUSTED_PROXY_COUNT must be a whole number from 0 to 10, not {value!r}")
+    return int(value)
+
+
+def _rollup_refresh_minutes(env: dict[str, str]) -> int:
+    """ROLLUP_REFRESH_MINUTES: how often the scheduler refreshes changed open periods (0: never)."""
+    value = env.get("ROLLUP_REFRESH_MINUTES", "5").strip() or "5"
+    if not (value.isascii() and value.isdigit()) or int(value) > 1440:
+        raise ConfigError(f"ROLLUP_REFRESH_MINUTES must be 0 (off) to 1440, not {value!r}")
     return int(value)
 
 

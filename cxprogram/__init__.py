@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.org.views import bp as org_bp
     from cxprogram.people.views import bp as people_bp
     from cxprogram.review.views import bp as review_bp
+    from cxprogram.rollup.views import bp as rollup_bp
     from cxprogram.strategies.views import bp as strategies_bp
 
     app.register_blueprint(auth_bp)
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(strategies_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(rollup_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -125,6 +125,13 @@ class SnapshotOut(BaseModel):
     computed_at: str
     inputs_hash: str
     is_final: bool | None = None
+    newer_data_waits: bool = Field(
+        description="the inputs changed since this snapshot was computed: a rollup now would "
+        "store a new version"
+    )
+    data_changed_at: str | None = Field(
+        None, description="when newer data waits: the latest write since the snapshot, if known"
+    )
 
 
 class RollupOut(BaseModel):

@@ -8,7 +8,7 @@ as services.run_rollup does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -118,9 +118,12 @@ def period_aggregate_rows(period_id: int) -> list[AggregateRow]:
     return [tuple(row) for row in _rows(AGGREGATE_QUERY, period_id=period_id)]
 
 
-def load_inputs(period: ReportingPeriod, labels: dict[int, str] | None = None) -> RollupInputs:
+def load_inputs(
+    period: ReportingPeriod, labels: dict[int, str] | None = None, *, with_scores: bool = True
+) -> RollupInputs:
     """Everything the rollup of this period depends on, up to and including it, from the
     cached per-period aggregates (refresh them first: services.refresh_aggregates).
+    Without scores, only what its digest() covers (freshness.py: no aggregate is decoded).
 
     An open period's rollup leaves deactivated departments out, in every period it looks
     back on; a closed period's keeps everyone who reported then (history is kept)."""
@@ -129,9 +132,12 @@ def load_inputs(period: ReportingPeriod, labels: dict[int, str] | None = None) -
     departments, excluded = _departments(period)
     index_of = {pid: parse_period(label).index for pid, label in labels.items()}
     aggregation = {m.code: m.aggregation for m in metrics}
-    digests, scores = _cached_scores(
-        index_of, aggregation, metric_codes, _Decoder(departments, excluded)
-    )
+    if with_scores:
+        digests, scores = _cached_scores(
+            index_of, aggregation, metric_codes, _Decoder(departments, excluded)
+        )
+    else:
+        digests, scores = cached_digests(index_of), {}
     excluded_codes = sorted(departments[d] for d in excluded)
     return RollupInputs(
         period=period.label,
@@ -172,6 +178,22 @@ def _cached_scores(
             if found is not None:
                 scores.setdefault(code, {})[index_of[pid]] = found
     return digests, scores
+
+
+def cached_digests(index_of: dict[int, int]) -> dict[str, str]:
+    """The digest of each cached period's aggregates, by period index (as in the inputs)."""
+    query = select(_aggregates.period_id, _aggregates.digest).where(
+        _aggregates.period_id.in_(list(index_of))
+    )
+    return {str(index_of[pid]): digest for pid, digest in _rows(query)}
+
+
+def cached_aggregate_states(period_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """The fingerprint each cached period's aggregates were computed from, and when."""
+    query = select(_aggregates.period_id, _aggregates.fingerprint, _aggregates.computed_at).where(
+        _aggregates.period_id.in_(period_ids)
+    )
+    return {pid: (fingerprint, at) for pid, fingerprint, at in _rows(query)}
 
 
 def _departments(period: ReportingPeriod) -> tuple[dict[int, str], set[int]]:
@@ -271,3 +293,20 @@ def latest_snapshot(period_id: int, with_result: bool = True) -> RollupSnapshot 
     if not with_result:
         query = query.options(defer(RollupSnapshot.result))
     return db.session.scalar(query)
+
+
+def latest_input_write(period_ids: list[int], after: datetime) -> datetime | None:
+    """The latest time after `after` at which an observation of these periods or a strategy
+    was written (rows that carry a time; deletes and metric settings leave none)."""
+    times = [
+        db.session.scalar(
+            select(func.max(Observation.updated_at)).where(
+                Observation.period_id.in_(period_ids), Observation.updated_at > after
+            )
+        )
+        if period_ids
+        else None,
+        db.session.scalar(select(func.max(Strategy.updated_at)).where(Strategy.updated_at > after)),
+    ]
+    found = [t for t in times if t is not None]
+    return max(found) if found else None

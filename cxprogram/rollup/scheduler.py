@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from cxprogram.reminders import jobs as reminder_jobs
@@ -16,29 +18,36 @@ from cxprogram.rollup.services import ROLLUP_LOCK
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A scheduled job: stable id, body and when it runs (cron fields)."""
+    """A scheduled job: stable id, body and when it runs (cron fields, or every so many
+    minutes as the configuration key `every` says; 0 there leaves the job out)."""
 
     id: str
     body: jobs.Job
-    hour: int
+    hour: int | None = None
     minute: int = 0
     lock: str | None = None  # jobs that share a lock never run at once; default: the id
+    every: str = ""
 
 
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("nightly-rollup", jobs.run_nightly_rollup, hour=2, lock=ROLLUP_LOCK),
     JobSpec("quarter-close", jobs.run_quarter_close, hour=3, lock=ROLLUP_LOCK),
     JobSpec("reminders", reminder_jobs.run_reminders, hour=8),
-)
+    JobSpec("refresh-rollups", jobs.run_rollup_refresh, lock=ROLLUP_LOCK,
+            every="CX_ROLLUP_REFRESH_MINUTES"),
+)  # fmt: skip
 
 
 def build_scheduler(app: Flask, timezone: str = "UTC") -> BlockingScheduler:
     """A scheduler holding every job once; starting it twice never doubles a job."""
     scheduler = BlockingScheduler(timezone=timezone)
     for spec in JOBS:
+        trigger = _trigger(spec, app, timezone)
+        if trigger is None:
+            continue
         scheduler.add_job(
             partial(jobs.run_job, app, spec.id, spec.body, lock=spec.lock),
-            CronTrigger(hour=spec.hour, minute=spec.minute, timezone=timezone),
+            trigger,
             id=spec.id,
             name=spec.id,
             replace_existing=True,
@@ -47,6 +56,14 @@ def build_scheduler(app: Flask, timezone: str = "UTC") -> BlockingScheduler:
             misfire_grace_time=3600,
         )
     return scheduler
+
+
+def _trigger(spec: JobSpec, app: Flask, timezone: str) -> BaseTrigger | None:
+    """When the job runs; None when its configured interval is 0 (switched off)."""
+    if spec.every:
+        minutes = int(app.config[spec.every])
+        return IntervalTrigger(minutes=minutes, timezone=timezone) if minutes > 0 else None
+    return CronTrigger(hour=spec.hour, minute=spec.minute, timezone=timezone)
 
 
 def job_by_id(job_id: str) -> JobSpec:

@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cxprogram.auth.models import User
+from cxprogram.core import audit
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.rollup.cache import pack
 from cxprogram.rollup.compose import compose_rollup, expand_rollup
+from cxprogram.rollup.freshness import snapshot_freshness
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.queries import (
     cached_fingerprints,
@@ -123,6 +126,7 @@ def snapshot_document(snapshot: RollupSnapshot) -> dict[str, Any]:
             "computed_at": snapshot.computed_at.isoformat(),
             "inputs_hash": snapshot.inputs_hash,
             "is_final": snapshot.is_final,
+            **snapshot_freshness(snapshot),  # newer_data_waits, data_changed_at (at read time)
         },
         **{k: v for k, v in result.items() if k not in ("period", "previous_period")},
     }
@@ -136,3 +140,15 @@ def periods_to_roll(label: str | None, every: bool) -> list[ReportingPeriod]:
     elif not every:
         query = query.where(ReportingPeriod.state == "open")
     return list(db.session.scalars(query))
+
+
+def recompute_period(period: ReportingPeriod, actor: User, now: datetime) -> RollupOutcome:
+    """Roll the period up now at someone's request (a new version only when its inputs
+    changed), audited; the caller holds ROLLUP_LOCK and commits."""
+    outcome = run_rollup(period, now)
+    audit.record(
+        "recompute", "rollup_snapshot", outcome.snapshot.id, actor=actor,
+        after={"version": outcome.snapshot.version, "is_new": outcome.is_new},
+        period_label=period.label,
+    )  # fmt: skip
+    return outcome
