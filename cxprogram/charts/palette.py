@@ -11,6 +11,7 @@ SECONDARY_DARK = "#b50909"  # secondary-dark (red-60v): a part that lowered it; 
 VIOLET = "#54278f"  # violet-70v: the organization's line beside a department's
 WARM_DARK = "#c05600"  # accent-warm-dark (orange-50v): the target
 GRID = "#dfe1e2"  # base-lighter: grid lines, decorative only (no meaning carried)
+BACKGROUND = "#ffffff"  # white: the plotting area, the ground of every contrast above
 
 MEANINGFUL = (PRIMARY, INK, BASE_DARK, SUCCESS_DARK, SECONDARY_DARK, VIOLET, WARM_DARK)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from markupsafe import Markup
 
@@ -14,6 +14,7 @@ from cxprogram.charts.svg import chart_id, drawing, figure_svg, finish
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH_IN = 6.5
 HEIGHT_IN = 3.4
@@ -100,18 +101,24 @@ def _draw_lines(ax: Axes, lines: Sequence[tuple[str, float]], count: int) -> Non
     legend = {"Centre": "Centre", "UPL": "Process limits", "Target": "Target"}
     for name, value in lines:
         ax.axhline(value, label=legend.get(name, "_nolegend_"), **styles[name])  # type: ignore[arg-type]
+    from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+    # x in axes fraction (just right of the plot), y in data, then 4 pt to the right.
+    figure = cast("Figure", ax.figure)
+    place = blended_transform_factory(ax.transAxes, ax.transData) + ScaledTranslation(
+        4 / 72, 0, figure.dpi_scale_trans
+    )
     spread = _spread([v for _, v in lines], ax.get_ylim())
     for (name, value), y in zip(lines, spread, strict=True):
-        ax.annotate(
+        ax.text(
+            1.0,
+            y,
             f"{name} {_short(value)}",
-            (1.0, y),
-            xycoords=("axes fraction", "data"),
-            xytext=(4, 0),
-            textcoords="offset points",
+            transform=place,
             va="center",
             fontsize=7.5,
             color=palette.INK,
-            annotation_clip=False,
+            clip_on=False,
         )
 
 
