@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.api.views import bp as api_bp
     from cxprogram.audit.views import bp as audit_bp
     from cxprogram.auth.views import bp as auth_bp
+    from cxprogram.dashboard.views import bp as dashboard_bp
     from cxprogram.exports.views import bp as exports_bp
     from cxprogram.imports.views import bp as imports_bp
     from cxprogram.main.views import bp as main_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(rollup_bp)
 
 

@@ -28,6 +28,7 @@ _DATA_ROLES = frozenset({Role.CHIEF, Role.OFFICER, Role.VIEWER})
 
 NAV: tuple[NavItem, ...] = (
     NavItem("main.home", "Home", frozenset(Role)),
+    NavItem("dashboard.view_dashboard", "Dashboard", _DATA_ROLES),
     NavItem("main.departments", "Departments", _DATA_ROLES),
     NavItem("main.metrics", "Metrics", _DATA_ROLES),
     NavItem("metrics.list_periods", "Periods", _DATA_ROLES),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import Select
+from werkzeug.wrappers import Response
 
 from cxprogram.auth.models import Role
-from cxprogram.core.permissions import limit_to_readable, signed_in
+from cxprogram.core.permissions import limit_to_readable, roles, signed_in
+from cxprogram.dashboard.views import render_dashboard
 from cxprogram.extensions import db
 from cxprogram.main import queries
 from cxprogram.metrics.periods import reporting_window
@@ -23,8 +25,10 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @signed_in
-def home() -> str:
-    """A home page that fits the signed-in role."""
+def home() -> Response | str:
+    """A home page that fits the signed-in role: chiefs and viewers land on the dashboard."""
+    if current_user.role in (Role.CHIEF, Role.VIEWER):
+        return render_dashboard()
     today = date.today()
     window = reporting_window(today)
     if current_user.role == Role.ADMIN:
@@ -37,6 +41,15 @@ def home() -> str:
             "main/home_officer.html", window=window, progress=progress, details=details,
             links=_links(),
         )  # fmt: skip
+    abort(403)
+
+
+@bp.route("/tracker")
+@roles(Role.CHIEF, Role.VIEWER)
+def view_tracker() -> str:
+    """The completion tracker: who has reported for the period, who is late."""
+    today = date.today()
+    window = reporting_window(today)
     departments = list(db.session.scalars(_readable_departments()))
     progress = department_progress(window, departments, today)
     template = (

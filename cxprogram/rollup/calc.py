@@ -12,7 +12,9 @@ shift-share from there. In production this module serves:
 - metrics/reds.py and metrics/calc.py: one department's score (4.1) and status (4.5);
 - rollup/compose.py: the consistency index (4.4), convergence (4.4), the shift-share when
   the two periods' departments differ (4.6) and strategy effects with their window (4.7);
-- rollup/columns.py: the dispersion from sorted scores and the XmR constants.
+- rollup/compose.py: variation and assurance (4.9) of the organization series;
+- rollup/columns.py: the dispersion from sorted scores, the XmR constants and the rules of
+  4.9 for every department series at once.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 XMR_FACTOR = 2.66
 XMR_MIN_HISTORY = 4
+TWO_SIGMA_FACTOR = 2 / 3 * XMR_FACTOR  # the two-sigma lines of SPEC 4.9: c +/- (2/3) 2.66 mr
+RUN_POINTS = 7  # v_(T-6) .. v_T: the points of the trend and shift rules
 EFFECT_WINDOW = 2  # k of SPEC 4.7
+PLACEBO_MIN_DEPARTMENTS = 5  # E of SPEC 4.7: fewer compared departments, no "how unusual"
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,8 @@ class Effect:
     contribution: float | None = None
     pre_periods: int = 0
     post_periods: int = 0
+    compared_departments: int = 0  # E: the other departments with data before and after
+    unusual: float | None = None  # percent of |placebo_e| below |effect|; None when E < 5
 
 
 @dataclass(frozen=True)
@@ -357,12 +365,39 @@ def compute_effect(
         return Effect("insufficient data", pre_periods=len(pre), post_periods=len(post))
     pre_mean = _mean([series[p].scores[department] for p in pre])
     post_mean = _mean([series[p].scores[department] for p in post])
-    effect = (post_mean - pre_mean) - (_mean(control_post) - _mean(control_pre))
+    control_change = _mean(control_post) - _mean(control_pre)
+    effect = (post_mean - pre_mean) - control_change
     weight = series[post[-1]].weights[department]
+    compared, unusual = compute_unusual(department, series, (pre, post), control_change, effect)
     return Effect(
         "estimated", pre_mean, post_mean, _mean(control_pre), _mean(control_post),
-        effect, weight, weight * effect, len(pre), len(post),
+        effect, weight, weight * effect, len(pre), len(post), compared, unusual,
     )  # fmt: skip
+
+
+def compute_unusual(
+    department: str,
+    series: Mapping[int, PeriodScores],
+    kept: tuple[Sequence[int], Sequence[int]],
+    control_change: float,
+    effect: float,
+) -> tuple[int, float | None]:
+    """How unusual an effect is (SPEC 4.7): E, the other departments with data in at least
+    one kept pre and one kept post period, and the percentage of them whose placebo effect
+    (their own change minus the control's) is smaller in size than the effect; None when
+    E < 5."""
+    pre, post = kept
+    others = sorted({e for p in (*pre, *post) for e in series[p].scores if e != department})
+    sizes = []
+    for other in others:
+        before = [s[other] for p in pre if other in (s := series[p].scores)]
+        after = [s[other] for p in post if other in (s := series[p].scores)]
+        if before and after:
+            sizes.append(abs((_mean(after) - _mean(before)) - control_change))
+    if len(sizes) < PLACEBO_MIN_DEPARTMENTS:
+        return len(sizes), None
+    smaller = sum(1 for size in sizes if size < abs(effect))
+    return len(sizes), 100.0 * smaller / len(sizes)
 
 
 def _control(scores: Mapping[str, float], department: str) -> float | None:
@@ -380,3 +415,88 @@ def compute_trend_signal(values: Sequence[float]) -> TrendSignal:
     lower, upper = center - XMR_FACTOR * moving_range, center + XMR_FACTOR * moving_range
     signal = "above" if last > upper else "below" if last < lower else "none"
     return TrendSignal(signal, center, lower, upper)
+
+
+@dataclass(frozen=True)
+class Variation:
+    """Variation and assurance of a series read on its last point (SPEC 4.9); every field
+    None when the baseline (the values before the last) has fewer than four values."""
+
+    variation: str | None = None  # "common cause", "improvement" or "concern"
+    rule: str | None = None  # "trend", "shift", "two of three" or "outside"
+    side: str | None = None  # "high" or "low"
+    assurance: str | None = None  # "pass", "fail" or "hit or miss"; None without a target
+    center: float | None = None
+    lpl: float | None = None
+    upl: float | None = None
+    baseline_points: int = 0
+
+
+def compute_variation(
+    values: Sequence[float], higher_is_better: bool, target: float | None
+) -> Variation:
+    """The rules of SPEC 4.9 on the last value, against the limits of the values before it."""
+    baseline = list(values[:-1])
+    if len(baseline) < XMR_MIN_HISTORY:
+        return Variation(baseline_points=len(baseline))
+    center = _running_mean(baseline)
+    moving_range = _running_mean([abs(b - a) for a, b in pairwise(baseline)])
+    lpl, upl = center - XMR_FACTOR * moving_range, center + XMR_FACTOR * moving_range
+    found = _special_cause(values, center, TWO_SIGMA_FACTOR * moving_range, (lpl, upl))
+    rule, side = found if found else (None, None)
+    return Variation(
+        variation=_variation_word(side, higher_is_better),
+        rule=rule,
+        side=side,
+        assurance=compute_assurance(target, lpl, upl, higher_is_better),
+        center=center,
+        lpl=lpl,
+        upl=upl,
+        baseline_points=len(baseline),
+    )
+
+
+def _special_cause(
+    values: Sequence[float], center: float, two_sigma: float, limits: tuple[float, float]
+) -> tuple[str, str] | None:
+    """The first rule that holds on the last value, with its side: trend, shift, two of
+    three, outside (SPEC 4.9). Needs at least three values (the baseline has four)."""
+    run = values[-RUN_POINTS:]
+    if len(run) == RUN_POINTS:
+        if all(b > a for a, b in pairwise(run)):
+            return "trend", "high"
+        if all(b < a for a, b in pairwise(run)):
+            return "trend", "low"
+        if all(v > center for v in run):
+            return "shift", "high"
+        if all(v < center for v in run):
+            return "shift", "low"
+    *earlier, last = values[-3:]
+    high, low = center + two_sigma, center - two_sigma
+    if last > high and any(v > high for v in earlier):
+        return "two of three", "high"
+    if last < low and any(v < low for v in earlier):
+        return "two of three", "low"
+    if last > limits[1]:
+        return "outside", "high"
+    if last < limits[0]:
+        return "outside", "low"
+    return None
+
+
+def _variation_word(side: str | None, higher_is_better: bool) -> str:
+    if side is None:
+        return "common cause"
+    return "improvement" if (side == "high") == higher_is_better else "concern"
+
+
+def compute_assurance(
+    target: float | None, lpl: float, upl: float, higher_is_better: bool
+) -> str | None:
+    """pass when the target lies beyond the limit on the worse side (the process meets it
+    every time), fail beyond the better side, else hit or miss; None without a target."""
+    if target is None:
+        return None
+    if higher_is_better:
+        return "pass" if target <= lpl else "fail" if target >= upl else "hit or miss"
+    return "pass" if target >= upl else "fail" if target <= lpl else "hit or miss"

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from cxprogram.rollup.calc import (
+    RUN_POINTS,
+    TWO_SIGMA_FACTOR,
     XMR_FACTOR,
     XMR_MIN_HISTORY,
     Dispersion,
@@ -26,6 +29,9 @@ from cxprogram.rollup.calc import (
 
 FloatColumn = npt.NDArray[np.float64]
 TREND_KEYS = ("signal", "center", "lower", "upper")
+# calc.Variation's fields but the limits, which are the trend's center, lower and upper
+VARIATION_KEYS = ("variation", "rule", "side", "assurance", "baseline_points")
+SERIES_KEYS = TREND_KEYS + VARIATION_KEYS
 
 
 def score_columns(
@@ -109,60 +115,158 @@ def status_column(
     return status.tolist()  # type: ignore[no-any-return]
 
 
-def trend_columns(history: FloatColumn, last: FloatColumn) -> dict[str, list[Any]]:
-    """calc.compute_trend_signal for each column of history (rows: the earlier periods in
-    order, one column per department) with its last value: TREND_KEYS, each a column."""
-    count = history.shape[0]
-    if count < XMR_MIN_HISTORY:
-        return {key: [None] * len(last) for key in TREND_KEYS}
-    center = _running_sum(history) / count
-    moving_range = _running_sum(np.abs(history[1:] - history[:-1])) / (count - 1)
+def series_columns(
+    matrix: FloatColumn, higher_is_better: bool, target: float | None
+) -> dict[str, list[Any]]:
+    """calc.compute_trend_signal and calc.compute_variation for each column of matrix (rows:
+    a series' values in order, the last row the value read): SERIES_KEYS, each a column.
+    The trend's center, lower and upper are the variation's center, lpl and upl."""
+    count, width = matrix.shape
+    baseline = count - 1
+    if baseline < XMR_MIN_HISTORY:
+        return {
+            **{key: [None] * width for key in SERIES_KEYS},
+            "baseline_points": [baseline] * width,
+        }
+    history, last = matrix[:-1], matrix[-1]
+    center = _running_sum(history) / baseline
+    moving_range = _running_sum(np.abs(history[1:] - history[:-1])) / (baseline - 1)
     lower, upper = center - XMR_FACTOR * moving_range, center + XMR_FACTOR * moving_range
     signal = np.where(last > upper, "above", np.where(last < lower, "below", "none"))
+    rule, side = _special_cause_columns(
+        matrix, center, TWO_SIGMA_FACTOR * moving_range, (lower, upper)
+    )
+    better = "high" if higher_is_better else "low"
+    variation = np.where(
+        side == "", "common cause", np.where(side == better, "improvement", "concern")
+    )
     return {
         "signal": signal.tolist(),
         "center": center.tolist(),
         "lower": lower.tolist(),
         "upper": upper.tolist(),
+        "variation": variation.tolist(),
+        "rule": [r or None for r in rule.tolist()],
+        "side": [s or None for s in side.tolist()],
+        "assurance": _assurance_column(target, lower, upper, higher_is_better),
+        "baseline_points": [baseline] * width,
     }
 
 
-def trend_lists(histories: Sequence[Sequence[float]], last: FloatColumn) -> dict[str, list[Any]]:
-    """trend_columns for departments whose histories differ in length (some did not report
-    in every earlier period): one matrix per length."""
-    out: dict[str, list[Any]] = {key: [None] * len(histories) for key in TREND_KEYS}
+def _special_cause_columns(
+    matrix: FloatColumn,
+    center: FloatColumn,
+    two_sigma: FloatColumn,
+    limits: tuple[FloatColumn, FloatColumn],
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.str_]]:
+    """calc._special_cause for each column: the rule and side ("" where none holds), the
+    first condition that holds in calc's order (np.select takes the first)."""
+    never: npt.NDArray[np.bool_] = np.zeros(matrix.shape[1], dtype=bool)
+    run = matrix[-RUN_POINTS:]
+    runs: list[Any] = [never] * 4
+    if len(run) == RUN_POINTS:
+        steps = run[1:] - run[:-1]
+        runs = [
+            (steps > 0).all(0),
+            (steps < 0).all(0),
+            (run > center).all(0),
+            (run < center).all(0),
+        ]
+    last, earlier = matrix[-1], matrix[-3:-1]
+    high, low = center + two_sigma, center - two_sigma
+    conditions = [
+        *runs,
+        (last > high) & (earlier > high).any(0),
+        (last < low) & (earlier < low).any(0),
+        last > limits[1],
+        last < limits[0],
+    ]
+    rule = np.select(conditions, RULES, default="")
+    side = np.select(conditions, SIDES, default="")
+    return rule, side
+
+
+RULES = ["trend", "trend", "shift", "shift", "two of three", "two of three", "outside", "outside"]
+SIDES = ["high", "low"] * 4
+
+
+def _assurance_column(
+    target: float | None, lower: FloatColumn, upper: FloatColumn, higher_is_better: bool
+) -> list[str | None]:
+    """calc.compute_assurance for each pair of limits."""
+    if target is None:
+        return [None] * len(lower)
+    worse, better = (lower, upper) if higher_is_better else (upper, lower)
+    passes = target <= worse if higher_is_better else target >= worse
+    fails = target >= better if higher_is_better else target <= better
+    found = np.where(passes, "pass", np.where(fails, "fail", "hit or miss"))
+    return found.tolist()  # type: ignore[no-any-return]
+
+
+def series_lists(
+    series: Sequence[Sequence[float]], higher_is_better: bool, target: float | None
+) -> dict[str, list[Any]]:
+    """series_columns for series of different lengths (departments that did not report in
+    every period): one matrix per length."""
+    out: dict[str, list[Any]] = {key: [None] * len(series) for key in SERIES_KEYS}
     by_length: dict[int, list[int]] = {}
-    for k, history in enumerate(histories):
-        by_length.setdefault(len(history), []).append(k)
+    for k, values in enumerate(series):
+        by_length.setdefault(len(values), []).append(k)
     for length, members in by_length.items():
-        if length < XMR_MIN_HISTORY:
-            continue
-        matrix = np.array([histories[k] for k in members], dtype=np.float64)
-        found = trend_columns(matrix.T, last[members])
-        for key in TREND_KEYS:
+        matrix = np.array([series[k] for k in members], dtype=np.float64).reshape(-1, length)
+        found = series_columns(matrix.T, higher_is_better, target)
+        for key in SERIES_KEYS:
             for k, value in zip(members, found[key], strict=True):
                 out[key][k] = value
     return out
 
 
-def trend_by_department(
-    departments: Sequence[str],
-    scores: FloatColumn,
-    earlier: Sequence[tuple[Sequence[str], FloatColumn]],
+@dataclass(frozen=True)
+class SeriesInput:
+    """A metric's department scores of one period (period index, codes, scores in their
+    order), and the same of the periods before it with data, in order."""
+
+    index: int
+    departments: tuple[str, ...]
+    scores: FloatColumn
+    earlier: Sequence[tuple[int, Sequence[str], FloatColumn]]
+
+
+def department_series(
+    data: SeriesInput, axis: Sequence[int], higher_is_better: bool, target: float | None
 ) -> dict[str, list[Any]]:
-    """calc.compute_trend_signal for each department (scores: this period's, same order) over
-    its scores in the earlier periods, given in order as (departments, scores) columns."""
-    if all(tuple(codes) == tuple(departments) for codes, _ in earlier):
-        history = np.array([column for _, column in earlier], dtype=np.float64)
-        return trend_columns(history.reshape(len(earlier), len(departments)), scores)
-    position = {dept: k for k, dept in enumerate(departments)}
-    histories: list[list[float]] = [[] for _ in departments]
-    for codes, column in earlier:
+    """series_columns for each department of the period over its scores in the periods
+    with data up to this one: SERIES_KEYS, and "values", each department's scores in the
+    axis periods (None where it has none)."""
+    if all(tuple(codes) == data.departments for _, codes, _ in data.earlier):
+        rows = [column for _, _, column in data.earlier] + [data.scores]
+        matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(data.departments))
+        found = series_columns(matrix, higher_is_better, target)
+        row_of = {index: k for k, (index, _, _) in enumerate(data.earlier)}
+        row_of[data.index] = len(data.earlier)
+        return {**found, "values": _axis_rows(matrix, row_of, axis)}
+    position = {dept: k for k, dept in enumerate(data.departments)}
+    found_at: list[dict[int, float]] = [{} for _ in data.departments]
+    for index, codes, column in data.earlier:
         for dept, score in zip(codes, column.tolist(), strict=True):
             k = position.get(dept)
             if k is not None:
-                histories[k].append(score)
-    return trend_lists(histories, scores)
+                found_at[k][index] = score
+    for k, score in enumerate(data.scores.tolist()):
+        found_at[k][data.index] = score
+    series = [list(by_index.values()) for by_index in found_at]
+    values = [[by_index.get(i) for i in axis] for by_index in found_at]
+    return {**series_lists(series, higher_is_better, target), "values": values}
+
+
+def _axis_rows(matrix: FloatColumn, row_of: dict[int, int], axis: Sequence[int]) -> list[Any]:
+    """Each column's values in the axis periods, None in a period without a row."""
+    picked = [row_of.get(i) for i in axis]
+    if None not in picked:
+        return matrix[np.array(picked, dtype=np.intp)].T.tolist()  # type: ignore[no-any-return]
+    columns = [matrix[k].tolist() if k is not None else None for k in picked]
+    width = matrix.shape[1]
+    return [[c[j] if c is not None else None for c in columns] for j in range(width)]
 
 
 def _running_sum(matrix: FloatColumn) -> FloatColumn:

@@ -23,19 +23,27 @@ from cxprogram.rollup.calc import (
     compute_decomposition,
     compute_effect,
     compute_effect_window,
+    compute_variation,
 )
 from cxprogram.rollup.columns import (
     TREND_KEYS,
+    VARIATION_KEYS,
     FloatColumn,
+    SeriesInput,
+    department_series,
+    org_score_column,
     shift_share_columns,
     status_column,
     summary_column,
-    trend_by_department,
     weight_column,
 )
 
-# the stored form of compose_rollup; snapshots stored before it have no "layout" key
-LAYOUT = "columns"
+# the stored form of compose_rollup; snapshots stored before the columns layout have no
+# "layout" key, those stored before variation and assurance (SPEC 4.9) have "columns"
+LAYOUT = "columns/2"
+COLUMN_LAYOUTS = ("columns", LAYOUT)
+AXIS_PERIODS = 12  # the top-level "periods": the last twelve, the x axis of every series
+INDEX_MIN_DEPARTMENTS = 3  # SPEC 4.4: a share over one or two departments is left out
 DEPARTMENT_FIELDS = ("score", "n", "weight", "status")
 PART_FIELDS = ("rate", "mix", "total")
 DISPERSION_FIELDS = tuple(f.name for f in fields(Dispersion))
@@ -73,6 +81,7 @@ class DepartmentColumns:
     departments: tuple[str, ...]
     scores: FloatColumn
     volumes: FloatColumn
+    org_score: float | None = None  # S of these columns when the cache record holds it
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ class RollupInputs:
     def digest(self) -> str:
         """SHA-256 of a canonical JSON form of the inputs."""
         data: dict[str, Any] = {
+            "layout": LAYOUT,  # a new layout recomputes the open periods' snapshots
             "period": self.period,
             "periods": {str(k): v for k, v in self.periods.items()},
             "metrics": [asdict(m) for m in self.metrics],
@@ -143,21 +153,48 @@ def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
     previous = _weighted(metric, by_period.get(index - 1))
     summary = _summary(metric, current)
     dispersion = summary.dispersion
+    axis = axis_indexes(inputs)
     block: dict[str, Any] = {
         "org_score": summary.org_score,
         "weighting": metric.weighting,
         "aggregation": metric.aggregation,
         "target": metric.target,
         "tolerance": metric.tolerance,
+        "higher_is_better": metric.higher_is_better,
+        "is_standard": metric.is_standard,
         "n_departments": len(current.columns.departments) if current else 0,
         **(vars(dispersion) if dispersion else dict.fromkeys(DISPERSION_FIELDS)),
         "consistency": summary.consistency,
-        "departments": _departments(metric, current, by_period, index) if current else {},
+        "variation": _org_variation(metric, by_period, index, axis) if current else None,
+        "departments": _departments(metric, current, by_period, (index, axis)) if current else {},
         "decomposition": _decomposition(metric, previous, current),
         "convergence": vars(compute_convergence(_summary(metric, previous), summary))
         if previous else None,
     }  # fmt: skip
     return block
+
+
+def axis_indexes(inputs: RollupInputs) -> list[int]:
+    """The indexes of the last AXIS_PERIODS periods up to and including this one."""
+    return sorted(i for i in inputs.periods if i <= inputs.period_index)[-AXIS_PERIODS:]
+
+
+def _org_variation(
+    metric: MetricInput, by_period: dict[int, DepartmentColumns], index: int, axis: list[int]
+) -> dict[str, Any]:
+    """SPEC 4.9 on the organization's series S over the periods with data up to this one,
+    with its values in the axis periods."""
+    series: dict[int, float] = {}
+    for i, columns in by_period.items():
+        if i > index:
+            break
+        org = columns.org_score
+        if org is None:
+            weights = weight_column(columns.volumes, metric.weighting)
+            org = org_score_column(columns.scores, weights, metric.aggregation)
+        series[i] = org  # type: ignore[assignment]
+    found = compute_variation(list(series.values()), metric.higher_is_better, metric.target)
+    return {**vars(found), "values": [series.get(i) for i in axis]}
 
 
 def _summary(metric: MetricInput, weighted: _Weighted | None) -> Summary:
@@ -170,10 +207,20 @@ def _summary(metric: MetricInput, weighted: _Weighted | None) -> Summary:
 
 
 def _departments(
-    metric: MetricInput, current: _Weighted, by_period: dict[int, DepartmentColumns], index: int
+    metric: MetricInput,
+    current: _Weighted,
+    by_period: dict[int, DepartmentColumns],
+    where: tuple[int, list[int]],
 ) -> dict[str, Any]:
-    """The department entries, stored as columns (expand_rollup makes them entries again)."""
+    """The department entries, stored as columns (expand_rollup makes them entries again);
+    the variation's limits are the trend's (the same baseline), stored once."""
     columns = current.columns
+    index, axis = where
+    earlier = [(i, c.departments, c.scores) for i, c in by_period.items() if i < index]
+    series = department_series(
+        SeriesInput(index, columns.departments, columns.scores, earlier),
+        axis, metric.higher_is_better, metric.target,
+    )  # fmt: skip
     return {
         "code": list(columns.departments),
         "score": columns.scores.tolist(),
@@ -182,11 +229,8 @@ def _departments(
         "status": status_column(
             columns.scores, metric.target, metric.tolerance, metric.higher_is_better
         ),
-        "trend": trend_by_department(
-            columns.departments,
-            columns.scores,
-            [(c.departments, c.scores) for i, c in by_period.items() if i < index],
-        ),
+        "trend": {key: series[key] for key in TREND_KEYS},
+        "variation": {key: series[key] for key in (*VARIATION_KEYS, "values")},
     }
 
 
@@ -224,16 +268,24 @@ def compose_rollup(inputs: RollupInputs) -> dict[str, Any]:
     one list per field, which is smaller and quicker to build; expand_rollup gives the
     SPEC 6 shape."""
     metrics = {metric.code: compose_metric(metric, inputs) for metric in inputs.metrics}
-    standard = [
-        metrics[m.code]["consistency"]
-        for m in inputs.metrics
-        if m.is_standard and metrics[m.code]["n_departments"]
-    ]
+    with_tolerance = [m.code for m in inputs.metrics if m.is_standard and m.tolerance is not None]
+    counted = [
+        code for code in with_tolerance
+        if metrics[code]["n_departments"] >= INDEX_MIN_DEPARTMENTS
+    ]  # fmt: skip
+    for code, block in metrics.items():
+        block["counted_in_index"] = code in counted
     return {
         "layout": LAYOUT,
         "period": inputs.period,
         "previous_period": inputs.periods.get(inputs.period_index - 1),
-        "consistency_index": compute_consistency_index(standard),
+        "periods": [inputs.periods[i] for i in axis_indexes(inputs)],
+        "consistency_index": compute_consistency_index(metrics[c]["consistency"] for c in counted),
+        "consistency_coverage": {
+            "metrics": counted,
+            "count": len(counted),
+            "of": len(with_tolerance),
+        },
         "metrics": {code: block for code, block in metrics.items() if block["n_departments"]},
         "strategy_effects": _effects(inputs),
     }
@@ -277,8 +329,11 @@ def _effects(inputs: RollupInputs) -> list[dict[str, Any]]:
 
 
 def expand_rollup(stored: dict[str, Any]) -> dict[str, Any]:
-    """A stored rollup in the shape of SPEC 6: an entry per department, keyed by its code."""
-    if stored.get("layout") != LAYOUT:
+    """A stored rollup in the shape of SPEC 6: an entry per department, keyed by its code.
+
+    A snapshot stored before variation and assurance (layout "columns") has no "variation"
+    objects: they are None, like the coverage and the axis it lacks."""
+    if stored.get("layout") not in COLUMN_LAYOUTS:
         return stored  # stored before the columns layout: already in that shape
     metrics = {}
     for code, block in stored["metrics"].items():
@@ -287,22 +342,49 @@ def expand_rollup(stored: dict[str, Any]) -> dict[str, Any]:
             parts = decomposition["departments"]
             decomposition = {**decomposition, "departments": _entries(parts, PART_FIELDS)}
         metrics[code] = {
+            "variation": None,
+            "counted_in_index": None,
             **block,
-            "departments": _entries(block["departments"], DEPARTMENT_FIELDS, TREND_KEYS),
+            "departments": _department_entries(block["departments"]),
             "decomposition": decomposition,
         }
-    return {**{k: v for k, v in stored.items() if k != "layout"}, "metrics": metrics}
+    return {
+        "periods": [],
+        "consistency_coverage": None,
+        **{k: v for k, v in stored.items() if k != "layout"},
+        "metrics": metrics,
+    }
 
 
-def _entries(
-    columns: dict[str, Any], fields: tuple[str, ...], trend: tuple[str, ...] = ()
-) -> dict[str, dict[str, Any]]:
+def _department_entries(columns: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The department columns as an entry per department, with its trend and variation."""
+    entries = _entries(columns, DEPARTMENT_FIELDS)
+    trend = columns["trend"]
+    signals = zip(*(trend[k] for k in TREND_KEYS), strict=True)
+    for row, values in zip(entries.values(), signals, strict=True):
+        row["trend"] = dict(zip(TREND_KEYS, values, strict=True))
+        row["variation"] = None
+    variation = columns.get("variation")
+    if variation is None:
+        return entries
+    keys = (*VARIATION_KEYS, "values")
+    for row, values in zip(
+        entries.values(), zip(*(variation[k] for k in keys), strict=True), strict=True
+    ):
+        found = dict(zip(keys, values, strict=True))
+        limits = row["trend"]
+        row["variation"] = {
+            "variation": found["variation"], "rule": found["rule"], "side": found["side"],
+            "assurance": found["assurance"], "center": limits["center"],
+            "lpl": limits["lower"], "upl": limits["upper"],
+            "baseline_points": found["baseline_points"], "values": found["values"],
+        }  # fmt: skip
+    return entries
+
+
+def _entries(columns: dict[str, Any], fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     rows: list[dict[str, Any]] = [
         dict(zip(fields, values, strict=True))
         for values in zip(*(columns[f] for f in fields), strict=True)
     ]
-    if trend:
-        signals = zip(*(columns["trend"][k] for k in trend), strict=True)
-        for row, values in zip(rows, signals, strict=True):
-            row["trend"] = dict(zip(trend, values, strict=True))
     return dict(zip(columns["code"], rows, strict=True))

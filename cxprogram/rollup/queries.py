@@ -21,7 +21,7 @@ from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
 from cxprogram.org.models import Department
 from cxprogram.org.queries import organization_settings
-from cxprogram.rollup.cache import AggregateRow, unpack
+from cxprogram.rollup.cache import MAGIC, AggregateRow, Weighing, unpack
 from cxprogram.rollup.columns import FloatColumn
 from cxprogram.rollup.compose import DepartmentColumns, MetricInput, RollupInputs, StrategyInput
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
@@ -81,9 +81,18 @@ def _has_stamp_triggers() -> bool:
 def cached_fingerprints(period_ids: list[int]) -> dict[int, str]:
     """The fingerprint each cached period's aggregates were computed from."""
     query = select(_aggregates.period_id, _aggregates.fingerprint).where(
-        _aggregates.period_id.in_(period_ids)
+        _aggregates.period_id.in_(period_ids),
+        func.substr(_aggregates.data, 1, len(MAGIC)) == MAGIC,  # an older format: stale
     )
     return dict(_rows(query))  # type: ignore[arg-type]
+
+
+def metric_weighings() -> dict[int, Weighing]:
+    """Each metric's aggregation and organization weighting, by id (the cache record keeps
+    the organization score for these)."""
+    m = MetricDefinition.__table__.c
+    rows = _rows(select(m.id, m.aggregation, m.weighting))
+    return {mid: (aggregation.value, weighting.value) for mid, aggregation, weighting in rows}
 
 
 def aggregate_query(*extra: ColumnElement[Any]) -> Select[Any]:
@@ -131,7 +140,7 @@ def load_inputs(
     metrics, metric_codes = _metrics()
     departments, excluded = _departments(period)
     index_of = {pid: parse_period(label).index for pid, label in labels.items()}
-    aggregation = {m.code: m.aggregation for m in metrics}
+    aggregation = {m.code: (m.aggregation, m.weighting) for m in metrics}
     if with_scores:
         digests, scores = _cached_scores(
             index_of, aggregation, metric_codes, _Decoder(departments, excluded)
@@ -157,7 +166,7 @@ def load_inputs(
 
 def _cached_scores(
     index_of: dict[int, int],
-    aggregation: dict[str, str],
+    aggregation: dict[str, Weighing],
     metric_codes: dict[int, str],
     decoder: _Decoder,
 ) -> tuple[dict[str, str], dict[str, dict[int, DepartmentColumns]]]:
@@ -173,8 +182,9 @@ def _cached_scores(
         digests[str(index_of[pid])] = digest
         for metric_id, columns in unpack(data).items():
             code = metric_codes[metric_id]
-            values, volumes = columns.scores(aggregation[code])
-            found = decoder.columns(columns.department_ids, values, volumes)
+            values, volumes = columns.scores(aggregation[code][0])
+            org = columns.org_score(aggregation[code])
+            found = decoder.columns(columns.department_ids, values, volumes, org)
             if found is not None:
                 scores.setdefault(code, {})[index_of[pid]] = found
     return digests, scores
@@ -216,9 +226,14 @@ class _Decoder:
         self.memo: dict[bytes, tuple[tuple[str, ...], npt.NDArray[np.intp] | None]] = {}
 
     def columns(
-        self, ids: npt.NDArray[np.int64], values: FloatColumn, volumes: FloatColumn
+        self,
+        ids: npt.NDArray[np.int64],
+        values: FloatColumn,
+        volumes: FloatColumn,
+        org: float | None = None,
     ) -> DepartmentColumns | None:
-        """The department codes with their scores and volumes; None when none is left."""
+        """The department codes with their scores and volumes (and the organization score
+        of all of them, kept only when none is left out); None when none is left."""
         key = ids.tobytes()
         found = self.memo.get(key)
         if found is None:
@@ -233,9 +248,10 @@ class _Decoder:
         departments, order = found
         if not departments:
             return None
+        org = org if len(departments) == len(ids) else None
         if order is None:
-            return DepartmentColumns(departments, values, volumes)
-        return DepartmentColumns(departments, values[order], volumes[order])
+            return DepartmentColumns(departments, values, volumes, org)
+        return DepartmentColumns(departments, values[order], volumes[order], org)
 
 
 def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:

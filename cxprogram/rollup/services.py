@@ -21,6 +21,7 @@ from cxprogram.rollup.queries import (
     cached_fingerprints,
     latest_snapshot,
     load_inputs,
+    metric_weighings,
     period_aggregate_rows,
     period_fingerprints,
     periods_up_to,
@@ -77,8 +78,9 @@ def refresh_aggregates(period_ids: list[int], now: datetime) -> int:
     live = period_fingerprints(period_ids)
     cached = cached_fingerprints(period_ids)
     stale = [pid for pid in period_ids if live[pid] is None or cached.get(pid) != live[pid]]
+    weighings = metric_weighings() if stale else {}
     for pid in stale:
-        data, digest = pack(period_aggregate_rows(pid))
+        data, digest = pack(period_aggregate_rows(pid), weighings)
         fingerprint = (live[pid] or "untracked").rstrip("*")
         _upsert_aggregates(
             {"period_id": pid, "fingerprint": fingerprint, "digest": digest, "data": data,

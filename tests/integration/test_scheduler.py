@@ -19,6 +19,7 @@ import pytest
 from filelock import FileLock
 from sqlalchemy import create_engine, make_url, select, text
 
+from config import ConfigError, from_env
 from cxprogram.core.locks import lock_file, lock_key
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.rollup.models import RollupSnapshot
@@ -33,7 +34,23 @@ FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]  # the cxprogram comman
 def test_jobs_have_stable_ids_and_are_registered_once(app: Any) -> None:
     scheduler = build_scheduler(app)
     ids = [job.id for job in scheduler.get_jobs()]
-    assert ids == [spec.id for spec in JOBS] == ["nightly-rollup", "quarter-close", "reminders"]
+    assert ids == [spec.id for spec in JOBS] == [
+        "nightly-rollup", "quarter-close", "reminders", "refresh-rollups"
+    ]  # fmt: skip
+    refresh = scheduler.get_job("refresh-rollups")
+    assert refresh.trigger.interval.total_seconds() == 5 * 60  # ROLLUP_REFRESH_MINUTES
+
+
+def test_refresh_every_configured_minutes_or_not_at_all(app: Any, monkeypatch: Any) -> None:
+    monkeypatch.setitem(app.config, "CX_ROLLUP_REFRESH_MINUTES", 2)
+    assert build_scheduler(app).get_job("refresh-rollups").trigger.interval.total_seconds() == 120
+    monkeypatch.setitem(app.config, "CX_ROLLUP_REFRESH_MINUTES", 0)
+    assert build_scheduler(app).get_job("refresh-rollups") is None
+    assert from_env({"ROLLUP_REFRESH_MINUTES": "15"}).rollup_refresh_minutes == 15
+    assert from_env({}).rollup_refresh_minutes == 5
+    for bad in ("-1", "five", "1441"):
+        with pytest.raises(ConfigError, match="ROLLUP_REFRESH_MINUTES"):
+            from_env({"ROLLUP_REFRESH_MINUTES": bad})
 
 
 def _cli_env(url: str) -> dict[str, str]:
@@ -91,6 +108,21 @@ def test_two_scheduler_processes_store_each_snapshot_once(demo_database: str) ->
     assert len(counts) == 9 and set(counts.values()) == {1}, counts
     done = sorted(int(out.decode().split(": ")[1].split()[0]) for out, _ in outputs)
     assert done == [0, 9]  # one process did all the work, the other found nothing new
+
+
+def test_refresh_job_in_the_scheduler_process_rolls_up_only_what_changed(
+    demo_database: str,
+) -> None:
+    """`cxprogram scheduler --run-now refresh-rollups`: every open period the first time
+    (none has a snapshot), nothing the second; after the nightly job, nothing either."""
+    jobs = ("refresh-rollups", "refresh-rollups", "nightly-rollup", "refresh-rollups")
+    runs = [_cli(demo_database, "scheduler", "--run-now", job) for job in jobs]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    assert [r.stdout.strip() for r in runs] == [
+        "refresh-rollups: 9 item(s)", "refresh-rollups: 0 item(s)",
+        "nightly-rollup: 0 item(s)", "refresh-rollups: 0 item(s)",
+    ]  # fmt: skip
+    assert set(_snapshot_counts(demo_database).values()) == {1}
 
 
 WATCHED = "cx-watched"  # application_name of the processes a test watches (PostgreSQL)

@@ -393,36 +393,6 @@ def test_weight_column_equals_compute_weights(data: dict, weighting: str) -> Non
     assert dict(zip(depts, weight_column(volumes, weighting).tolist(), strict=True)) == expected
 
 
-series = st.lists(st.floats(-100, 100, allow_nan=False), min_size=1, max_size=30)
-
-
-@given(st.integers(1, 30), st.integers(1, 6), st.data())
-def test_trend_columns_equal_compute_trend_signal(length: int, width: int, data: Any) -> None:
-    from dataclasses import asdict
-
-    from cxprogram.rollup.columns import trend_columns
-
-    row = st.lists(st.floats(-100, 100, allow_nan=False), min_size=width, max_size=width)
-    rows = data.draw(st.lists(row, min_size=length, max_size=length))
-    matrix = np.array(rows, dtype=np.float64).reshape(length, width)
-    found = trend_columns(matrix[:-1], matrix[-1])
-    for k in range(width):
-        block = {key: column[k] for key, column in found.items()}
-        assert block == asdict(compute_trend_signal(matrix[:, k].tolist()))
-
-
-@given(st.lists(series, min_size=1, max_size=8))
-def test_trend_lists_equal_compute_trend_signal(histories: list[list[float]]) -> None:
-    from dataclasses import asdict
-
-    from cxprogram.rollup.columns import trend_lists
-
-    last = np.array([h[-1] for h in histories])
-    found = trend_lists([h[:-1] for h in histories], last)
-    blocks = [{key: column[k] for key, column in found.items()} for k in range(len(histories))]
-    assert blocks == [asdict(compute_trend_signal(h)) for h in histories]
-
-
 @given(department_data, st.sampled_from(["weighted_mean", "mean", "sum"]), st.data())
 def test_summary_columns_equal_calc(p: dict, aggregation: str, data: Any) -> None:  # type: ignore[type-arg]
     from cxprogram.rollup.columns import (
@@ -458,35 +428,6 @@ def test_summary_column_equals_compute_summary(p: dict, aggregation: str, data: 
         dict(zip(depts, weights.tolist(), strict=True)), aggregation, tolerance,
     )  # fmt: skip
     assert summary_column(scores, weights, aggregation, tolerance) == expected
-
-
-@given(
-    st.lists(st.lists(st.sampled_from([f"D{i}" for i in range(6)]), unique=True), max_size=9),
-    st.lists(st.sampled_from([f"D{i}" for i in range(6)]), min_size=1, unique=True),
-    st.booleans(),
-    st.data(),
-)
-def test_trend_by_department_equals_compute_trend_signal(
-    earlier_codes: list[list[str]], codes: list[str], same: bool, data: Any
-) -> None:
-    from dataclasses import asdict
-
-    from cxprogram.rollup.columns import trend_by_department
-
-    if same:  # every period with the same departments: the one-matrix path
-        earlier_codes = [codes for _ in earlier_codes]
-
-    def column(size: int) -> Any:
-        values = st.lists(st.floats(-100, 100, allow_nan=False), min_size=size, max_size=size)
-        return np.array(data.draw(values), dtype=np.float64)
-
-    earlier = [(tuple(c), column(len(c))) for c in earlier_codes]
-    scores = column(len(codes))
-    found = trend_by_department(tuple(codes), scores, earlier)
-    for k, dept in enumerate(codes):
-        history = [float(s[c.index(dept)]) for c, s in earlier if dept in c]
-        expected = asdict(compute_trend_signal([*history, float(scores[k])]))
-        assert {key: column[k] for key, column in found.items()} == expected
 
 
 @given(
@@ -602,6 +543,7 @@ def test_expand_rollup_gives_an_entry_per_department() -> None:
     assert block["departments"]["B"] == {
         "score": 4.4, "n": 30.0, "weight": 0.75, "status": "green",
         "trend": {"signal": None, "center": None, "lower": None, "upper": None},
+        "variation": None,  # stored without variation columns
     }  # fmt: skip
     assert block["departments"]["A"]["trend"]["center"] == 4.1
     assert block["decomposition"]["departments"]["A"] == {"rate": 0.03, "mix": 0.01, "total": 0.04}
@@ -609,3 +551,31 @@ def test_expand_rollup_gives_an_entry_per_department() -> None:
     # a snapshot stored before the columns layout is already in the SPEC 6 shape
     older = {"period": "FY2020-Q1", "metrics": {"x": {"departments": {"A": {"score": 1.0}}}}}
     assert expand_rollup(older) is older
+
+
+def test_expand_rollup_gives_each_department_its_variation() -> None:
+    from cxprogram.rollup.compose import LAYOUT, expand_rollup
+
+    trend = {"signal": ["above", None], "center": [4.1, None], "lower": [3.9, None],
+             "upper": [4.3, None]}  # fmt: skip
+    variation = {"variation": ["improvement", None], "rule": ["outside", None],
+                 "side": ["high", None], "assurance": ["hit or miss", None],
+                 "baseline_points": [5, 2], "values": [[4.0, 4.5], [None, 4.4]]}  # fmt: skip
+    stored = {
+        "layout": LAYOUT, "period": "FY2024-Q2", "previous_period": "FY2024-Q1",
+        "periods": ["FY2024-Q1", "FY2024-Q2"], "metrics": {"satisfaction": {
+            "org_score": 4.2, "decomposition": None, "variation": {"rule": None},
+            "departments": {"code": ["A", "B"], "score": [4.5, 4.4], "n": [10.0, 30.0],
+                            "weight": [0.25, 0.75], "status": ["green", "green"],
+                            "trend": trend, "variation": variation},
+        }},
+    }  # fmt: skip
+    departments = expand_rollup(stored)["metrics"]["satisfaction"]["departments"]
+    assert departments["A"]["variation"] == {
+        "variation": "improvement", "rule": "outside", "side": "high",
+        "assurance": "hit or miss", "center": 4.1, "lpl": 3.9, "upl": 4.3,
+        "baseline_points": 5, "values": [4.0, 4.5],
+    }  # fmt: skip
+    assert departments["B"]["variation"]["baseline_points"] == 2
+    assert departments["B"]["variation"]["values"] == [None, 4.4]
+    assert departments["B"]["variation"]["center"] is None

@@ -1,0 +1,1 @@
+"""The organization dashboard, the department drill-down and the method page."""
