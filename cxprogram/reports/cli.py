@@ -32,7 +32,9 @@ def report_command(label: str, out: Path) -> None:
     try:
         report = services.request_report(period, None, "command line")
     except services.NoSnapshot as error:
-        raise click.ClickException(f"{error} Run `cxprogram rollup --period {label}` first.")
+        raise click.ClickException(
+            f"{error} Run `cxprogram rollup --period {label}` first."
+        ) from error
     assert report.snapshot_id is not None
     services.claim(report.id, datetime.now(UTC), os.getpid())
     snapshot = services.snapshot_of(report)

@@ -248,7 +248,9 @@ def _department_view(
     )  # fmt: skip
 
 
-def _score_row(doc: Mapping[str, Any], facts: ReportFacts, metric: str, code: str) -> dict[str, Any]:
+def _score_row(
+    doc: Mapping[str, Any], facts: ReportFacts, metric: str, code: str
+) -> dict[str, Any]:
     block = doc["metrics"][metric]
     own = block["departments"][code]
     info = _metric_info(doc, facts, metric)
@@ -291,7 +293,12 @@ def _xmr(
         ("center", limits["center"]), ("lpl", limits["lpl"]), ("upl", limits["upl"]),
         ("org_values", tuple(org)), ("target", row["target"]), ("title", title), ("desc", desc),
     ))  # fmt: skip
-    series = {"metric": row["name"], "title": title, "rows": list(zip(periods, values, org, strict=False)), **limits}
+    series = {
+        "metric": row["name"],
+        "title": title,
+        "rows": list(zip(periods, values, org, strict=False)),
+        **limits,
+    }
     return spec, series
 
 
@@ -304,12 +311,16 @@ def _red(facts: ReportFacts, code: str, row: Mapping[str, Any]) -> dict[str, Any
 def _effect(
     doc: Mapping[str, Any], facts: ReportFacts, e: Mapping[str, Any], names: Mapping[str, str]
 ) -> dict[str, Any]:
-    metric = _metric_info(doc, facts, e["metric"])["name"] if e["metric"] in doc["metrics"] else e["metric"]
+    metric = (
+        _metric_info(doc, facts, e["metric"])["name"]
+        if e["metric"] in doc["metrics"]
+        else e["metric"]
+    )
     title = e.get("title") or next(
         (s.title for s in facts.strategies.get(e["department"], []) if s.id == e["strategy_id"]),
         f"strategy {e['strategy_id']}")  # fmt: skip
     return {**e, "metric_name": metric, "title": title,
-            "department_name": e.get("department_name") or names.get(e["department"], e["department"]),
+            "department_name": e.get("department_name") or names.get(e["department"], "?"),
             "verdict": reading.effect_verdict(e), "unusual_words": reading.unusual_words(e),
             "periods_used": reading.periods_used(e)}  # fmt: skip
 

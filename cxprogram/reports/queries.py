@@ -36,8 +36,10 @@ def report_facts(period: ReportingPeriod) -> ReportFacts:
 
 
 def _metric(m: MetricDefinition) -> dict[str, Any]:
-    return {"name": m.name, "unit": m.unit.value, "higher_is_better": m.direction == "higher",
-            "target": m.target, "is_standard": m.is_standard, "description": m.description}  # fmt: skip
+    return {
+        "name": m.name, "unit": m.unit.value, "higher_is_better": m.direction == "higher",
+        "target": m.target, "is_standard": m.is_standard, "description": m.description,
+    }  # fmt: skip
 
 
 def _notes(period_id: int, codes: dict[int, str]) -> dict[tuple[str, str], list[str]]:
@@ -68,8 +70,9 @@ def _strategies(codes: dict[int, str]) -> dict[str, list[StrategyFacts]]:
         )
         effective = s.effective_date.isoformat() if s.effective_date else ""
         out.setdefault(codes[s.department_id], []).append(
-            StrategyFacts(s.id, s.title, s.description, s.status.value, s.progress, effective,
-                          milestones)  # fmt: skip
+            StrategyFacts(
+                s.id, s.title, s.description, s.status.value, s.progress, effective, milestones
+            )  # fmt: skip
         )
     return out
 

@@ -15,6 +15,7 @@ from cxprogram.core import audit
 from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.reports import queries
+from cxprogram.reports.facts import ReportFacts
 from cxprogram.reports.models import QuarterlyReport, ReportStatus
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.queries import latest_snapshot
@@ -33,11 +34,13 @@ class Payload:
 
     report_id: int | None
     document: dict[str, Any]
-    facts: queries.ReportFacts
+    facts: ReportFacts
     identifier: bytes
 
 
-def report_payload(period: ReportingPeriod, snapshot: RollupSnapshot, report_id: int | None) -> Payload:
+def report_payload(
+    period: ReportingPeriod, snapshot: RollupSnapshot, report_id: int | None
+) -> Payload:
     """The snapshot's document and the facts beside it, read in this transaction."""
     document = snapshot_document(snapshot)
     facts = queries.report_facts(period)
@@ -61,8 +64,14 @@ def request_report(
     )  # fmt: skip
     db.session.add(report)
     db.session.flush()
-    audit.record("request", "quarterly_report", report.id, actor=user, period_label=period.label,
-                 after={"snapshot_version": snapshot.version, "requested_by": report.requested_by_label})  # fmt: skip
+    audit.record(
+        "request",
+        "quarterly_report",
+        report.id,
+        actor=user,
+        period_label=period.label,
+        after={"snapshot_version": snapshot.version, "requested_by": report.requested_by_label},
+    )
     return report
 
 
@@ -71,8 +80,13 @@ def claim(report_id: int, now: datetime, pid: int) -> bool:
     result = db.session.execute(
         update(QuarterlyReport)
         .where(QuarterlyReport.id == report_id, QuarterlyReport.status == ReportStatus.QUEUED)
-        .values(status=ReportStatus.RUNNING, started_at=now, heartbeat_at=now, render_pid=pid,
-                stage="reading the snapshot")  # fmt: skip
+        .values(
+            status=ReportStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            render_pid=pid,
+            stage="reading the snapshot",
+        )  # fmt: skip
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -86,7 +100,9 @@ def record_progress(report_id: int, now: datetime, **values: Any) -> None:
     )
 
 
-def archive(report: QuarterlyReport, pdf: bytes, pages: int, now: datetime, timings: dict[str, float]) -> None:
+def archive(
+    report: QuarterlyReport, pdf: bytes, pages: int, now: datetime, timings: dict[str, float]
+) -> None:
     """Store the finished PDF with its digest, size, pages and timings."""
     report.pdf = pdf
     report.sha256 = hashlib.sha256(pdf).hexdigest()
@@ -98,9 +114,13 @@ def archive(report: QuarterlyReport, pdf: bytes, pages: int, now: datetime, timi
     report.build_seconds = timings.get("build")
     report.render_seconds = timings.get("render")
     report.render_pid = None
-    audit.record("archive", "quarterly_report", report.id,
-                 period_label=queries.period_label(report.period_id),
-                 after={"sha256": report.sha256, "size": report.size_bytes, "pages": pages})  # fmt: skip
+    audit.record(
+        "archive",
+        "quarterly_report",
+        report.id,
+        period_label=queries.period_label(report.period_id),
+        after={"sha256": report.sha256, "size": report.size_bytes, "pages": pages},
+    )
 
 
 def fail(report: QuarterlyReport, reason: str, now: datetime) -> None:
@@ -110,8 +130,13 @@ def fail(report: QuarterlyReport, reason: str, now: datetime) -> None:
     report.stage = "failed"
     report.finished_at = now
     report.render_pid = None
-    audit.record("fail", "quarterly_report", report.id,
-                 period_label=queries.period_label(report.period_id), reason=reason[:500])  # fmt: skip
+    audit.record(
+        "fail",
+        "quarterly_report",
+        report.id,
+        period_label=queries.period_label(report.period_id),
+        reason=reason[:500],
+    )
 
 
 def close_key(period: ReportingPeriod, snapshot: RollupSnapshot) -> str:

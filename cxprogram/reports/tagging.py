@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object
@@ -175,9 +176,13 @@ def _mark_orphans_as_artifacts(pdf: pikepdf.Pdf, document: Object) -> int:
 
 def _rewrite_marked_content(pdf: pikepdf.Pdf, page: pikepdf.Page, mcids: set[int]) -> int:
     """Turn the page's marked-content sequences with these ids into pagination artifacts."""
-    instructions = []
+    instructions: list[Any] = []
     changed = 0
-    for operands, operator in pikepdf.parse_content_stream(page):
+    for instruction in pikepdf.parse_content_stream(page):
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            instructions.append(instruction)
+            continue
+        operands, operator = list(instruction.operands), instruction.operator
         if str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], Dictionary):
             mcid = operands[1].get("/MCID")
             if mcid is not None and int(mcid) in mcids:

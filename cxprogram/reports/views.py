@@ -118,8 +118,14 @@ def download_report(report_id: int) -> Response:
     if report is None or report.status != ReportStatus.DONE or report.pdf is None:
         abort(404)
     label = queries.period_label(report.period_id)
-    audit.record("download", "quarterly_report", report.id, actor=current_user,
-                 period_label=label, after={"sha256": report.sha256})  # fmt: skip
+    audit.record(
+        "download",
+        "quarterly_report",
+        report.id,
+        actor=current_user,
+        period_label=label,
+        after={"sha256": report.sha256},
+    )
     db.session.commit()
     response = Response(report.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (

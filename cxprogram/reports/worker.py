@@ -112,9 +112,7 @@ def render_in_child(
         receiver.close()
 
 
-def _wait(
-    child: Any, receiver: Connection, limits: Limits, progress: Progress
-) -> Rendered:
+def _wait(child: Any, receiver: Connection, limits: Limits, progress: Progress) -> Rendered:
     deadline = time.monotonic() + limits.timeout_seconds
     while True:
         left = deadline - time.monotonic()
@@ -152,4 +150,3 @@ def limits_from(config: dict[str, Any]) -> Limits:
         float(config.get("CX_REPORT_TIMEOUT_SECONDS", 600)),
         int(config.get("CX_REPORT_MEMORY_MB", 2048)),
     )
-

@@ -122,7 +122,9 @@ def _kill_when_started(monkeypatch: pytest.MonkeyPatch, delay: float) -> list[in
 
         def started(pid: int) -> None:
             write(pid)
-            timer = threading.Timer(delay, lambda: (os.kill(pid, signal.SIGKILL), killed.append(pid)))
+            timer = threading.Timer(
+                delay, lambda: (os.kill(pid, signal.SIGKILL), killed.append(pid))
+            )
             timer.start()
 
         return started

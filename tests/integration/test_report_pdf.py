@@ -121,7 +121,9 @@ def test_user_text_is_escaped_and_nothing_outside_the_static_files_is_fetched(
     text = re.sub(r"\s+", "", pdf_text(result.pdf))
     for shown in ('<img src="file:///etc/passwd">', "https://evil.example/steal",
                   "data:image/png;base64", '<script>alert("x")</script>'):  # fmt: skip
-        assert text.count(shown.replace(" ", "")) >= 2, shown  # the strategy's description and the note
+        assert text.count(shown.replace(" ", "")) >= 2, (
+            shown
+        )  # the strategy's description and the note
     assert result.refused == ()
     assert result.served and all(
         url.startswith(render.BASE_URL + "uswds/fonts/") for url in result.served
@@ -131,8 +133,13 @@ def test_user_text_is_escaped_and_nothing_outside_the_static_files_is_fetched(
     assert any("Source-Sans-Pro" in f for f in fonts) and any("Merriweather" in f for f in fonts)
     assert all(
         "/FontFile2" in d or "/FontFile3" in d or "/FontFile" in d
-        for page in pdf.pages for f in page.Resources.Font.values()
-        for d in [f.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in f else f.get("/FontDescriptor", {"/FontFile": 1})]
+        for page in pdf.pages
+        for f in page.Resources.Font.values()
+        for d in [
+            f.DescendantFonts[0].FontDescriptor
+            if "/DescendantFonts" in f
+            else f.get("/FontDescriptor", {"/FontFile": 1})
+        ]
     )  # every font embedded
 
 
