@@ -17,6 +17,7 @@ from cxprogram.org.queries import organization_settings
 from cxprogram.reports.facts import ReportFacts, StrategyFacts
 from cxprogram.reports.models import QuarterlyReport, ReportStatus
 from cxprogram.review.models import PlanReview
+from cxprogram.rollup.compose import expand_rollup
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.strategies.models import Strategy
 
@@ -98,7 +99,7 @@ def earlier_results(labels: Iterable[str]) -> dict[str, dict[str, Any]]:
         )
         result = db.session.scalar(query)
         if result is not None:
-            out[label] = result
+            out[label] = expand_rollup(result)  # stored compact, as the API expands it
     return out
 
 
