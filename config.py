@@ -70,6 +70,9 @@ class Config:
     # is for file systems WAL cannot use (network shares)
     sqlite_journal_mode: str = "wal"
     rollup_refresh_minutes: int = 5  # the scheduler's refresh of changed open periods; 0: off
+    report_queue_minutes: int = 1  # how often the scheduler renders queued reports; 0: off
+    report_timeout_seconds: int = 600  # a report's render is killed (and failed) after this
+    report_memory_mb: int = 2048  # the render process's address-space limit
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -111,6 +114,9 @@ class Config:
             "CX_SMTP_PASSWORD": self.smtp_password,
             "CX_SQLITE_JOURNAL_MODE": self.sqlite_journal_mode,
             "CX_ROLLUP_REFRESH_MINUTES": self.rollup_refresh_minutes,
+            "CX_REPORT_QUEUE_MINUTES": self.report_queue_minutes,
+            "CX_REPORT_TIMEOUT_SECONDS": self.report_timeout_seconds,
+            "CX_REPORT_MEMORY_MB": self.report_memory_mb,
             **self.extra,
         }
 
@@ -151,6 +157,9 @@ def from_env(env: dict[str, str] | None = None) -> Config:
     return Config(
         sqlite_journal_mode=journal,
         rollup_refresh_minutes=_rollup_refresh_minutes(env),
+        report_queue_minutes=_whole(env, "REPORT_QUEUE_MINUTES", 1, 0, 1440),
+        report_timeout_seconds=_whole(env, "REPORT_TIMEOUT_SECONDS", 600, 1, 86400),
+        report_memory_mb=_whole(env, "REPORT_MEMORY_MB", 2048, 256, 65536),
         base_url=_base_url(env, environment),
         trusted_proxy_count=_trusted_proxy_count(env),
         secret_key=secret,
@@ -214,6 +223,14 @@ def _rollup_refresh_minutes(env: dict[str, str]) -> int:
     value = env.get("ROLLUP_REFRESH_MINUTES", "5").strip() or "5"
     if not (value.isascii() and value.isdigit()) or int(value) > 1440:
         raise ConfigError(f"ROLLUP_REFRESH_MINUTES must be 0 (off) to 1440, not {value!r}")
+    return int(value)
+
+
+def _whole(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting within its bounds, or its default when unset."""
+    value = env.get(name, "").strip() or str(default)
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
     return int(value)
 
 

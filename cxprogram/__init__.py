@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from cxprogram.ops.views import bp as ops_bp
     from cxprogram.org.views import bp as org_bp
     from cxprogram.people.views import bp as people_bp
+    from cxprogram.reports.views import bp as reports_bp
     from cxprogram.review.views import bp as review_bp
     from cxprogram.rollup.views import bp as rollup_bp
     from cxprogram.strategies.views import bp as strategies_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(rollup_bp)
 
@@ -102,6 +104,7 @@ def _register_commands(app: Flask) -> None:
     from cxprogram.demo.cli import demo_command
     from cxprogram.imports.cli import import_cli
     from cxprogram.ops.cli import serve_command
+    from cxprogram.reports.cli import report_command
     from cxprogram.rollup.cli import rollup_command, scheduler_command
 
     app.cli.add_command(users_cli)
@@ -111,6 +114,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(rollup_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(report_command)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -38,6 +38,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("review.view_coverage", "Coverage", _DATA_ROLES),
     NavItem("imports.list_imports", "Import", frozenset({Role.CHIEF, Role.OFFICER, Role.ADMIN})),
     NavItem("exports.list_exports", "Export", _DATA_ROLES),
+    NavItem("reports.list_reports", "Reports", _DATA_ROLES),
     NavItem("admin.edit_settings", "Organization", frozenset({Role.ADMIN, Role.CHIEF})),
     NavItem("admin.list_departments", "Departments", frozenset({Role.ADMIN})),
     NavItem("people.list_officers", "Officers", frozenset(Role)),

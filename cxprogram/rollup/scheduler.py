@@ -12,6 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from cxprogram.reminders import jobs as reminder_jobs
+from cxprogram.reports import jobs as report_jobs
 from cxprogram.rollup import jobs
 from cxprogram.rollup.services import ROLLUP_LOCK
 
@@ -35,6 +36,9 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("reminders", reminder_jobs.run_reminders, hour=8),
     JobSpec("refresh-rollups", jobs.run_rollup_refresh, lock=ROLLUP_LOCK,
             every="CX_ROLLUP_REFRESH_MINUTES"),
+    JobSpec("quarter-close-report", report_jobs.run_quarter_close_reports, hour=3, minute=30,
+            lock=ROLLUP_LOCK),
+    JobSpec("report-queue", report_jobs.run_report_queue, every="CX_REPORT_QUEUE_MINUTES"),
 )  # fmt: skip
 
 

@@ -35,7 +35,8 @@ def test_jobs_have_stable_ids_and_are_registered_once(app: Any) -> None:
     scheduler = build_scheduler(app)
     ids = [job.id for job in scheduler.get_jobs()]
     assert ids == [spec.id for spec in JOBS] == [
-        "nightly-rollup", "quarter-close", "reminders", "refresh-rollups"
+        "nightly-rollup", "quarter-close", "reminders", "refresh-rollups", "quarter-close-report",
+        "report-queue",
     ]  # fmt: skip
     refresh = scheduler.get_job("refresh-rollups")
     assert refresh.trigger.interval.total_seconds() == 5 * 60  # ROLLUP_REFRESH_MINUTES
