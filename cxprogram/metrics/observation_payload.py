@@ -77,8 +77,12 @@ class Lookups:
 
 def is_offered(offered: dict[int, set[int]], service_id: int | None, channel: int | None) -> bool:
     """True unless the row names a service and a channel that service is not offered
-    through (a department-level row, or a service's row for all channels, always is)."""
-    return service_id is None or channel is None or channel in offered.get(service_id, ())
+    through. A department-level row, a service's row for all channels, and a service that
+    names no channels yet (nothing to hold the row against) always are."""
+    if service_id is None or channel is None:
+        return True
+    channels = offered.get(service_id)
+    return not channels or channel in channels
 
 
 def not_offered_reason(service: str, channel: str) -> str:
