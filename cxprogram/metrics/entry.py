@@ -184,15 +184,17 @@ def save_grid(
 
 def resolve_shown(row: GridRow, sent: Submitted) -> Submitted:
     """A value left as the page showed it (at the metric's precision) stands for the stored
-    value with all its digits, so saving the page never rounds what is stored."""
-    obs = row.observation
-    if obs is None or sent.value.strip() != row.metric.shown(obs.value):
+    value with all its digits, so saving the page never rounds what is stored. Only a value
+    the page itself showed, untouched, counts: a value typed or sent without `was` is taken
+    as it is."""
+    obs, was = row.observation, sent.was
+    typed = sent.value.strip()
+    if obs is None or was is None or was[0].strip() != typed:
+        return sent
+    if typed != row.metric.shown(obs.value):
         return sent
     full = format_full(obs.value)
-    was = sent.was
-    if was is not None and was[0].strip() == sent.value.strip():
-        was = (full, was[1], was[2])
-    return replace(sent, value=full, was=was)
+    return replace(sent, value=full, was=(full, was[1], was[2]))
 
 
 def channel_errors(rows: list[GridRow]) -> list[CellError]:
