@@ -83,8 +83,8 @@ def test_rows_are_laid_out_for_every_service_and_channel_before_anyone_types(
     assert page.count('name="row"') == len(org["metrics"]) * 4  # 11 metrics x (1 + 3)
     sat = page.index('id="metric-' + str(org["metrics"]["satisfaction"].id) + '"')
     trust = page.index('id="metric-' + str(org["metrics"]["trust"].id) + '"')
-    assert sat < page.index(f'{key(org["metrics"]["satisfaction"], licences, ch["web"])}-value')
-    assert page.index(f'{key(org["metrics"]["satisfaction"], licences, ch["web"])}-value') < trust
+    assert sat < page.index(f"{key(org['metrics']['satisfaction'], licences, ch['web'])}-value")
+    assert page.index(f"{key(org['metrics']['satisfaction'], licences, ch['web'])}-value") < trust
 
 
 def test_the_page_says_scale_precision_and_what_n_counts(
@@ -189,7 +189,7 @@ def test_viewers_read_the_grid_without_inputs_and_cannot_post(
     response = client.get(URL)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "<h1 class=\"margin-top-4\">Values: DMV, FY2024-Q1</h1>" in page
+    assert '<h1 class="margin-top-4">Values: DMV, FY2024-Q1</h1>' in page
     assert "<td>4.25</td>" in page and "<td>30</td>" in page
     assert 'name="row"' not in page and ">Save</button>" not in page
     assert "Add a row" not in page and "Change the values" not in page
