@@ -18,9 +18,17 @@ from cxprogram.core.fiscal import PeriodLabelError, parse_period
 from cxprogram.core.permissions import editable_department_ids
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import Row, RowError, unneutralise
+from cxprogram.metrics.display import describe_scale
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
-from cxprogram.metrics.observation_payload import Lookups, MetricInfo, ObservationRow, PeriodInfo
-from cxprogram.org.models import Channel, Department, Service
+from cxprogram.metrics.observation_payload import (
+    Lookups,
+    MetricInfo,
+    ObservationRow,
+    PeriodInfo,
+    is_offered,
+    not_offered_reason,
+)
+from cxprogram.org.models import Channel, Department, Service, service_channels
 from cxprogram.org.queries import organization_settings
 
 NOT_ASSIGNED = "you are not assigned to this department"
@@ -63,7 +71,16 @@ def load_lookups(actor: User | None) -> Lookups:
         editable=editable_department_ids(actor),
         start_month=organization_settings().fiscal_year_start_month,
         today=datetime.now(UTC).date(),
+        offered=offered_channels(),
     )  # fmt: skip
+
+
+def offered_channels() -> dict[int, set[int]]:
+    """service id -> the ids of the channels it is offered through (one query)."""
+    offered: dict[int, set[int]] = {}
+    for service_id, channel_id in db.session.execute(select(service_channels)).tuples():
+        offered.setdefault(service_id, set()).add(channel_id)
+    return offered
 
 
 def _metrics() -> dict[str, MetricInfo]:
@@ -73,8 +90,12 @@ def _metrics() -> dict[str, MetricInfo]:
         MetricDefinition.scale_min,
         MetricDefinition.scale_max,
         MetricDefinition.owner_department_id,
+        MetricDefinition.unit,
     )
-    return {row[1].casefold(): MetricInfo(*row) for row in db.session.execute(query)}
+    return {
+        code.casefold(): MetricInfo(mid, code, low, high, owner, unit.value)
+        for mid, code, low, high, owner, unit in db.session.execute(query).tuples()
+    }
 
 
 def cleaned(cells: dict[str, str]) -> dict[str, str]:
@@ -113,6 +134,9 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow
     n = _n(number, cells, errors)
     service_id = _service(number, cells, look, dept_id, errors)
     channel_id = _channel(number, cells, look, errors)
+    if not is_offered(look.offered, service_id, channel_id):
+        reason = not_offered_reason(cells["service"], cells["channel"])
+        errors.append(RowError(number, "channel", reason))
     _stored_text(number, cells, errors)
     if len(errors) > start:
         return None
@@ -196,7 +220,7 @@ def _value(
         errors.append(RowError(number, "value", f"'{raw}' is not a number"))
         return None
     if metric is not None and not _in_scale(value, metric):
-        scale = f"{metric.scale_min:g} to {metric.scale_max:g}"
+        scale = describe_scale(metric.scale_min, metric.scale_max, metric.unit)
         errors.append(RowError(number, "value", f"{raw} is outside the scale of metric "
                                                     f"'{metric.code}' ({scale})"))  # fmt: skip
         return None

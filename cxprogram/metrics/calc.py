@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from cxprogram.rollup.calc import compute_status
+from cxprogram.metrics.display import describe_scale, format_value
+from cxprogram.rollup.calc import DepartmentAggregate, compute_department_score, compute_status
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class MetricRule:
     higher_is_better: bool
     scale_min: float | None
     scale_max: float | None
+    aggregation: str = "weighted_mean"
+    scale_text: str = ""
+    decimals: int = 2
 
     def status(self, value: float | None) -> str | None:
         """green, amber, red, or None (no value or no target)."""
@@ -97,10 +101,6 @@ def compute_row(row: TypedRow) -> tuple[ParsedRow | None, list[CellError]]:
     elif not errors and (not row.is_new or n is not None or note):
         errors.append(CellError(row.key, row.label, "value", "a value is required"))
     status = row.rule.status(value) if value is not None else None
-    if status == "red" and not note and not errors:
-        reason = "the value is red against the target"
-        reason += f" ({_fmt(row.rule.target)}): explain it in the note of this row to save it"
-        errors.append(CellError(row.key, row.label, "note", reason))
     if errors:
         return None, errors
     return ParsedRow(row.key, value, n, note, status), []
@@ -117,7 +117,8 @@ def _number(row: TypedRow, field: str, text: str, errors: list[CellError]) -> fl
 def _check_scale(row: TypedRow, value: float, errors: list[CellError]) -> None:
     low, high = row.rule.scale_min, row.rule.scale_max
     if (low is not None and value < low) or (high is not None and value > high):
-        reason = f"{_fmt(value)} is outside the metric's scale ({_fmt(low)} to {_fmt(high)})"
+        scale = row.rule.scale_text or describe_scale(low, high, "")
+        reason = f"{_fmt(value)} is outside the metric's scale ({scale})"
         errors.append(CellError(row.key, row.label, "value", reason))
 
 
@@ -137,3 +138,51 @@ def compute_rows(rows: list[TypedRow]) -> tuple[list[ParsedRow], list[CellError]
         if ok is not None:
             parsed.append(ok)
     return parsed, errors
+
+
+@dataclass(frozen=True)
+class PooledCell:
+    """One row of a metric as it will stand after the save: its value, n and note, and
+    whether this save changes it."""
+
+    key: str
+    label: str
+    value: float
+    n: float | None
+    note: str
+    is_changed: bool
+
+
+def compute_pooled_score(cells: list[PooledCell], aggregation: str) -> float | None:
+    """The department's score over these rows (SPEC 4.1: pooled by n), None without rows."""
+    if not cells:
+        return None
+    weighted = [(c.value, c.n) for c in cells if c.n is not None and c.n > 0]
+    aggregate = DepartmentAggregate(
+        "", math.fsum(v * n for v, n in weighted), math.fsum(n for _, n in weighted),
+        math.fsum(c.value for c in cells), len(cells),
+    )  # fmt: skip
+    return compute_department_score(aggregate, aggregation).score
+
+
+def compute_note_errors(rule: MetricRule, cells: list[PooledCell]) -> list[CellError]:
+    """SPEC 4.5: a note is due when the department's pooled score is red and none of its
+    rows carries one. It is asked of the first red row this save changes (else its first
+    changed row); a metric this save leaves alone is not held up by an older red."""
+    changed = [c for c in cells if c.is_changed]
+    score = compute_pooled_score(cells, rule.aggregation)
+    if not changed or score is None or rule.status(score) != "red" or any(c.note for c in cells):
+        return []
+    reds = [c for c in changed if rule.status(c.value) == "red"]
+    cell = (reds or changed)[0]
+    target = _fmt(rule.target)
+    pooled = format_value(score, rule.decimals)
+    if reds and len(cells) == 1:
+        reason = f"the value is red against the target ({target})"
+    elif reds:
+        reason = (f"the value is red against the target ({target}), and so is the "
+                  f"department's pooled score ({pooled})")  # fmt: skip
+    else:
+        reason = f"the department's pooled score ({pooled}) is red against the target ({target})"
+    reason += ": explain it in the note of this row to save it"
+    return [CellError(cell.key, cell.label, "note", reason)]

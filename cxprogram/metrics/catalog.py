@@ -21,8 +21,10 @@ class MetricSpec:
     weighting: Weighting
     target: float | None
     tolerance: float | None
-    scale: tuple[float, float] | None
+    scale: tuple[float, float | None] | None
     driver: Driver | None
+    decimals: int | None = None  # None: by unit (metrics/display.py)
+    n_counts: str = ""  # what n counts; "" says it by kind
 
 
 def _survey(code: str, name: str, statement: str) -> MetricSpec:
@@ -39,6 +41,8 @@ def _survey(code: str, name: str, statement: str) -> MetricSpec:
         tolerance=0.25,
         scale=(1.0, 5.0),
         driver=Driver(code),
+        decimals=2,
+        n_counts="respondents",
     )
 
 
@@ -50,11 +54,13 @@ def _operational(
     direction: Direction,
     target: float,
     tol: float,
+    n_counts: str,
 ) -> MetricSpec:
-    scale = (0.0, 100.0) if unit == Unit.PERCENT else (0.0, 1e9)
+    scale = (0.0, 100.0) if unit == Unit.PERCENT else (0.0, None)  # None: no upper limit
     return MetricSpec(
         code, name, description, MetricKind.OPERATIONAL, unit, direction,
         Aggregation.WEIGHTED_MEAN, Weighting.VOLUME, target, tol, scale, None,
+        decimals=1 if unit == Unit.PERCENT else 0, n_counts=n_counts,
     )  # fmt: skip
 
 
@@ -72,21 +78,21 @@ OPERATIONAL_METRICS: tuple[MetricSpec, ...] = (
     _operational(
         "speed_of_answer", "Average speed of answer",
         "Mean seconds before a caller reaches a person.",
-        Unit.SECONDS, Direction.LOWER, 120.0, 30.0,
+        Unit.SECONDS, Direction.LOWER, 120.0, 30.0, "calls answered",
     ),
     _operational(
         "abandonment_rate", "Abandonment rate",
         "Share of calls or sessions abandoned before service.",
-        Unit.PERCENT, Direction.LOWER, 5.0, 2.0,
+        Unit.PERCENT, Direction.LOWER, 5.0, 2.0, "calls or sessions",
     ),
     _operational(
         "first_contact_resolution", "First-contact resolution",
         "Share of requests settled in the first contact.",
-        Unit.PERCENT, Direction.HIGHER, 80.0, 5.0,
+        Unit.PERCENT, Direction.HIGHER, 80.0, 5.0, "requests",
     ),
     _operational(
         "backlog_age", "Backlog age", "Median age in days of open cases at quarter end.",
-        Unit.DAYS, Direction.LOWER, 30.0, 10.0,
+        Unit.DAYS, Direction.LOWER, 30.0, 10.0, "open cases",
     ),
 )  # fmt: skip
 

@@ -7,10 +7,25 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cxprogram.auth.models import User
-from cxprogram.metrics.calc import CellError, ParsedRow, TypedRow, compute_rows, normalise_note
+from cxprogram.metrics.calc import (
+    CellError,
+    ParsedRow,
+    PooledCell,
+    TypedRow,
+    compute_note_errors,
+    compute_rows,
+    normalise_note,
+)
 from cxprogram.metrics.calc import parse_number as _parse
+from cxprogram.metrics.display import format_full
 from cxprogram.metrics.models import Observation, ReportingPeriod, Source
-from cxprogram.metrics.observation_payload import Existing, ObservationPayload, ObservationRow
+from cxprogram.metrics.observation_payload import (
+    Existing,
+    ObservationPayload,
+    ObservationRow,
+    is_offered,
+    not_offered_reason,
+)
 from cxprogram.metrics.observation_writes import write_observations
 from cxprogram.metrics.queries import GridRow, parse_new_row_key
 from cxprogram.metrics.services import require_open
@@ -147,20 +162,74 @@ def save_grid(
 ) -> int:
     """Validate every changed row, refuse stale ones, then write and audit; the rows saved."""
     require_open(period)
+    by_key = {row.key: row for row in rows}
+    typed = {k: resolve_shown(by_key[k], t) if k in by_key else t for k, t in typed.items()}
     changed = [row for row in rows if row.key in typed and _to_write(row, typed[row.key])]
     parsed, errors = compute_rows([_typed_row(row, typed[row.key]) for row in changed])
+    errors += channel_errors(changed)
+    if not errors:
+        errors = note_errors(rows, parsed)
     if errors:
         raise GridInvalid(errors)
     conflict = find_conflicts(rows, typed)
     if conflict is not None:
         raise conflict
-    by_key = {row.key: row for row in changed}
     payload = ObservationPayload()
     for number, cells in enumerate(parsed, start=1):
         if cells.value is not None:
             _plan(payload, number, department, period, by_key[cells.key], cells)
     write_observations(payload, actor, Source.FORM)
     return len(payload.adds) + len(payload.changes)
+
+
+def resolve_shown(row: GridRow, sent: Submitted) -> Submitted:
+    """A value left as the page showed it (at the metric's precision) stands for the stored
+    value with all its digits, so saving the page never rounds what is stored. Only a value
+    the page itself showed, untouched, counts: a value typed or sent without `was` is taken
+    as it is."""
+    obs, was = row.observation, sent.was
+    typed = sent.value.strip()
+    if obs is None or was is None or was[0].strip() != typed:
+        return sent
+    if typed != row.metric.shown(obs.value):
+        return sent
+    full = format_full(obs.value)
+    return replace(sent, value=full, was=(full, was[1], was[2]))
+
+
+def channel_errors(rows: list[GridRow]) -> list[CellError]:
+    """Rows on a channel their service is not offered through, refused with the reason
+    every path gives (metrics/observation_payload.py)."""
+    errors = []
+    for row in rows:
+        service, channel = row.service, row.channel
+        if service is None or channel is None:
+            continue
+        if not is_offered({service.id: {c.id for c in service.channels}}, service.id, channel.id):
+            reason = not_offered_reason(service.name, channel.name)
+            errors.append(CellError(row.key, row.label, "channel", reason))
+    return errors
+
+
+def note_errors(rows: list[GridRow], parsed: list[ParsedRow]) -> list[CellError]:
+    """The notes due (SPEC 4.5) on each metric this save changes: its rows as they will
+    stand, stored ones and the typed ones, pooled as the department's score."""
+    typed = {p.key: p for p in parsed if p.value is not None}
+    errors: list[CellError] = []
+    for metric_id in dict.fromkeys(row.metric.id for row in rows if row.key in typed):
+        metric_rows = [row for row in rows if row.metric.id == metric_id]
+        cells = [cell for row in metric_rows if (cell := _pooled(row, typed)) is not None]
+        errors += compute_note_errors(metric_rows[0].rule, cells)
+    return errors
+
+
+def _pooled(row: GridRow, typed: dict[str, ParsedRow]) -> PooledCell | None:
+    new, obs = typed.get(row.key), row.observation
+    if new is not None and new.value is not None:
+        return PooledCell(row.key, row.label, new.value, new.n, new.note, True)
+    if obs is None:
+        return None
+    return PooledCell(row.key, row.label, obs.value, obs.n, obs.note, False)
 
 
 def _to_write(row: GridRow, sent: Submitted) -> bool:

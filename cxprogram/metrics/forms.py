@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -63,6 +63,15 @@ class MetricForm(FlaskForm):  # type: ignore[misc]
     driver = SelectField("A-11 driver", choices=[SelectChoice("", "none"), *_choices(Driver)])
     scale_min = FloatField("Scale minimum", validators=[Optional()])
     scale_max = FloatField("Scale maximum", validators=[Optional()])
+    decimals = IntegerField(
+        "Decimals shown",
+        validators=[Optional(), NumberRange(min=0, max=6, message="Between 0 and 6.")],
+    )
+    n_counts = StringField(
+        "What n counts",
+        validators=[Length(max=60)],
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+    )
     version = HiddenField()
 
     def validate_scale_max(self, field: FloatField) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cxprogram.core.models import UTCDateTime, utcnow
 from cxprogram.extensions import Base
+from cxprogram.metrics import display
 
 if TYPE_CHECKING:
     from cxprogram.org.models import Channel, Department, Service
@@ -118,6 +119,10 @@ class MetricDefinition(Base):
     tolerance: Mapped[float | None] = mapped_column(Float)
     scale_min: Mapped[float | None] = mapped_column(Float)
     scale_max: Mapped[float | None] = mapped_column(Float)
+    # Decimals a value is shown with (None: by unit, metrics/display.py); stored in full.
+    decimals: Mapped[int | None] = mapped_column(Integer)
+    # What n counts for this metric ("respondents", "calls"); "" says it by kind.
+    n_counts: Mapped[str] = mapped_column(String(60), default="", server_default="")
     driver: Mapped[Driver | None] = mapped_column(_enum(Driver))
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -129,6 +134,25 @@ class MetricDefinition(Base):
     def is_standard(self) -> bool:
         """Standard metrics are reported by every department."""
         return self.owner_department_id is None
+
+    @property
+    def shown_decimals(self) -> int:
+        """The decimals its values are shown with."""
+        return display.decimals_of(self.decimals, self.unit.value)
+
+    @property
+    def scale_text(self) -> str:
+        """Its scale as a person writes it ("1 to 5", "0 to 100 %")."""
+        return display.describe_scale(self.scale_min, self.scale_max, self.unit.value)
+
+    @property
+    def n_counts_text(self) -> str:
+        """What its n counts (respondents, calls, cases)."""
+        return self.n_counts or display.default_n_counts(self.kind.value)
+
+    def shown(self, value: float | None) -> str:
+        """A value of this metric at its precision ("" for none)."""
+        return display.format_value(value, self.shown_decimals)
 
 
 class ReportingPeriod(Base):

@@ -48,6 +48,7 @@ class MetricInfo:
     scale_min: float | None
     scale_max: float | None
     owner_department_id: int | None
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,25 @@ class Lookups:
     start_month: int
     today: date
     labels: dict[str, object] = field(default_factory=dict)  # raw text -> label or error
+    offered: dict[int, set[int]] = field(default_factory=dict)  # service id -> channel ids
+
+
+def is_offered(offered: dict[int, set[int]], service_id: int | None, channel: int | None) -> bool:
+    """True unless the row names a service and a channel that service is not offered
+    through. A department-level row, a service's row for all channels, and a service that
+    names no channels yet (nothing to hold the row against) always are."""
+    if service_id is None or channel is None:
+        return True
+    channels = offered.get(service_id)
+    return not channels or channel in channels
+
+
+def not_offered_reason(service: str, channel: str) -> str:
+    """Why such a row is refused, in the same words on every path (grid, import, API)."""
+    return (
+        f"the service '{service}' is not offered through the channel '{channel}': add the "
+        "channel to the service first, or leave the channel empty"
+    )
 
 
 @dataclass

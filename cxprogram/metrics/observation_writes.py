@@ -36,9 +36,11 @@ from cxprogram.metrics.observation_payload import (
     Key,
     ObservationPayload,
     ObservationRow,
+    is_offered,
+    not_offered_reason,
 )
 from cxprogram.metrics.services import PeriodClosedError, ensure_period
-from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.models import Channel, Department, Service, service_channels
 from cxprogram.org.queries import codes_by_id
 from cxprogram.rollup.calc import compute_status
 
@@ -55,6 +57,15 @@ class DepartmentNotWritableError(WriteRefused):
 
 class RuleError(WriteRefused):
     """A row breaks its metric's rules (scale, n, a note on a red)."""
+
+
+class ChannelNotOfferedError(RuleError):
+    """A row names a channel its service is not offered through."""
+
+    def __init__(self, number: int, reason: str) -> None:
+        super().__init__(f"{reason} (row {number})")
+        self.number = number
+        self.reason = reason
 
 
 class ConcurrentChangeError(WriteRefused):
@@ -80,10 +91,13 @@ def write_observations(
     rows = [*payload.adds, *(row for row, _ in payload.changes)]
     period_ids = _open_periods(payload, {row.key[2] for row in rows})
     _require_writable({row.key[0] for row in rows}, actor)
-    _require_rules(rows, source)
+    rules = _require_rules(rows)
+    _require_offered(rows)
     now, actor_id = utcnow(), (actor.id if actor is not None else None)
     _insert(payload.adds, period_ids, actor_id, source, now)
     _update(payload.changes, actor_id, source, now)
+    if source == Source.FORM:
+        _require_explained(rows, rules, period_ids)
     names = _Names.of(rows)
     if source == Source.FORM:
         _audit_each(payload, period_ids, actor, names)
@@ -125,9 +139,8 @@ def _require_writable(department_ids: set[int], actor: User | None) -> None:
         raise DepartmentNotWritableError(f"you may not write the observations of {code}")
 
 
-def _require_rules(rows: list[ObservationRow], source: Source) -> None:
-    """Each value within its metric's scale, n not negative; a red typed in the grid needs
-    a note (imports bring values measured elsewhere, as they always have)."""
+def _require_rules(rows: list[ObservationRow]) -> dict[int, _Rule]:
+    """Each value within its metric's scale, n not negative; the metrics' rules."""
     rules = _rules({row.key[1] for row in rows})
     bounds = {mid: (rule.low, rule.high) for mid, rule in rules.items()}
     for row in rows:  # 100,000 rows of an import: kept to the bare comparisons
@@ -136,11 +149,46 @@ def _require_rules(rows: list[ObservationRow], source: Source) -> None:
             raise RuleError(f"{row.value:g} is outside the metric's scale (row {row.number})")
         if row.n is not None and row.n < 0:
             raise RuleError(f"n must not be negative (row {row.number})")
-    if source != Source.FORM:
-        return
+    return rules
+
+
+def _require_explained(
+    rows: list[ObservationRow], rules: dict[int, _Rule], period_ids: dict[str, int]
+) -> None:
+    """A red typed in the grid without a note stands only where the department's score,
+    pooled over all its rows as now written, is not red or a note explains it (SPEC 4.5).
+    Imports bring values measured elsewhere, as they always have."""
+    from cxprogram.metrics.reds import department_reds  # reds reads the rollup's queries
+
+    suspects: dict[tuple[str, int, int], int] = {}
     for row in rows:
         if not row.note and _is_red(row.value, rules[row.key[1]]):
-            raise RuleError(f"a red value needs a note (row {row.number})")
+            suspects.setdefault((row.key[2], row.key[0], row.key[1]), row.number)
+    for (label, dept_id, metric_id), number in suspects.items():
+        reds = department_reds(period_ids[label], [dept_id])
+        if any(red.metric_id == metric_id and not red.is_explained for red in reds):
+            raise RuleError(f"a red value needs a note: the department's score is red "
+                            f"(row {number})")  # fmt: skip
+
+
+def _require_offered(rows: list[ObservationRow]) -> None:
+    """Every row's channel is one its service is offered through (SPEC 3): the grid, the
+    file import and the API are refused alike, with the row and the reason."""
+    service_ids = {row.key[3] for row in rows if row.key[3] is not None and row.key[4]}
+    if not service_ids:
+        return
+    links = select(service_channels).where(service_channels.c.service_id.in_(service_ids))
+    offered: dict[int, set[int]] = {}
+    for service_id, channel_id in db.session.execute(links).tuples():
+        offered.setdefault(service_id, set()).add(channel_id)
+    for row in rows:
+        if not is_offered(offered, row.key[3], row.key[4]):
+            service = db.session.get(Service, row.key[3])
+            channel = db.session.get(Channel, row.key[4])
+            reason = not_offered_reason(
+                service.name if service else "?", channel.name if channel else "?"
+            )
+            raise ChannelNotOfferedError(row.number, reason)
 
 
 def _rules(metric_ids: set[int]) -> dict[int, _Rule]:

@@ -50,7 +50,10 @@ def department_scores_query(
 
 @dataclass(frozen=True)
 class GridRow:
-    """One row of the data-entry grid: a stored observation, or an empty cell to fill."""
+    """One row of the data-entry grid: a stored observation, or an empty cell to fill.
+
+    `records` names every stored record of the row's cell when there are several (A-11
+    collections of one service and channel), so the page shows them as one group."""
 
     key: str
     metric: MetricDefinition
@@ -59,6 +62,15 @@ class GridRow:
     record: str
     observation: Observation | None
     previous: float | None
+    records: tuple[str, ...] = ()
+
+    @property
+    def place(self) -> str:
+        """Service and channel, as the grid's row header says them."""
+        service = self.service.name if self.service else "department level"
+        if self.channel is not None:
+            return f"{service}, {self.channel.name}"
+        return service if self.service is None else f"{service}, all channels"
 
     @property
     def label(self) -> str:
@@ -69,6 +81,11 @@ class GridRow:
         if self.record:
             parts.append(f"record {self.record}")
         return ", ".join(parts)
+
+    @property
+    def is_group_start(self) -> bool:
+        """The first record of a cell that holds several."""
+        return len(self.records) > 1 and self.record == self.records[0]
 
     @property
     def rule(self) -> MetricRule:
@@ -88,6 +105,8 @@ def metric_rule(metric: MetricDefinition) -> MetricRule:
         name=metric.name, target=metric.target, tolerance=metric.tolerance,
         higher_is_better=metric.direction == Direction.HIGHER,
         scale_min=metric.scale_min, scale_max=metric.scale_max,
+        aggregation=metric.aggregation.value, scale_text=metric.scale_text,
+        decimals=metric.shown_decimals,
     )  # fmt: skip
 
 
@@ -177,34 +196,72 @@ def department_observations(department_id: int, period_id: int) -> list[Observat
     return list(db.session.scalars(query).unique())
 
 
+Place = tuple[Service | None, Channel | None]
+
+
+def laid_out_places(department: Department) -> list[Place]:
+    """The rows every metric gets before anyone types: the department level, then each
+    active service on each channel it is offered through (all channels when it names none)."""
+    places: list[Place] = [(None, None)]
+    for service in department.services:
+        if service.is_active:
+            channels = sorted(service.channels, key=lambda c: c.id)
+            places += [(service, c) for c in channels] if channels else [(service, None)]
+    return places
+
+
 def grid_rows(
     department: Department, period: ReportingPeriod, extra: list[str] | None = None
 ) -> list[GridRow]:
-    """Every metric the department reports: its stored observations, else one empty row."""
+    """Every metric the department reports x the laid-out places, with the stored
+    observations in theirs (several records of one place together), grouped by metric."""
     metrics = list(db.session.scalars(reported_metrics_query(department.id)))
-    observed = department_observations(department.id, period.id)
+    stored: dict[Cell, list[Observation]] = {}
+    for obs in department_observations(department.id, period.id):
+        stored.setdefault((obs.metric_id, obs.service_id, obs.channel_id), []).append(obs)
     previous = previous_values(department.id, period)
-    by_metric: dict[int, list[Observation]] = {}
-    for obs in observed:
-        by_metric.setdefault(obs.metric_id, []).append(obs)
+    laid_out = laid_out_places(department)
     wanted = _extra_cells(department, metrics, extra or [])
     rows: list[GridRow] = []
     for metric in metrics:
-        cells = {(o.service_id, o.channel_id) for o in by_metric.get(metric.id, [])}
-        for obs in sorted(by_metric.get(metric.id, []), key=_obs_order):
-            cell = (metric.id, obs.service_id, obs.channel_id)
-            rows.append(GridRow(f"o{obs.id}", metric, obs.service, obs.channel,
-                                obs.import_key, obs, previous.get(cell)))  # fmt: skip
-        empty = [] if cells else [(None, None)]
-        for service, channel in empty + wanted.get(metric.id, []):
-            ids = (service.id if service else None, channel.id if channel else None)
-            if ids in cells:
-                continue
-            cells.add(ids)
-            key = new_row_key(metric.id, *ids)
-            rows.append(GridRow(key, metric, service, channel, "", None,
-                                previous.get((metric.id, *ids))))  # fmt: skip
+        for service, channel in _places(metric, laid_out, stored, wanted.get(metric.id, [])):
+            cell = (metric.id, service.id if service else None, channel.id if channel else None)
+            rows += _cell_rows(metric, service, channel, stored.get(cell, []),
+                               previous.get(cell))  # fmt: skip
     return rows
+
+
+def _places(
+    metric: MetricDefinition, laid_out: list[Place], stored: dict[Cell, list[Observation]],
+    wanted: list[Place],
+) -> list[Place]:  # fmt: skip
+    """The laid-out places, then those only stored values use, then those a person added."""
+
+    def ids(place: Place) -> tuple[int | None, int | None]:
+        return (place[0].id if place[0] else None, place[1].id if place[1] else None)
+
+    mine = [obs[0] for cell, obs in stored.items() if cell[0] == metric.id]
+    others = [(o.service, o.channel) for o in sorted(mine, key=_obs_order)]
+    places: dict[tuple[int | None, int | None], Place] = {}
+    for place in laid_out + others + wanted:
+        places.setdefault(ids(place), place)
+    return list(places.values())
+
+
+def _cell_rows(
+    metric: MetricDefinition, service: Service | None, channel: Channel | None,
+    stored: list[Observation], previous: float | None,
+) -> list[GridRow]:  # fmt: skip
+    if not stored:
+        key = new_row_key(metric.id, service.id if service else None,
+                          channel.id if channel else None)  # fmt: skip
+        return [GridRow(key, metric, service, channel, "", None, previous)]
+    ordered = sorted(stored, key=lambda o: o.import_key)
+    records = tuple(o.import_key for o in ordered) if len(ordered) > 1 else ()
+    return [
+        GridRow(f"o{o.id}", metric, service, channel, o.import_key, o, previous, records)
+        for o in ordered
+    ]
 
 
 def _obs_order(obs: Observation) -> tuple[str, str, str]:

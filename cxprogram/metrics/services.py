@@ -50,6 +50,8 @@ def ensure_metric(spec: MetricSpec) -> tuple[MetricDefinition, bool]:
         scale_min=spec.scale[0] if spec.scale else None,
         scale_max=spec.scale[1] if spec.scale else None,
         driver=spec.driver,
+        decimals=spec.decimals,
+        n_counts=spec.n_counts,
     )
     db.session.add(metric)
     db.session.flush()
@@ -140,7 +142,7 @@ class MetricConflict(Exception):
 
 METRIC_FIELDS = (
     "name", "description", "kind", "unit", "direction", "aggregation", "weighting",
-    "target", "tolerance", "driver", "scale_min", "scale_max",
+    "target", "tolerance", "driver", "scale_min", "scale_max", "decimals", "n_counts",
 )  # fmt: skip
 
 

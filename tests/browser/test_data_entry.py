@@ -122,7 +122,8 @@ def test_chief_pages_are_accessible(page: Page, live_server: str) -> None:
         ("/metrics/satisfaction/edit", "Edit the metric satisfaction"),
         ("/metrics/new", "Add a metric"),
         ("/audit", "Export the audit log"),
-        ("/departments/DOS/periods/FY2023-Q1/entry", "Enter values: DOS, FY2023-Q1"),
+        ("/departments/DOS/periods/FY2023-Q1/entry", "Values: DOS, FY2023-Q1"),  # read-only
+        ("/departments/DOS/periods/FY2023-Q1/entry?edit=1", "Enter values: DOS, FY2023-Q1"),
     ):
         page.goto(live_server + path)
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)

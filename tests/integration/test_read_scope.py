@@ -66,7 +66,7 @@ SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
     "org.view_department": Case(READ),
     "org.edit_service": Case(EDIT),
     "metrics.current_grid": Case(EDIT),
-    "metrics.edit_grid": Case(EDIT),
+    "metrics.edit_grid": Case(READ),  # read-only for those who read, not edit (issue 12)
     "audit.view_history": Case(READ),
     "audit.download_audit": Case(CHIEF, refuses_outsiders=True),  # the whole log
     "review.view_current_plan": Case(READ),

@@ -47,6 +47,7 @@ def _data(form: MetricForm) -> dict[str, Any]:
     data["description"] = (data["description"] or "").strip()
     data["name"] = data["name"].strip()
     data["driver"] = data["driver"] or None
+    data["n_counts"] = data["n_counts"] or ""
     return data
 
 

@@ -1,9 +1,10 @@
-"""The data-entry grid: one department's values for one period, saved all or nothing."""
+"""The data-entry grid: one department's values for one period, saved all or nothing.
+People who edit the department get inputs; people who only read it the same grid without
+them (chiefs, who edit every department, open it read-only and switch to editing)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,15 +13,30 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from cxprogram.core import inputs
-from cxprogram.core.permissions import require_edit, signed_in
+from cxprogram.core.fiscal import parse_period
+from cxprogram.core.permissions import (
+    can_edit_department,
+    can_read_department,
+    editable_department_ids,
+    require_edit,
+    signed_in,
+)
 from cxprogram.extensions import db
 from cxprogram.metrics import entry
-from cxprogram.metrics.calc import CellError, parse_number
+from cxprogram.metrics.calc import CellError
 from cxprogram.metrics.forms import GridForm
+from cxprogram.metrics.grid_page import metric_groups, shown_row
 from cxprogram.metrics.models import ReportingPeriod
-from cxprogram.metrics.observation_writes import ConcurrentChangeError
+from cxprogram.metrics.observation_payload import not_offered_reason
+from cxprogram.metrics.observation_writes import ConcurrentChangeError, WriteRefused
 from cxprogram.metrics.periods import reporting_window
-from cxprogram.metrics.queries import GridRow, grid_rows, new_row_key, reported_metrics_query
+from cxprogram.metrics.queries import (
+    GridRow,
+    grid_rows,
+    new_row_key,
+    parse_new_row_key,
+    reported_metrics_query,
+)
 from cxprogram.metrics.services import PeriodClosedError
 from cxprogram.metrics.views.blueprint import bp, load_period
 from cxprogram.org import queries as org_queries
@@ -30,50 +46,26 @@ from cxprogram.org.queries import department_or_404
 Page = tuple[str, int]
 
 
-@dataclass(frozen=True)
-class ShownRow:
-    """A grid row as the page shows it: the stored values, or what the person typed."""
-
-    row: GridRow
-    value: str
-    n: str
-    note: str
-    version: str
-    was: str
-    status: str | None
-    errors: dict[str, str]
+def _new_key_of(metric: int | None, service: int | None, channel: int | None) -> list[str]:
+    return [new_row_key(metric, service, channel)] if metric else []
 
 
-def _fmt(number: float | None) -> str:
-    if number is None:
-        return ""
-    return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+def _add_request() -> list[str]:
+    """The cell the add-a-row controls name (a GET's query, or the grid's own submit)."""
+    if request.method == "GET":
+        metric = inputs.int_arg("metric")
+        return _new_key_of(metric, inputs.int_arg("service"), inputs.int_arg("channel"))
+    if request.form.get("action") != "add":
+        return []
+    numbers = [inputs.to_int(request.form.get(f"add-{f}", "")) for f in ("metric", "service",
+                                                                         "channel")]  # fmt: skip
+    return _new_key_of(*numbers)
 
 
-def _shown(row: GridRow, sent: entry.Submitted | None, errors: dict[str, str]) -> ShownRow:
-    obs = row.observation
-    if sent is None:
-        sent = entry.Submitted(
-            _fmt(obs.value) if obs else "", _fmt(obs.n) if obs else "",
-            obs.note if obs else "", str(obs.version) if obs else "",
-        )  # fmt: skip
-    try:
-        value = parse_number(sent.value)
-    except ValueError:
-        value = None
-    status = row.rule.status(value)
-    was = json.dumps(list(sent.was or (sent.value, sent.n, sent.note)))
-    return ShownRow(row, sent.value, sent.n, sent.note, sent.version, was, status, errors)
-
-
-def _added_keys(department: Department) -> list[str]:
-    """Cells the person asked to add (GET: the add-a-row form; POST: the rows it sent)."""
+def _added_keys() -> list[str]:
+    """Cells the person added: those named in the URL or the grid's form, and this add."""
     keys = request.values.getlist("add")
-    metric = inputs.int_arg("metric")
-    if metric:
-        service, channel = inputs.int_arg("service"), inputs.int_arg("channel")
-        keys.append(new_row_key(metric, service, channel))
-    return keys + [k for k in request.form.getlist("row") if k.startswith("n")]
+    return keys + [k for k in request.form.getlist("row") if k.startswith("n")] + _add_request()
 
 
 def _submitted() -> dict[str, entry.Submitted]:
@@ -99,6 +91,22 @@ def _was(raw: str) -> tuple[str, str, str] | None:
     return (str(value), str(n), str(note))
 
 
+def _is_editing(department: Department, period: ReportingPeriod) -> bool:
+    """Inputs for people who edit the department while the period is open; a chief (who
+    edits every department) opens the grid read-only and asks for inputs with ?edit=1."""
+    if period.is_closed or not can_edit_department(current_user, department.id):
+        return False
+    assigned = editable_department_ids(current_user) is not None
+    return assigned or request.method == "POST" or bool(request.args.get("edit"))
+
+
+def _previous_label(period: ReportingPeriod) -> str:
+    try:
+        return parse_period(period.label).previous().label
+    except ValueError:
+        return "the previous period"
+
+
 def _render(
     department: Department,
     period: ReportingPeriod,
@@ -107,16 +115,20 @@ def _render(
     typed: dict[str, entry.Submitted] | None = None,
     errors: list[CellError] | None = None,
     conflicts: list[entry.Conflict] | None = None,
+    add_error: str = "",
+    focus: str = "",
 ) -> Page:
     typed, errors = typed or {}, errors or []
     by_row: dict[str, dict[str, str]] = {}
     for error in errors:
         by_row.setdefault(error.key, {})[error.field] = error.reason
-    shown = [_shown(r, typed.get(r.key), by_row.get(r.key, {})) for r in rows]
-    added = [r.key for r in rows if r.observation is None]
+    shown = [shown_row(r, typed.get(r.key), by_row.get(r.key, {})) for r in rows]
+    editing = _is_editing(department, period)
     page = render_template(
-        "metrics/edit_grid.html", department=department, period=period, rows=shown,
-        errors=errors, conflicts=conflicts or [], form=GridForm(), added=added,
+        "metrics/edit_grid.html", department=department, period=period,
+        groups=metric_groups(shown), errors=errors, conflicts=conflicts or [], form=GridForm(),
+        editing=editing, can_edit=can_edit_department(current_user, department.id),
+        previous_label=_previous_label(period), add_error=add_error, focus=focus,
         metrics=db.session.scalars(reported_metrics_query(department.id)).all(),
         channels=org_queries.channels(),
         has_history="audit.view_history" in current_app.view_functions,
@@ -129,14 +141,41 @@ def _render(
 def edit_grid(code: str, label: str) -> Response | Page:
     """Every metric the department reports, by service and channel, for one period."""
     department, period = department_or_404(code), load_period(label)
-    require_edit(current_user, department.id)
-    rows = grid_rows(department, period, _added_keys(department))
+    if not can_read_department(current_user, department.id):
+        abort(403)
+    if request.method == "POST":
+        require_edit(current_user, department.id)
+    rows = grid_rows(department, period, _added_keys())
     if request.method == "GET":
         return _render(department, period, rows)
     if not GridForm().validate_on_submit():
         flash("The form was missing its security token. Reload the page and try again.", "error")
         return _render(department, period, rows, 400, _submitted())
+    if request.form.get("action") == "add":
+        return _add_row(department, period, rows, _submitted())
     return _save(department, period, rows, _submitted())
+
+
+def _add_row(
+    department: Department,
+    period: ReportingPeriod,
+    rows: list[GridRow],
+    typed: dict[str, entry.Submitted],
+) -> Page:
+    """Add a row and show the grid again with everything typed so far, saved or not."""
+    keys = _add_request()
+    cell = parse_new_row_key(keys[0]) if keys else None
+    row = next((r for r in rows if cell and r.cell == cell), None)
+    if row is None:
+        return _render(department, period, rows, 200, typed,
+                       add_error="Choose a metric, and a service of this department.")  # fmt: skip
+    refused = entry.channel_errors([row]) if row.observation is None else []
+    if refused:
+        assert row.service is not None and row.channel is not None
+        kept = [r for r in rows if r.key != row.key]
+        reason = not_offered_reason(row.service.name, row.channel.name)
+        return _render(department, period, kept, 200, typed, add_error=f"Not added: {reason}.")
+    return _render(department, period, rows, 200, typed, focus=row.key)
 
 
 def _save(
@@ -159,8 +198,14 @@ def _save(
     except (entry.GridConflict, ConcurrentChangeError, StaleDataError) as conflict:
         db.session.rollback()
         return _conflict(department, period, typed, conflict)
+    except WriteRefused as refused:  # the write service's own rules (the grid checks first)
+        db.session.rollback()
+        flash(f"Nothing was saved: {refused}.", "error")
+        return _render(department, period, rows, 200, typed)
     flash(f"Saved {count} value{'s' if count != 1 else ''} for {period.label}.", "success")
-    return redirect(url_for("metrics.edit_grid", code=department.code, label=period.label))
+    edit = 1 if request.args.get("edit") else None
+    return redirect(url_for("metrics.edit_grid", code=department.code, label=period.label,
+                            edit=edit))  # fmt: skip
 
 
 def _conflict(
