@@ -6,7 +6,7 @@ catalog's metrics get theirs, and an upper bound of 1e9 (the old "no upper limit
 NULL.
 
 Revision ID: d7f2a4c9e1b3
-Revises: c5d1e7a90b42
+Revises: d7e2a4c1f9b3
 Create Date: 2026-12-08 10:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "d7f2a4c9e1b3"
-down_revision = "c5d1e7a90b42"
+down_revision = "d7e2a4c1f9b3"
 branch_labels = None
 depends_on = None
 
