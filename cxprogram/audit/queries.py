@@ -14,6 +14,7 @@ from cxprogram.audit.wording import MetricLook, Names
 from cxprogram.auth.models import User
 from cxprogram.core.models import AuditEvent
 from cxprogram.extensions import db
+from cxprogram.metrics.display import decimals_of
 from cxprogram.metrics.models import MetricDefinition, ReportingPeriod
 from cxprogram.metrics.queries import latest_open_period
 from cxprogram.org.models import Channel, Department, Service
@@ -91,10 +92,14 @@ def _ids_of(events: Sequence[AuditEvent], entity_type: str) -> set[int]:
 
 
 def metric_looks() -> dict[str, MetricLook]:
-    """Every metric's name and unit, by code. The one place a metric's display precision is
-    read: the catalog has none yet, so values take their unit's usual decimals."""
-    query = select(MetricDefinition.code, MetricDefinition.name, MetricDefinition.unit)
-    return {code: MetricLook(name, unit.value) for code, name, unit in db.session.execute(query)}
+    """Every metric's name, unit and display precision (its own decimals, else its unit's
+    usual ones: metrics.display.decimals_of), by code."""
+    query = select(MetricDefinition.code, MetricDefinition.name, MetricDefinition.unit,
+                   MetricDefinition.decimals)  # fmt: skip
+    return {
+        code: MetricLook(name, unit.value, decimals_of(decimals, unit.value))
+        for code, name, unit, decimals in db.session.execute(query)
+    }
 
 
 def _pairs(query: Select[Any]) -> dict[Any, Any]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
-# Decimals shown when a metric does not set its own: two on a 1 to 5 scale, one on a
-# percent, whole seconds, days and counts.
-DEFAULT_DECIMALS = {"points": 2, "percent": 1, "seconds": 0, "minutes": 1, "days": 0, "count": 0}
+from cxprogram.core import numbers
+
+# Decimals shown when a metric does not set its own (one table, in core.numbers)
+DEFAULT_DECIMALS = numbers.DEFAULT_DECIMALS
 # Bounds this large are "no limit": older catalogs stored 1e9 for "no upper limit".
 UNBOUNDED = 1e9
 UNIT_WORDS = {"points": "", "percent": " %", "seconds": " s", "minutes": " min", "days": " days"}
