@@ -1,9 +1,11 @@
-"""The chief's plan review in Chromium, on a demo database of its own (the shared server's
-VA plan belongs to the data-entry test): the officer submits VA's plan; the chief opens
-the review queue from the home page, approves another department's plan and asks for
-changes on VA's with the keyboard; the officer reads the comment on the home page and
-resubmits; the chief approves, and reopening it asks for a confirmation. The coverage
-matrix is filtered by keyboard. axe-core checks each page this feature adds."""
+"""The chief's review in Chromium (issue 10), on a rolled-up demo database of its own (the
+shared server's VA plan belongs to the data-entry test): the officer submits VA's plan; the
+chief lands on the dashboard, reads the heatmap, opens what moved satisfaction and reads its
+sentence, drills into VA, opens a strategy from the effects table, then opens the review
+queue, approves another department's plan and asks for changes on VA's with the keyboard;
+the officer reads the comment on the home page and resubmits; the chief approves, and
+reopening it asks for a confirmation. The coverage matrix is filtered by keyboard.
+axe-core checks each page."""
 
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     env = {**os.environ, "CX_ENV": "development", "DATABASE_URL": f"sqlite:///{db_file}"}
     _cli(env, "db", "upgrade")
     _cli(env, "demo")
+    _cli(env, "rollup", "--all")  # the dashboard the chief starts from
     root = Path(__file__).resolve().parents[2]
     setup = subprocess.run(  # noqa: S603
         [sys.executable, "-c", SETUP], env=env, cwd=root, capture_output=True, text=True,
@@ -110,8 +113,39 @@ def test_chief_reviews_plans_and_the_officer_resubmits(
     check_accessibility(page)
     _sign_out(page)
 
-    # The chief: home -> the queue, oldest first.
+    # The chief lands on the dashboard: the heatmap, what moved satisfaction and its
+    # sentence, a department's drill-down, a strategy opened from the effects table.
     sign_in(page, base, CHIEF.email, CHIEF.password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Organization dashboard")
+    heatmap = page.locator("#heatmap")
+    expect(heatmap.locator("tbody tr[data-department]").first).to_be_visible()
+    assert heatmap.locator("tbody tr[data-department]").count() >= 10
+    expect(heatmap).to_contain_text("met")  # status in words, not colour alone
+    page.get_by_role("link", name="What moved the score").click()
+    page.locator("#metric-picker").select_option("satisfaction")
+    page.locator("#metric-picker").focus()
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "metric=satisfaction" in page.url
+    sentence = page.locator("#moved-sentence")
+    expect(sentence).to_contain_text("satisfaction")
+    assert any(w in sentence.inner_text() for w in ("rose", "fell", "did not change")), (
+        sentence.inner_text()
+    )
+    check_accessibility(page)
+    dashboard = page.url
+    heatmap.locator("tbody tr[data-department='VA'] th a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("VA")
+    assert "/dashboard/departments/VA" in page.url
+    check_accessibility(page)
+    page.goto(dashboard)
+    page.locator("#effects-table a[href^='/strategies/']").first.click()
+    expect(page.get_by_role("heading", name="Estimated effects")).to_be_visible()
+    check_accessibility(page)
+    page.goto(base + "/")
+
+    # The chief: home -> the queue, oldest first.
     expect(page.get_by_text("Plans waiting for your decision:")).to_be_visible()
     page.get_by_role("link", name=f"Plan review queue for {label}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Plan review queue, {label}")
