@@ -20,7 +20,7 @@ from cxprogram.rollup.freshness import freshness
 from cxprogram.rollup.jobs import run_job, run_rollup_refresh
 from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.scheduler import job_by_id
-from tests.conftest import csrf_token
+from tests.conftest import PASSWORD, csrf_token
 
 OPEN, EARLIER = "FY2023-Q1", "FY2022-Q4"
 NOTE = '{% from "rollup/_freshness.html" import snapshot_note %}{{ snapshot_note(d, c, n) }}'
@@ -67,6 +67,12 @@ def _rollup(client: Any, token: str, label: str = OPEN) -> dict[str, Any]:
     return answer.get_json()["snapshot"]  # type: ignore[no-any-return]
 
 
+def login_as(client: Any, user: Any) -> None:
+    """Sign a test client in through the sign-in form."""
+    client.post("/sign-in", data={"email": user.email, "password": PASSWORD,
+                                  "csrf_token": csrf_token(client)})  # fmt: skip
+
+
 def _save(client: Any, user: Any, value: float, label: str = OPEN) -> None:
     item = {"department": "VA", "metric": "satisfaction", "period": label, "value": value,
             "n": 50}  # fmt: skip
@@ -97,8 +103,14 @@ def test_saved_observation_waits_until_one_run_of_the_refresh_job(
     changed_at = datetime.fromisoformat(waiting["data_changed_at"])
     assert changed_at > datetime.fromisoformat(waiting["computed_at"])
     assert _rollup(client, token, EARLIER)["newer_data_waits"] is False  # a later period's data
+    chief = app.test_client()
+    login_as(chief, make_user("chief"))
+    page = chief.get(f"/dashboard?period={OPEN}").get_data(as_text=True)
+    assert "Newer data waits:" in page and "(version 1)" in page  # the dashboard says so
 
     assert _refresh(app) == 1  # that period only
+    page = chief.get(f"/dashboard?period={OPEN}").get_data(as_text=True)
+    assert "Newer data waits:" not in page and "(version 2)" in page
     fresh = _rollup(client, token)
     assert fresh["version"] == 2 and fresh["newer_data_waits"] is False
     assert fresh["data_changed_at"] is None
