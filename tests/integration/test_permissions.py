@@ -35,6 +35,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/review/plans.csv": {"admin": 403, "chief": 200, "officer": 403, "viewer": 200},
     "/coverage": {"admin": 403, "chief": 200, "officer": 200, "viewer": 200},
     "/coverage.csv": {"admin": 403, "chief": 200, "officer": 200, "viewer": 200},
+    "/reports": {"admin": 403, "chief": 200, "officer": 200, "viewer": 200},
     "/dashboard": {"admin": 403, "chief": 200, "officer": 200, "viewer": 200},
     "/dashboard/method": {"admin": 200, "chief": 200, "officer": 200, "viewer": 200},
     "/tracker": {"admin": 403, "chief": 200, "officer": 403, "viewer": 200},

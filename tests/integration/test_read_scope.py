@@ -93,6 +93,9 @@ SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
 SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {
     "static": "assets",
     "ops.healthz": "that the process runs",
+    "reports.list_reports": "the archive of the published quarterly reports",
+    "reports.report_status": "a report's production progress",
+    "reports.download_report": "the published report, for readers of the whole rollup",
     "ops.readyz": "whether the database answers and its migrations are current",
     "auth.login": "the sign-in form",
     "auth.change_password": "one's own account",
