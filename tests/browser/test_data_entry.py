@@ -60,8 +60,8 @@ def test_officer_walks_the_quarter(page: Page, live_server: str) -> None:
     row = page.get_by_role("row").filter(has=page.get_by_label(f"Value, {SPEED}", exact=True))
     expect(row).to_contain_text("red")
     page.get_by_role("link", name="History of VA in FY2023-Q1").click()
-    expect(page.locator("main")).to_contain_text("create observation")
-    expect(page.locator("main")).to_contain_text("note: none → Phone system outage")
+    expect(page.locator("main")).to_contain_text("entered Average speed of answer, VA: 300 seconds")
+    expect(page.locator("main")).to_contain_text("with the note “Phone system outage")
     check_accessibility(page)
     page.get_by_role("link", name="Periods").click()
     expect(page.get_by_role("link", name="Values of VA in FY2023-Q1")).to_be_visible()
@@ -70,6 +70,7 @@ def test_officer_walks_the_quarter(page: Page, live_server: str) -> None:
     # The chief's completion tracker now shows VA as reported; the chief approves the plan.
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, CHIEF.email, CHIEF.password)
+    page.get_by_role("link", name="Completion tracker").first.click()  # from the dashboard
     tracker = page.get_by_role("table", name="Completion tracker, all departments")
     va = tracker.get_by_role("row").filter(has=page.get_by_text("Department of Veterans Affairs"))
     expect(va.get_by_role("cell").nth(0)).to_have_text("11 of 11 metrics of VA: enter values")
@@ -115,6 +116,7 @@ def _update_strategy_and_submit_plan(page: Page, base: str) -> None:
 
 def test_chief_pages_are_accessible(page: Page, live_server: str) -> None:
     sign_in(page, live_server, CHIEF.email, CHIEF.password)
+    page.get_by_role("link", name="Completion tracker").first.click()  # from the dashboard
     expect(page.get_by_role("table", name="Completion tracker, all departments")).to_be_visible()
     check_accessibility(page)
     for path, heading in (
