@@ -1,4 +1,6 @@
-"""Fiscal calendar: period labels such as FY2024-Q1 and their date ranges.
+"""Fiscal calendar: period labels such as FY2024-Q1 and their date ranges, and the one place
+where the label of a metric's value is read by its frequency (SPEC 3): a monthly value's
+`FY2024-M03` or quarter and month, an annual value's `FY2024`, `2023-2024` or `2023-24`.
 
 Fiscal year N ends in calendar year N when the year starts in a month other than January
 (FY2024 with an October start is 2023-10-01 to 2024-09-30); with a January start it is the
@@ -14,11 +16,23 @@ from datetime import date, timedelta
 from cxprogram.org.settings import DEFAULTS
 
 LABEL_RE = re.compile(r"^FY(\d{4})-Q([1-4])$")
+YEAR_RE = re.compile(r"^(?:FY(\d{4})|(\d{4})-(\d{4}|\d{2}))$")
+MONTH_RE = re.compile(r"^FY(\d{4})-M(\d{1,2})$")
 MIN_YEAR, MAX_YEAR = 1900, 9999
+# A metric's frequency (metrics.models.Frequency holds the same values)
+MONTHLY, QUARTERLY, ANNUAL = "monthly", "quarterly", "annual"
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
 
 
 class PeriodLabelError(ValueError):
     """A period label is not of the form FY2024-Q1."""
+
+
+class MonthError(PeriodLabelError):
+    """A value's month is missing, not wanted or outside its quarter."""
 
 
 def validate_start_month(month: int) -> int:
@@ -107,3 +121,135 @@ def due_date(
 ) -> date:
     """When a quarter's data is due: its last day plus the configured days."""
     return quarter.end(start_month) + timedelta(days=due_days)
+
+
+def is_due_in(frequency: str, quarter: int) -> bool:
+    """Whether a metric of this frequency is due in a fiscal quarter (1..4): an annual one only
+    in the year's last quarter, the others in every quarter. The one rule the completion
+    tracker, the reminders and "late" follow."""
+    return frequency != ANNUAL or quarter == 4
+
+
+def quarter_months(
+    quarter: FiscalQuarter, start_month: int = DEFAULTS.fiscal_year_start_month
+) -> tuple[int, int, int]:
+    """The calendar months (1..12) of a quarter, in order."""
+    first = quarter.start(start_month).month
+    return (first, first % 12 + 1, (first + 1) % 12 + 1)
+
+
+def month_name(month: int) -> str:
+    """January for 1."""
+    return MONTH_NAMES[month - 1]
+
+
+def parse_year(label: str) -> int:
+    """The fiscal year a label names: FY2024, or its two calendar years 2023-2024 or 2023-24
+    (a year is named by the calendar year it ends in)."""
+    match = YEAR_RE.match(label.strip().upper())
+    if match is None:
+        raise PeriodLabelError(f"'{label}' is not a fiscal year; expected FY2024 or 2023-2024")
+    if match.group(1):
+        year = int(match.group(1))
+    else:
+        first, second = int(match.group(2)), match.group(3)
+        year = int(second) if len(second) == 4 else first + 1
+        if year != first + 1 or (len(second) == 2 and int(second) != year % 100):
+            raise PeriodLabelError(
+                f"'{label}' names no fiscal year: the second year must follow the first"
+            )
+    FiscalQuarter(year, 4)  # the year's range
+    return year
+
+
+def parse_month_label(
+    label: str, start_month: int = DEFAULTS.fiscal_year_start_month
+) -> tuple[FiscalQuarter, int]:
+    """FY2024-M03: March of fiscal year 2024, as (its quarter, the calendar month)."""
+    match = MONTH_RE.match(label.strip().upper())
+    if match is None:
+        raise PeriodLabelError(f"'{label}' is not a month label; expected the form FY2024-M03")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise PeriodLabelError(f"'{label}': the month must be 01 to 12")
+    return month_quarter(year, month, start_month), month
+
+
+def month_quarter(
+    year: int, month: int, start_month: int = DEFAULTS.fiscal_year_start_month
+) -> FiscalQuarter:
+    """The quarter of fiscal year `year` that holds calendar month `month`."""
+    validate_start_month(start_month)
+    return FiscalQuarter(year, (month - start_month) % 12 // 3 + 1)
+
+
+def parse_value_period(
+    label: str,
+    month: int | None,
+    frequency: str,
+    start_month: int = DEFAULTS.fiscal_year_start_month,
+) -> tuple[FiscalQuarter, int | None]:
+    """The quarter and month a value of a metric of this frequency is stored in, from its
+    period label and optional month (calendar 1..12); PeriodLabelError with the reason when
+    they do not fit the frequency. Monthly: FY2024-M03, or a quarter and one of its months.
+    Annual: FY2024, 2023-2024, 2023-24 (or the year's last quarter), stored in its last
+    quarter. Quarterly: FY2024-Q1, no month."""
+    text = label.strip().upper()
+    if frequency == ANNUAL:
+        return _annual(text, month), None
+    if frequency == MONTHLY:
+        return _monthly(text, month, start_month)
+    if MONTH_RE.match(text) or YEAR_RE.match(text):
+        raise PeriodLabelError(
+            f"'{label}' is not a quarter; the metric is quarterly: write the form FY2024-Q1"
+        )
+    if month is not None:
+        raise MonthError("the metric is quarterly: its values take no month")
+    return parse_period(text), None
+
+
+def _annual(text: str, month: int | None) -> FiscalQuarter:
+    if month is not None:
+        raise MonthError("the metric is annual: its values take no month")
+    if MONTH_RE.match(text):
+        raise PeriodLabelError(
+            f"'{text}' is a month; the metric is annual: write FY2024 or 2023-2024"
+        )
+    quarter = LABEL_RE.match(text)
+    if quarter is not None and quarter.group(2) != "4":
+        raise PeriodLabelError(
+            f"'{text}' is not the year's last quarter; the metric is annual: write "
+            f"FY{quarter.group(1)} (or its years, e.g. {int(quarter.group(1)) - 1}-"
+            f"{quarter.group(1)}), stored in FY{quarter.group(1)}-Q4"
+        )
+    if quarter is not None:
+        return FiscalQuarter(int(quarter.group(1)), 4)
+    if YEAR_RE.match(text) is None:
+        raise PeriodLabelError(
+            f"'{text}' is not a fiscal year; the metric is annual: write FY2024 or 2023-2024"
+        )
+    return FiscalQuarter(parse_year(text), 4)
+
+
+def _monthly(text: str, month: int | None, start_month: int) -> tuple[FiscalQuarter, int]:
+    if MONTH_RE.match(text):
+        quarter, named = parse_month_label(text, start_month)
+        if month is not None and month != named:
+            raise MonthError(f"'{text}' is {month_name(named)}, but the month given is {month}")
+        return quarter, named
+    if YEAR_RE.match(text):
+        raise PeriodLabelError(
+            f"'{text}' is a fiscal year; the metric is monthly: write a month such as "
+            "FY2024-M03, or a quarter with its month"
+        )
+    quarter = parse_period(text)
+    months = quarter_months(quarter, start_month)
+    names = ", ".join(month_name(m) for m in months)
+    if month is None:
+        raise MonthError(
+            f"the metric is monthly: give the month of {quarter.label} ({names}) or a period "
+            f"such as FY{quarter.year}-M{months[0]:02d}"
+        )
+    if month not in months:
+        raise MonthError(f"month {month} is not in {quarter.label}, whose months are {names}")
+    return quarter, month

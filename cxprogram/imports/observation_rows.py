@@ -14,7 +14,7 @@ from typing import cast
 from sqlalchemy import select
 
 from cxprogram.auth.models import User
-from cxprogram.core.fiscal import PeriodLabelError, parse_period
+from cxprogram.core.fiscal import MonthError, PeriodLabelError, parse_value_period
 from cxprogram.core.permissions import editable_department_ids
 from cxprogram.extensions import db
 from cxprogram.imports.tabular import Row, RowError, unneutralise
@@ -40,6 +40,7 @@ OPTIONAL: tuple[str, ...] = (
     "channel",
     "note",
     "import_key",
+    "month",
     "period_start",
     "period_end",
 )
@@ -91,10 +92,11 @@ def _metrics() -> dict[str, MetricInfo]:
         MetricDefinition.scale_max,
         MetricDefinition.owner_department_id,
         MetricDefinition.unit,
+        MetricDefinition.frequency,
     )
     return {
-        code.casefold(): MetricInfo(mid, code, low, high, owner, unit.value)
-        for mid, code, low, high, owner, unit in db.session.execute(query).tuples()
+        code.casefold(): MetricInfo(mid, code, low, high, owner, unit.value, frequency.value)
+        for mid, code, low, high, owner, unit, frequency in db.session.execute(query).tuples()
     }
 
 
@@ -129,7 +131,7 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow
     start, number, cells = len(errors), row.number, cleaned(row.cells)
     dept_id = _department(number, cells, look, errors)
     metric = _metric(number, cells, look, dept_id, errors)
-    label = _period(number, cells, look, errors)
+    when = _period(number, cells, look, metric, errors)
     value = _value(number, cells, metric, errors)
     n = _n(number, cells, errors)
     service_id = _service(number, cells, look, dept_id, errors)
@@ -140,9 +142,10 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow
     _stored_text(number, cells, errors)
     if len(errors) > start:
         return None
-    assert dept_id is not None and metric is not None and label is not None
+    assert dept_id is not None and metric is not None and when is not None
     assert value is not None
-    key = (dept_id, metric.id, label, service_id, channel_id, cells.get("import_key", ""))
+    label, month = when
+    key = (dept_id, metric.id, label, service_id, channel_id, cells.get("import_key", ""), month)
     note = cells.get("note")
     return ObservationRow(number, key, value, n, note, "n" in cells)
 
@@ -183,29 +186,53 @@ def _metric(
 
 
 def _period(
-    number: int, cells: dict[str, str], look: Lookups, errors: list[RowError]
-) -> str | None:
-    raw = cells.get("period", "")
-    found = look.labels.get(raw)
-    if found is None:
-        found = look.labels[raw] = _label(raw, look)
-    if isinstance(found, RowError):
-        errors.append(RowError(number, "period", found.reason))
+    number: int,
+    cells: dict[str, str],
+    look: Lookups,
+    metric: MetricInfo | None,
+    errors: list[RowError],
+) -> tuple[str, int | None] | None:
+    """The row's period label and month, read by the metric's frequency (SPEC 3)."""
+    raw, month = cells.get("period", ""), _month(number, cells, errors)
+    if month is False:
         return None
-    return cast(str, found)
+    frequency = metric.frequency if metric is not None else "quarterly"
+    cache = (raw, frequency, month)
+    found = look.labels.get(cache)
+    if found is None:
+        found = look.labels[cache] = _label(raw, month, frequency, look)
+    if isinstance(found, RowError):
+        errors.append(RowError(number, found.column, found.reason))
+        return None
+    return cast(tuple[str, int | None], found)
 
 
-def _label(raw: str, look: Lookups) -> str | RowError:
-    """The period label of a cell, or the reason it is refused (cached per distinct text)."""
+def _month(number: int, cells: dict[str, str], errors: list[RowError]) -> int | None | bool:
+    """The `month` cell as a calendar month 1..12 (None when empty; False, with the row's
+    error, when it is not one)."""
+    raw = cells.get("month", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 12:
+        reason = f"'{raw}' is not a month: write its number, 1 (January) to 12 (December)"
+        errors.append(RowError(number, "month", reason))
+        return False
+    return int(raw)
+
+
+def _label(raw: str, month: int | None, frequency: str, look: Lookups) -> object:
+    """(label, month) of a cell, or the reason it is refused (cached per distinct text)."""
     if not raw:
         return RowError(0, "period", "required")
     try:
-        quarter = parse_period(raw)
+        quarter, month = parse_value_period(raw, month, frequency, look.start_month)
+    except MonthError as error:
+        return RowError(0, "month", str(error))
     except PeriodLabelError as error:
         return RowError(0, "period", str(error))
     if quarter.label not in look.periods and quarter.start(look.start_month) > look.today:
         return RowError(0, "period", f"period {quarter.label} has not started yet")
-    return quarter.label
+    return quarter.label, month
 
 
 def _value(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cxprogram.auth.models import Role, User
+from cxprogram.core.fiscal import month_name
 from cxprogram.extensions import db
 from cxprogram.imports import observation_rows as rows_
 from cxprogram.imports.framework import ImportPlan, PlannedRow
@@ -146,8 +147,10 @@ class _Names:
 
     def label(self, key: Key) -> str:
         """`VA satisfaction FY2023-Q1` with service, channel and key when present."""
-        dept, metric, period, service, channel, import_key = key
+        dept, metric, period, service, channel, import_key, month = key
         parts = [self.departments[dept], self.metrics[metric], period]
+        if month is not None:
+            parts.append(month_name(month))
         if service is not None:
             parts.append(self.services[service])
         if channel is not None:
@@ -167,12 +170,12 @@ def _existing(parsed: list[ObservationRow], look: Lookups) -> dict[Key, Existing
     o = Observation.__table__.c
     query = select(
         o.id, o.department_id, o.metric_id, o.period_id, o.service_id, o.channel_id,
-        o.import_key, o.value, o.n, o.note, o.version,
+        o.import_key, o.month, o.value, o.n, o.note, o.version,
     ).where(o.period_id.in_(period_ids), o.department_id.in_(dept_ids))  # fmt: skip
     found: dict[Key, Existing] = {}
     for r in db.session.execute(query):
         key = (r.department_id, r.metric_id, period_ids[r.period_id], r.service_id,
-               r.channel_id, r.import_key)  # fmt: skip
+               r.channel_id, r.import_key, r.month)  # fmt: skip
         found[key] = Existing(r.id, r.value, r.n, r.note or "", r.version)
     return found
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cxprogram.metrics.models import Aggregation, Direction, Driver, MetricKind, Unit, Weighting
+from cxprogram.metrics.models import (
+    Aggregation,
+    Direction,
+    Driver,
+    Frequency,
+    MetricKind,
+    Unit,
+    Weighting,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class MetricSpec:
     driver: Driver | None
     decimals: int | None = None  # None: by unit (metrics/display.py)
     n_counts: str = ""  # what n counts; "" says it by kind
+    frequency: Frequency = Frequency.QUARTERLY
 
 
 def _survey(code: str, name: str, statement: str) -> MetricSpec:

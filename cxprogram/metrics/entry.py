@@ -252,7 +252,7 @@ def _plan(
     obs = row.observation
     key = (
         department.id, row.metric.id, period.label, row.service.id if row.service else None,
-        row.channel.id if row.channel else None, obs.import_key if obs else "",
+        row.channel.id if row.channel else None, obs.import_key if obs else "", row.month,
     )  # fmt: skip
     item = ObservationRow(number, key, float(cells.value or 0.0), cells.n, cells.note, True)
     if obs is None:

@@ -9,7 +9,15 @@ from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from cxprogram.metrics.models import Aggregation, Direction, Driver, MetricKind, Unit, Weighting
+from cxprogram.metrics.models import (
+    Aggregation,
+    Direction,
+    Driver,
+    Frequency,
+    MetricKind,
+    Unit,
+    Weighting,
+)
 
 
 def _choices(enum: Any) -> list[SelectChoice]:
@@ -59,6 +67,9 @@ class MetricForm(FlaskForm):  # type: ignore[misc]
     target = FloatField("Target", validators=[Optional()])
     tolerance = FloatField(
         "Tolerance", validators=[Optional(), NumberRange(min=0, message="Cannot be negative.")]
+    )
+    frequency = SelectField(
+        "Reported", choices=_choices(Frequency), default=Frequency.QUARTERLY.value
     )
     driver = SelectField("A-11 driver", choices=[SelectChoice("", "none"), *_choices(Driver)])
     scale_min = FloatField("Scale minimum", validators=[Optional()])

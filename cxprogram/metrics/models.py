@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -86,6 +85,14 @@ class Driver(enum.StrEnum):
     EMPLOYEE = "employee"
 
 
+class Frequency(enum.StrEnum):
+    """How often a metric is reported (SPEC 3): its values are monthly, quarterly or annual."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ANNUAL = "annual"
+
+
 class PeriodState(enum.StrEnum):
     """A reporting period is open for entry or closed (locked)."""
 
@@ -124,6 +131,9 @@ class MetricDefinition(Base):
     # What n counts for this metric ("respondents", "calls"); "" says it by kind.
     n_counts: Mapped[str] = mapped_column(String(60), default="", server_default="")
     driver: Mapped[Driver | None] = mapped_column(_enum(Driver))
+    frequency: Mapped[Frequency] = mapped_column(
+        _enum(Frequency), default=Frequency.QUARTERLY, server_default=Frequency.QUARTERLY.value
+    )
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     owner_department: Mapped[Department | None] = relationship()
@@ -179,11 +189,6 @@ class Observation(Base):
     """One value of one metric for one department in one period."""
 
     __tablename__ = "observations"
-    __table_args__ = (
-        UniqueConstraint(
-            "department_id", "metric_id", "period_id", "service_id", "channel_id", "import_key"
-        ),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
@@ -194,6 +199,9 @@ class Observation(Base):
     # Distinguishes several source records for the same cell (A-11 has two collections
     # of one service in one quarter); "" for values entered by people.
     import_key: Mapped[str] = mapped_column(String(80), default="")
+    # A monthly metric's month (calendar month 1..12, one of the period's three); None for
+    # quarterly and annual metrics. Part of the key: three months of a quarter are three rows.
+    month: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
     n: Mapped[float | None] = mapped_column(Float)
     distribution: Mapped[list[int] | None] = mapped_column(JSON)
@@ -214,9 +222,9 @@ class Observation(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-# One row per observation: "no service" and "no channel" are values here, on PostgreSQL and
-# SQLite alike (the unique constraint above treats NULLs as distinct, so concurrent adds of a
-# department-level row stored duplicates). The write service answers a violation as a 409.
+# One row per observation: "no service", "no channel" and "no month" are values here, on
+# PostgreSQL and SQLite alike (a unique constraint treats NULLs as distinct, so concurrent adds
+# of a department-level row stored duplicates). The write service answers a violation as a 409.
 KEY_INDEX = Index(
     "uq_observations_key",
     Observation.department_id,
@@ -225,5 +233,6 @@ KEY_INDEX = Index(
     func.coalesce(Observation.service_id, 0),
     func.coalesce(Observation.channel_id, 0),
     Observation.import_key,
+    func.coalesce(Observation.month, 0),
     unique=True,
 )

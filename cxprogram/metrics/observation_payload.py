@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-# (department id, metric id, period label, service id, channel id, import key)
-Key = tuple[int, int, str, int | None, int | None, str]
+# (department id, metric id, period label, service id, channel id, import key, month): the
+# month (calendar 1..12) is a monthly metric's, None for the others
+Key = tuple[int, int, str, int | None, int | None, str, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class MetricInfo:
     scale_max: float | None
     owner_department_id: int | None
     unit: str = ""
+    frequency: str = "quarterly"
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ class Lookups:
     editable: set[int] | None
     start_month: int
     today: date
-    labels: dict[str, object] = field(default_factory=dict)  # raw text -> label or error
+    # (raw text, frequency, month) -> (label, month) or error
+    labels: dict[tuple[str, str, int | None], object] = field(default_factory=dict)
     offered: dict[int, set[int]] = field(default_factory=dict)  # service id -> channel ids
 
 

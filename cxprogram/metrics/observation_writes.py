@@ -20,12 +20,13 @@ from sqlalchemy.sql.expression import TableClause
 
 from cxprogram.auth.models import User
 from cxprogram.core import audit
-from cxprogram.core.fiscal import parse_period
+from cxprogram.core.fiscal import MonthError, PeriodLabelError, parse_period, parse_value_period
 from cxprogram.core.models import utcnow
 from cxprogram.core.permissions import can_edit_department
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     Direction,
+    Frequency,
     MetricDefinition,
     Observation,
     ReportingPeriod,
@@ -41,7 +42,7 @@ from cxprogram.metrics.observation_payload import (
 )
 from cxprogram.metrics.services import PeriodClosedError, ensure_period
 from cxprogram.org.models import Channel, Department, Service, service_channels
-from cxprogram.org.queries import codes_by_id
+from cxprogram.org.queries import codes_by_id, organization_settings
 from cxprogram.rollup.calc import compute_status
 
 OBSERVATIONS = cast(Table, Observation.__table__)
@@ -65,6 +66,16 @@ class ChannelNotOfferedError(RuleError):
     def __init__(self, number: int, reason: str) -> None:
         super().__init__(f"{reason} (row {number})")
         self.number = number
+        self.reason = reason
+
+
+class FrequencyError(RuleError):
+    """A row's period or month does not fit its metric's frequency (SPEC 3)."""
+
+    def __init__(self, number: int, field: str, reason: str) -> None:
+        super().__init__(f"{reason} (row {number})")
+        self.number = number
+        self.field = field
         self.reason = reason
 
 
@@ -92,6 +103,7 @@ def write_observations(
     period_ids = _open_periods(payload, {row.key[2] for row in rows})
     _require_writable({row.key[0] for row in rows}, actor)
     rules = _require_rules(rows)
+    _require_frequency(rows, payload.start_month)
     _require_offered(rows)
     now, actor_id = utcnow(), (actor.id if actor is not None else None)
     _insert(payload.adds, period_ids, actor_id, source, now)
@@ -171,6 +183,30 @@ def _require_explained(
                             f"(row {number})")  # fmt: skip
 
 
+def _require_frequency(rows: list[ObservationRow], start_month: int | None) -> None:
+    """Each row's period and month fit its metric's frequency, by the rule the import and
+    the API read labels with (core/fiscal.parse_value_period): a monthly metric's rows carry
+    a month of their quarter, an annual metric's sit in the year's last quarter, a quarterly
+    metric's have no month."""
+    m = MetricDefinition.__table__.c
+    metric_ids = {row.key[1] for row in rows}
+    query = select(m.id, m.frequency).where(m.id.in_(metric_ids))
+    frequencies = {mid: Frequency(f) for mid, f in db.session.execute(query).tuples()}
+    if all(f == Frequency.QUARTERLY for f in frequencies.values()) and not any(
+        row.key[6] is not None for row in rows
+    ):
+        return  # the usual case: no rule to apply row by row
+    if start_month is None:
+        start_month = organization_settings().fiscal_year_start_month
+    for row in rows:
+        try:
+            parse_value_period(row.key[2], row.key[6], frequencies[row.key[1]], start_month)
+        except MonthError as error:
+            raise FrequencyError(row.number, "month", str(error)) from error
+        except PeriodLabelError as error:
+            raise FrequencyError(row.number, "period", str(error)) from error
+
+
 def _require_offered(rows: list[ObservationRow]) -> None:
     """Every row's channel is one its service is offered through (SPEC 3): the grid, the
     file import and the API are refused alike, with the row and the reason."""
@@ -224,7 +260,7 @@ def _insert(
         {
             "department_id": k[0], "metric_id": k[1], "period_id": period_ids[k[2]],
             "service_id": k[3], "channel_id": k[4], "import_key": k[5],
-            "value": item.value, "n": item.n, "note": item.note or "", **fixed,
+            "month": k[6], "value": item.value, "n": item.n, "note": item.note or "", **fixed,
         }
         for item in adds
         for k in (item.key,)
@@ -418,9 +454,13 @@ def _new_ids(adds: list[ObservationRow], period_ids: dict[str, int]) -> dict[Key
     o = OBSERVATIONS.c
     labels = {pid: label for label, pid in period_ids.items()}
     query = select(o.id, o.department_id, o.metric_id, o.period_id, o.service_id, o.channel_id,
-                   o.import_key).where(o.period_id.in_({period_ids[r.key[2]] for r in adds}),
-                                       o.department_id.in_({r.key[0] for r in adds}))  # fmt: skip
-    return {(d, m, labels[p], s, c, k): oid for oid, d, m, p, s, c, k in db.session.execute(query)}
+                   o.import_key, o.month).where(
+        o.period_id.in_({period_ids[r.key[2]] for r in adds}),
+        o.department_id.in_({r.key[0] for r in adds}))  # fmt: skip
+    return {
+        (d, m, labels[p], s, c, k, month): oid
+        for oid, d, m, p, s, c, k, month in db.session.execute(query)
+    }
 
 
 def _entry(k: Key, value: float, n: float | None, note: str, names: _Names) -> dict[str, Any]:
@@ -430,6 +470,7 @@ def _entry(k: Key, value: float, n: float | None, note: str, names: _Names) -> d
         "service": names.services.get(k[3]) if k[3] is not None else None,
         "channel": names.channels.get(k[4]) if k[4] is not None else None,
         "record": k[5] or None,
+        **({"month": k[6]} if k[6] is not None else {}),
         "value": value, "n": n, "note": note,
     }  # fmt: skip
 

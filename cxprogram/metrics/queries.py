@@ -63,6 +63,7 @@ class GridRow:
     observation: Observation | None
     previous: float | None
     records: tuple[str, ...] = ()
+    month: int | None = None  # a monthly metric's month (calendar 1..12)
 
     @property
     def place(self) -> str:

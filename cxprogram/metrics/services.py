@@ -52,6 +52,7 @@ def ensure_metric(spec: MetricSpec) -> tuple[MetricDefinition, bool]:
         driver=spec.driver,
         decimals=spec.decimals,
         n_counts=spec.n_counts,
+        frequency=spec.frequency,
     )
     db.session.add(metric)
     db.session.flush()
@@ -143,6 +144,7 @@ class MetricConflict(Exception):
 METRIC_FIELDS = (
     "name", "description", "kind", "unit", "direction", "aggregation", "weighting",
     "target", "tolerance", "driver", "scale_min", "scale_max", "decimals", "n_counts",
+    "frequency",
 )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from cxprogram.core.permissions import can_edit_department, roles
 from cxprogram.extensions import db
 from cxprogram.metrics import services
 from cxprogram.metrics.forms import MetricForm
-from cxprogram.metrics.models import MetricDefinition
+from cxprogram.metrics.models import Frequency, MetricDefinition
 from cxprogram.metrics.queries import metric_by_code
 from cxprogram.metrics.views.blueprint import bp
 from cxprogram.org.models import Department
@@ -48,6 +48,7 @@ def _data(form: MetricForm) -> dict[str, Any]:
     data["name"] = data["name"].strip()
     data["driver"] = data["driver"] or None
     data["n_counts"] = data["n_counts"] or ""
+    data["frequency"] = Frequency(data["frequency"])
     return data
 
 
