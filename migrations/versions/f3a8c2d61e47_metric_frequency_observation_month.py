@@ -95,7 +95,7 @@ def downgrade():
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.drop_column("month")
         batch_op.create_unique_constraint(
-            "uq_observations_department_id_metric_id_period_id_service_id_channel_id_import_key",
+            op.f("uq_observations_department_id_metric_id_period_id_service_id_channel_id_import_key"),
             OLD_COLUMNS,
         )
     _key_index(with_month=False)
