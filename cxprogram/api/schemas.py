@@ -19,7 +19,10 @@ MAX_POST_ITEMS = 10_000
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
 Code = Annotated[str, Field(min_length=1, max_length=60, pattern=NO_NUL)]
-PERIOD_PATTERN = r"^\s*[Ff][Yy][0-9]{4}-[Qq][1-4]\s*$"
+# a quarter (FY2024-Q1), a month (FY2024-M03) or a fiscal year (FY2024, 2023-2024, 2023-24)
+PERIOD_PATTERN = (
+    r"^\s*([Ff][Yy][0-9]{4}(-[Qq][1-4]|-[Mm][0-9]{1,2})?|[0-9]{4}-([0-9]{4}|[0-9]{2}))\s*$"
+)
 
 
 class _Out(BaseModel):
@@ -87,6 +90,7 @@ class ObservationOut(_Out):
     department: str
     metric: str
     period: str
+    month: int | None = Field(description="a monthly metric's month (1 = January); else null")
     value: float
     n: float | None
     service: str | None
@@ -225,6 +229,15 @@ class MetricRollupOut(BaseModel):
     unit: str | None = _described("the unit of its values (as it is now)", None)
     higher_is_better: bool | None = _described("its direction", None)
     is_standard: bool | None = _described("every department reports it", None)
+    frequency: Literal["monthly", "quarterly", "annual"] | None = _described(
+        "how often it is reported; an annual metric's values sit in the year's last quarter",
+        None,
+    )
+    compared_with: str | None = _described(
+        "the period the decomposition and convergence compare with: the previous quarter, or "
+        "for an annual metric the previous year's last quarter (null: no data there)",
+        None,
+    )
     target: float | None = _described("the metric's target", None)
     tolerance: float | None = _described("how far from the target (or S) still counts", None)
     org_score: float | None = _described("the organization score S (SPEC 4.2)")
@@ -330,9 +343,15 @@ class ObservationIn(BaseModel):
     metric: Code = Field(description="metric code, e.g. satisfaction")
     # Documented here, enforced by the import's rule (with its message naming the form).
     period: str = Field(
-        description="fiscal quarter, e.g. FY2024-Q1",
+        description="fiscal quarter, e.g. FY2024-Q1; for a monthly metric a month, e.g. "
+        "FY2024-M03 (March of FY2024), or the quarter with `month`; for an annual metric the "
+        "fiscal year, e.g. FY2024, 2023-2024 or 2023-24 (stored in its last quarter)",
         json_schema_extra={"pattern": PERIOD_PATTERN},
     )
+    month: int | None = Field(
+        None, ge=1, le=12,
+        description="a monthly metric's month, 1 (January) to 12, one of the quarter's months",
+    )  # fmt: skip
     value: float = Field(description="within the metric's scale")
     n: float | None = Field(
         None, description="respondents or transactions; omitted keeps the stored n",

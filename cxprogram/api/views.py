@@ -193,7 +193,7 @@ def _require_readable(code: str) -> None:
 def _observation(o: Observation) -> dict[str, Any]:
     return {
         "id": o.id, "department": o.department.code, "metric": o.metric.code,
-        "period": o.period.label, "value": o.value, "n": o.n,
+        "period": o.period.label, "month": o.month, "value": o.value, "n": o.n,
         "service": o.service.name if o.service else None,
         "channel": o.channel.code if o.channel else None,
         "distribution": o.distribution, "note": o.note, "source": o.source.value,
@@ -324,10 +324,10 @@ def _row(index: int, item: ObservationIn) -> Row:
     """An item as a row of the import file (its number is the item's index)."""
     cells = {"department": item.department, "metric": item.metric, "period": item.period,
              "value": repr(item.value)}  # fmt: skip
-    for name in ("n", "service", "channel", "note"):
+    for name in ("n", "service", "channel", "note", "month"):
         if name in item.model_fields_set:
             value = getattr(item, name)
-            cells[name] = "" if value is None else (repr(value) if name == "n" else value)
+            cells[name] = "" if value is None else value if isinstance(value, str) else repr(value)
     return Row(index, cells)
 
 

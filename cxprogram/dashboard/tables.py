@@ -208,6 +208,13 @@ class Moved:
     sentence: str
 
 
+def compared_with(doc: Doc, code: str | None) -> str | None:
+    """The period a metric's change is measured from: the previous period, or the previous
+    year for an annual metric (its block says; older snapshots do not)."""
+    block = doc["metrics"].get(code or "", {})
+    return block.get("compared_with") or doc.get("previous_period")
+
+
 def moved(doc: Doc, code: str) -> Moved | None:
     """The shift-share decomposition of one metric (SPEC 4.6), largest parts first."""
     block = doc["metrics"][code]

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from cxprogram.auth.models import Role, User
+from cxprogram.core.fiscal import parse_period
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     MetricDefinition,
     Observation,
 )
 from cxprogram.metrics.periods import ReportingWindow
+from cxprogram.metrics.queries import reported_metrics_query
 from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
 from cxprogram.org.models import Department
 from cxprogram.review.progress import is_late_milestone
@@ -57,16 +59,8 @@ def department_detail(
             )
         )
     )
-    metrics = db.session.scalars(
-        select(MetricDefinition)
-        .where(
-            or_(
-                MetricDefinition.owner_department_id.is_(None),
-                MetricDefinition.owner_department_id == department.id,
-            )
-        )
-        .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
-    )
+    quarter = parse_period(window.label).quarter  # only the metrics due in it are missing
+    metrics = db.session.scalars(reported_metrics_query(department.id, quarter))
     missing = [m.name for m in metrics if m.id not in entered]
     return DepartmentDetail(
         missing, unexplained_reds(window.period_id, [department.id]), _late(department, today)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from cxprogram.core.fiscal import parse_period
+from cxprogram.core.fiscal import is_due_in, parse_period
 from cxprogram.core.inputs import to_int
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
 from cxprogram.metrics.models import (
     Direction,
+    Frequency,
     MetricDefinition,
     Observation,
     PeriodState,
@@ -126,9 +127,12 @@ def parse_new_row_key(key: str) -> tuple[int, int | None, int | None] | None:
     return metric_id, service_id or None, channel_id or None
 
 
-def reported_metrics_query(department_id: int) -> Select[tuple[MetricDefinition]]:
-    """The metrics a department reports: the standard ones and its own, in catalog order."""
-    return (
+def reported_metrics_query(
+    department_id: int, quarter: int | None = None
+) -> Select[tuple[MetricDefinition]]:
+    """The metrics a department reports: the standard ones and its own, in catalog order;
+    with a fiscal quarter (1..4), only those due in it."""
+    query = (
         select(MetricDefinition)
         .where(
             or_(
@@ -138,6 +142,13 @@ def reported_metrics_query(department_id: int) -> Select[tuple[MetricDefinition]
         )
         .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
     )
+    return query if quarter is None else query.where(is_due_clause(quarter))
+
+
+def is_due_clause(quarter: int) -> ColumnElement[bool]:
+    """The metrics due in a fiscal quarter (1..4), by the one rule (core/fiscal.is_due_in):
+    an annual metric only in the year's last quarter."""
+    return MetricDefinition.frequency.in_([f for f in Frequency if is_due_in(f, quarter)])
 
 
 def latest_open_period() -> ReportingPeriod | None:

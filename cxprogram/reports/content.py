@@ -186,15 +186,14 @@ def _waterfall(
     rest = sum(float(row[4]) for row in parts[WATERFALL_BARS:])
     if len(parts) > WATERFALL_BARS:
         shown.append((f"{len(parts) - WATERFALL_BARS} other departments", rest))
-    start = end - delta
+    start, before = end - delta, block.get("compared_with") or doc.get("previous_period")
     biggest = max(shown, key=lambda p: abs(p[1]))
-    desc = (f"Overall {name.lower()} went from {start:.2f} in {doc.get('previous_period')} to "
+    desc = (f"Overall {name.lower()} went from {start:.2f} in {before} to "
             f"{end:.2f} in {doc['period']} ({delta:+.2f}); the largest part, {biggest[1]:+.2f}, "
             f"came from {biggest[0]}. Every department's part is in the table below.")  # fmt: skip
     return ChartSpec("waterfall", (start, tuple(shown), end), (
-        ("title", f"What moved overall {name.lower()}, {doc.get('previous_period')} to "
-                  f"{doc['period']}"),
-        ("desc", desc), ("start_label", str(doc.get("previous_period"))),
+        ("title", f"What moved overall {name.lower()}, {before} to {doc['period']}"),
+        ("desc", desc), ("start_label", str(before)),
         ("end_label", str(doc["period"])),
     ))  # fmt: skip
 

@@ -12,9 +12,11 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
+from cxprogram.core.fiscal import parse_period
 from cxprogram.extensions import db
 from cxprogram.metrics.models import MetricDefinition, Observation
 from cxprogram.metrics.periods import ReportingWindow
+from cxprogram.metrics.queries import is_due_clause
 from cxprogram.metrics.reds import unexplained_reds
 from cxprogram.org.models import Department
 from cxprogram.review.models import PlanReview, ReviewState
@@ -49,12 +51,13 @@ def department_progress(
 ) -> list[DepartmentProgress]:
     """Progress of each department in the reporting window, with a few aggregate queries."""
     ids = [d.id for d in departments]
-    expected = _expected_metrics(ids)
+    quarter = parse_period(window.label).quarter  # a metric counts only where it is due
+    expected = _expected_metrics(ids, quarter)
     reported = _count_by_department(
         select(Observation.department_id, func.count(func.distinct(Observation.metric_id)))
         .join(Observation.metric)
         .where(Observation.period_id == window.period_id, Observation.department_id.in_(ids))
-        .where(_reported_by_department())
+        .where(_reported_by_department(), is_due_clause(quarter))
         .group_by(Observation.department_id)
     )
     plans = _plan_states(window.period_id, ids)
@@ -117,19 +120,20 @@ def _reported_by_department() -> ColumnElement[bool]:
     )
 
 
-def _expected_metrics(ids: list[int]) -> dict[int, int]:
-    """How many metrics each department reports: every standard one plus its own."""
+def _expected_metrics(ids: list[int], quarter: int) -> dict[int, int]:
+    """How many metrics each department reports in a fiscal quarter: every standard one plus
+    its own, of those due in that quarter."""
     standard = int(
         db.session.scalar(
             select(func.count(MetricDefinition.id)).where(
-                MetricDefinition.owner_department_id.is_(None)
+                MetricDefinition.owner_department_id.is_(None), is_due_clause(quarter)
             )
         )
         or 0
     )
     rows = db.session.execute(
         select(MetricDefinition.owner_department_id, func.count(MetricDefinition.id))
-        .where(MetricDefinition.owner_department_id.in_(ids))
+        .where(MetricDefinition.owner_department_id.in_(ids), is_due_clause(quarter))
         .group_by(MetricDefinition.owner_department_id)
     )
     own = {dept: int(count) for dept, count in rows.tuples()}

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from typing import Any
 
+from cxprogram.core.fiscal import ANNUAL
 from cxprogram.rollup.calc import (
     EFFECT_WINDOW,
     Dispersion,
@@ -47,6 +48,7 @@ INDEX_MIN_DEPARTMENTS = 3  # SPEC 4.4: a share over one or two departments is le
 DEPARTMENT_FIELDS = ("score", "n", "weight", "status")
 PART_FIELDS = ("rate", "mix", "total")
 DISPERSION_FIELDS = tuple(f.name for f in fields(Dispersion))
+QUARTERS_A_YEAR = 4
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,12 @@ class MetricInput:
     tolerance: float | None
     higher_is_better: bool
     is_standard: bool
+    frequency: str = "quarterly"  # annual: compared with the previous year, yearly series
+
+    @property
+    def step(self) -> int:
+        """How many periods back its previous value is: a year for an annual metric."""
+        return QUARTERS_A_YEAR if self.frequency == ANNUAL else 1
 
 
 @dataclass(frozen=True)
@@ -145,12 +153,23 @@ def period_scores(metric: MetricInput, columns: DepartmentColumns | None) -> Per
     return weighted.scores if weighted else NO_SCORES
 
 
-def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
-    """One metric's block of the rollup."""
+def metric_series(metric: MetricInput, inputs: RollupInputs) -> dict[int, DepartmentColumns]:
+    """A metric's columns by period index: an annual metric's in the years' last quarters
+    only (SPEC 3: its values belong there), so its trends are built on yearly values."""
     by_period = inputs.scores.get(metric.code, {})
+    if metric.step == 1:
+        return by_period
+    last = QUARTERS_A_YEAR - 1  # FiscalQuarter.index of a Q4, modulo 4
+    return {i: c for i, c in by_period.items() if i % QUARTERS_A_YEAR == last}
+
+
+def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
+    """One metric's block of the rollup; it compares with the previous period of its
+    frequency (an annual metric with the previous year)."""
+    by_period = metric_series(metric, inputs)
     index = inputs.period_index
     current = _weighted(metric, by_period.get(index))
-    previous = _weighted(metric, by_period.get(index - 1))
+    previous = _weighted(metric, by_period.get(index - metric.step))
     summary = _summary(metric, current)
     dispersion = summary.dispersion
     axis = axis_indexes(inputs)
@@ -162,6 +181,8 @@ def compose_metric(metric: MetricInput, inputs: RollupInputs) -> dict[str, Any]:
         "tolerance": metric.tolerance,
         "higher_is_better": metric.higher_is_better,
         "is_standard": metric.is_standard,
+        "frequency": metric.frequency,
+        "compared_with": inputs.periods.get(index - metric.step) if previous else None,
         "n_departments": len(current.columns.departments) if current else 0,
         **(vars(dispersion) if dispersion else dict.fromkeys(DISPERSION_FIELDS)),
         "consistency": summary.consistency,

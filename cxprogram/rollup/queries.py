@@ -18,7 +18,13 @@ from sqlalchemy.orm import aliased, defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
 from cxprogram.extensions import db
-from cxprogram.metrics.models import Direction, MetricDefinition, Observation, ReportingPeriod
+from cxprogram.metrics.models import (
+    Direction,
+    Frequency,
+    MetricDefinition,
+    Observation,
+    ReportingPeriod,
+)
 from cxprogram.org.models import Department
 from cxprogram.org.queries import organization_settings
 from cxprogram.rollup.cache import AggregateRow, Weighing, unpack
@@ -263,7 +269,7 @@ def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:
     m = MetricDefinition.__table__.c
     query = select(
         m.id, m.code, m.aggregation, m.weighting, m.target, m.tolerance, m.direction,
-        m.owner_department_id,
+        m.owner_department_id, m.frequency,
     ).order_by(m.code)  # fmt: skip
     rows = _rows(query)
     inputs = tuple(
@@ -275,8 +281,9 @@ def _metrics() -> tuple[tuple[MetricInput, ...], dict[int, str]]:
             tolerance=tolerance,
             higher_is_better=direction == Direction.HIGHER,
             is_standard=owner is None,  # as MetricDefinition.is_standard
+            frequency=Frequency(frequency).value,
         )
-        for _, code, aggregation, weighting, target, tolerance, direction, owner in rows
+        for _, code, aggregation, weighting, target, tolerance, direction, owner, frequency in rows
     )
     return inputs, {row.id: row.code for row in rows}
 

@@ -44,7 +44,8 @@ def va(
 
 def _row(va: dict[str, Any], metric: str, value: float, n: float | None, note: str,
          label: str = LABEL, number: int = 1) -> ObservationRow:  # fmt: skip
-    key = (va["dept"].id, va["metrics"][metric].id, label, va["service"].id, va["phone"].id, "")
+    key = (va["dept"].id, va["metrics"][metric].id, label, va["service"].id, va["phone"].id, "",
+           None)  # fmt: skip
     return ObservationRow(number, key, value, n, note, has_n=n is not None)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cxprogram import create_app
 from cxprogram.core.fiscal import FiscalQuarter
-from cxprogram.core.models import AuditEvent
+from cxprogram.core.models import AuditEvent, UTCDateTime
 from cxprogram.extensions import db
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation
@@ -47,6 +47,24 @@ def _old_metric() -> int:
     return int(db.session.execute(statement.returning(metrics.c.id)).scalar_one())
 
 
+def _old_observation(
+    dept_id: int, metric_id: int, period_id: int, value: float, updated_at: datetime
+) -> int:
+    """An observation row as the schema before head holds it (no month)."""
+    observations = table(
+        "observations", column("id"), column("department_id"), column("metric_id"),
+        column("period_id"), column("import_key"), column("value"), column("note"),
+        column("source"), column("version"), column("created_at", UTCDateTime()),
+        column("updated_at", UTCDateTime()),
+    )  # fmt: skip
+    statement = insert(observations).values(
+        department_id=dept_id, metric_id=metric_id, period_id=period_id, import_key="",
+        value=value, note="", source="form", version=1, created_at=updated_at,
+        updated_at=updated_at,
+    )  # fmt: skip
+    return int(db.session.execute(statement.returning(observations.c.id)).scalar_one())
+
+
 def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url: str) -> None:
     app = create_app(make_config(empty_database_url))
     with app.app_context():
@@ -55,12 +73,10 @@ def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url
         dept = Department(code="VA", name="Veterans")
         period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
         now = datetime.now(UTC)
-        rows = [Observation(department=dept, metric_id=metric_id, period=period, value=value,
-                            updated_at=now - timedelta(hours=hours))
-                for value, hours in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
-        db.session.add_all(rows)
+        db.session.add(dept)
         db.session.flush()
-        ids = [row.id for row in rows]
+        ids = [_old_observation(dept.id, metric_id, period.id, value, now - timedelta(hours=h))
+               for value, h in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
         dept_id, label, period_id = dept.id, period.label, period.id
         db.session.commit()
         db.session.close()  # the upgrade writes on a connection of its own
