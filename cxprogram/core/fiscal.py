@@ -143,6 +143,15 @@ def month_name(month: int) -> str:
     return MONTH_NAMES[month - 1]
 
 
+def month_label(
+    quarter: FiscalQuarter, month: int, start_month: int = DEFAULTS.fiscal_year_start_month
+) -> str:
+    """A month of a quarter as a person reads it: "October 2023"."""
+    first = quarter.start(start_month)
+    year = first.year + (1 if month < first.month else 0)
+    return f"{month_name(month)} {year}"
+
+
 def parse_year(label: str) -> int:
     """The fiscal year a label names: FY2024, or its two calendar years 2023-2024 or 2023-24
     (a year is named by the calendar year it ends in)."""

@@ -27,7 +27,7 @@ from cxprogram.metrics.observation_payload import (
     not_offered_reason,
 )
 from cxprogram.metrics.observation_writes import write_observations
-from cxprogram.metrics.queries import GridRow, parse_new_row_key
+from cxprogram.metrics.queries import GridRow, new_row_month, parse_new_row_key
 from cxprogram.metrics.services import require_open
 from cxprogram.org.models import Department
 
@@ -76,6 +76,7 @@ def observation_state(obs: Observation) -> dict[str, Any]:
         "service": obs.service.name if obs.service else None,
         "channel": obs.channel.code if obs.channel else None,
         "record": obs.import_key or None,
+        **({"month": obs.month} if obs.month is not None else {}),
         "value": obs.value,
         "n": obs.n,
         "note": obs.note,
@@ -145,9 +146,15 @@ def _vanished(
     key: str, sent: Submitted, rows: list[GridRow], moved: dict[str, Submitted]
 ) -> Conflict:
     """A typed row no longer on the grid: someone created that cell, or removed the value."""
-    cell = parse_new_row_key(key)
+    cell, month = parse_new_row_key(key), new_row_month(key)
     for row in rows:
-        if cell and row.observation is not None and row.cell == cell and not row.record:
+        if (
+            cell
+            and row.observation is not None
+            and row.cell == cell
+            and not row.record
+            and (row.month == month)
+        ):
             moved[row.key] = replace(sent, version=str(row.observation.version))
             return Conflict(row.key, row.label, observation_state(row.observation))
     return Conflict(key, f"row {key}", None)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from cxprogram.core.fiscal import is_due_in, parse_period
+from cxprogram.core.fiscal import (
+    FiscalQuarter,
+    is_due_in,
+    month_label,
+    parse_period,
+    quarter_months,
+)
 from cxprogram.core.inputs import to_int
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
@@ -20,6 +26,7 @@ from cxprogram.metrics.models import (
     ReportingPeriod,
 )
 from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.queries import organization_settings
 
 Cell = tuple[int, int | None, int | None]
 
@@ -65,21 +72,26 @@ class GridRow:
     previous: float | None
     records: tuple[str, ...] = ()
     month: int | None = None  # a monthly metric's month (calendar 1..12)
+    month_text: str = ""  # the month as a person reads it ("October 2023")
 
     @property
     def place(self) -> str:
-        """Service and channel, as the grid's row header says them."""
+        """Service and channel (and a monthly row's month), as the grid's row header says."""
         service = self.service.name if self.service else "department level"
         if self.channel is not None:
-            return f"{service}, {self.channel.name}"
-        return service if self.service is None else f"{service}, all channels"
+            place = f"{service}, {self.channel.name}"
+        else:
+            place = service if self.service is None else f"{service}, all channels"
+        return f"{place}, {self.month_text}" if self.month_text else place
 
     @property
     def label(self) -> str:
-        """Metric, service, channel (and source record when several share a cell)."""
+        """Metric, service, channel, month (and source record when several share a cell)."""
         parts = [self.metric.name, self.service.name if self.service else "department level"]
         if self.channel is not None:
             parts.append(self.channel.name)
+        if self.month_text:
+            parts.append(self.month_text)
         if self.record:
             parts.append(f"record {self.record}")
         return ", ".join(parts)
@@ -112,17 +124,28 @@ def metric_rule(metric: MetricDefinition) -> MetricRule:
     )  # fmt: skip
 
 
-def new_row_key(metric_id: int, service_id: int | None, channel_id: int | None) -> str:
-    """The form key of an empty cell: n<metric>-<service or 0>-<channel or 0>."""
-    return f"n{metric_id}-{service_id or 0}-{channel_id or 0}"
+def new_row_key(
+    metric_id: int, service_id: int | None, channel_id: int | None, month: int | None = None
+) -> str:
+    """The form key of an empty cell: n<metric>-<service or 0>-<channel or 0>, and -<month>
+    for a monthly metric's."""
+    key = f"n{metric_id}-{service_id or 0}-{channel_id or 0}"
+    return f"{key}-{month}" if month else key
+
+
+def new_row_month(key: str) -> int | None:
+    """The month of a monthly metric's new-row key (None for the others)."""
+    parts = key.split("-")
+    return to_int(parts[3]) if key.startswith("n") and len(parts) == 4 else None
 
 
 def parse_new_row_key(key: str) -> tuple[int, int | None, int | None] | None:
     """(metric, service, channel) ids of a new-row key, or None when malformed."""
     parts = key[1:].split("-") if key.startswith("n") else []
     numbers = [to_int(p) for p in parts]
-    if len(numbers) != 3 or any(n is None for n in numbers):
+    if len(numbers) not in (3, 4) or any(n is None for n in numbers):
         return None
+    numbers = numbers[:3]
     metric_id, service_id, channel_id = (n or 0 for n in numbers)
     return metric_id, service_id or None, channel_id or None
 
@@ -173,12 +196,9 @@ def period_by_label(label: str) -> ReportingPeriod | None:
     )
 
 
-def previous_values(department_id: int, period: ReportingPeriod) -> dict[Cell, float]:
-    """The previous period's pooled value of each (metric, service, channel) cell."""
-    try:
-        label = parse_period(period.label).previous().label
-    except ValueError:
-        return {}
+def previous_values(department_id: int, label: str) -> dict[Cell, float]:
+    """The pooled value of each (metric, service, channel) cell in the period with this
+    label (the grid's "previous period"; a monthly metric's months pooled)."""
     has_n = Observation.n > 0
     weighted = func.sum(case((has_n, Observation.value * Observation.n))) / func.sum(
         case((has_n, Observation.n))
@@ -225,22 +245,58 @@ def laid_out_places(department: Department) -> list[Place]:
 def grid_rows(
     department: Department, period: ReportingPeriod, extra: list[str] | None = None
 ) -> list[GridRow]:
-    """Every metric the department reports x the laid-out places, with the stored
-    observations in theirs (several records of one place together), grouped by metric."""
-    metrics = list(db.session.scalars(reported_metrics_query(department.id)))
+    """Every metric the department reports that is due in the period (an annual one in the
+    year's last quarter, or wherever values are stored) x the laid-out places, with the
+    stored observations in theirs (several records of one place together, a monthly
+    metric's three months in order), grouped by metric."""
+    quarter = parse_period(period.label)
     stored: dict[Cell, list[Observation]] = {}
     for obs in department_observations(department.id, period.id):
         stored.setdefault((obs.metric_id, obs.service_id, obs.channel_id), []).append(obs)
-    previous = previous_values(department.id, period)
+    metrics = [
+        m for m in db.session.scalars(reported_metrics_query(department.id))
+        if is_due_in(m.frequency, quarter.quarter) or any(c[0] == m.id for c in stored)
+    ]  # fmt: skip
+    previous = _previous_by_frequency(department.id, quarter)
+    months = _months(quarter)
     laid_out = laid_out_places(department)
     wanted = _extra_cells(department, metrics, extra or [])
     rows: list[GridRow] = []
     for metric in metrics:
         for service, channel in _places(metric, laid_out, stored, wanted.get(metric.id, [])):
             cell = (metric.id, service.id if service else None, channel.id if channel else None)
-            rows += _cell_rows(metric, service, channel, stored.get(cell, []),
-                               previous.get(cell))  # fmt: skip
+            found, before = stored.get(cell, []), previous[metric.frequency].get(cell)
+            if metric.frequency != Frequency.MONTHLY:
+                rows += _cell_rows(metric, service, channel, found, before)
+                continue
+            for month, text in months:
+                rows += [replace(r, month=month, month_text=text) for r in _cell_rows(
+                    metric, service, channel, [o for o in found if o.month == month], before,
+                    month)]  # fmt: skip
     return rows
+
+
+def _months(quarter: FiscalQuarter) -> list[tuple[int, str]]:
+    """The quarter's months and how a person reads them, by the organization's calendar."""
+    start = organization_settings().fiscal_year_start_month
+    return [(m, month_label(quarter, m, start)) for m in quarter_months(quarter, start)]
+
+
+def _previous_by_frequency(
+    department_id: int, quarter: FiscalQuarter
+) -> dict[Frequency, dict[Cell, float]]:
+    """The previous values each frequency compares with: the previous quarter, or for an
+    annual metric the previous year's last quarter (SPEC 3)."""
+
+    def values(back: int) -> dict[Cell, float]:
+        try:
+            return previous_values(department_id, quarter.shift(-back).label)
+        except ValueError:  # before the calendar's first year
+            return {}
+
+    last_quarter, last_year = values(1), values(4)
+    return {Frequency.MONTHLY: last_quarter, Frequency.QUARTERLY: last_quarter,
+            Frequency.ANNUAL: last_year}  # fmt: skip
 
 
 def _places(
@@ -262,11 +318,11 @@ def _places(
 
 def _cell_rows(
     metric: MetricDefinition, service: Service | None, channel: Channel | None,
-    stored: list[Observation], previous: float | None,
+    stored: list[Observation], previous: float | None, month: int | None = None,
 ) -> list[GridRow]:  # fmt: skip
     if not stored:
         key = new_row_key(metric.id, service.id if service else None,
-                          channel.id if channel else None)  # fmt: skip
+                          channel.id if channel else None, month)  # fmt: skip
         return [GridRow(key, metric, service, channel, "", None, previous)]
     ordered = sorted(stored, key=lambda o: o.import_key)
     records = tuple(o.import_key for o in ordered) if len(ordered) > 1 else ()

@@ -242,3 +242,33 @@ def test_the_write_service_refuses_what_planning_let_through(org: Any, make_user
             write_observations(payload, None, Source.API)
         assert (error.value.number, error.value.field) == (4, field)
         assert words in error.value.reason and "(row 4)" in str(error.value)
+
+
+def test_the_grid_has_a_row_for_each_month_and_saves_one(
+    org: Any, client: Any, login: Any, make_user: Any, db_session: Any, make_observation: Any
+) -> None:
+    from tests.conftest import csrf_token
+    from tests.integration.test_grid_layout import form_of
+
+    va = org["depts"][0]
+    make_observation(va, org["annual"], org["periods"]["FY2023-Q4"], 75.0, n=10.0)
+    login(make_user("officer", departments=("VA",)).email)
+    url = "/departments/VA/periods/FY2024-Q1/entry"
+    page = client.get(url).get_data(as_text=True)
+    monthly = org["monthly"].id
+    for month, text in ((10, "October 2023"), (11, "November 2023"), (12, "December 2023")):
+        assert f'for="n{monthly}-0-0-{month}-value"' in page
+        assert f"Value, Metric calls_wait, department level, {text}" in page
+    assert "reported monthly" in page
+    assert f'for="n{org["annual"].id}-0-0-value"' not in page  # not due in Q1
+    data = form_of(page)
+    data[f"n{monthly}-0-0-11-value"], data[f"n{monthly}-0-0-11-n"] = "42", "120"
+    answer = client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    assert _stored(db_session, org["monthly"]) == [("VA", "FY2024-Q1", 11, 42.0)]
+    page = client.get(url).get_data(as_text=True)
+    assert "November 2023" in page and 'value="42"' in page
+    # FY2024-Q4: the annual metric is due, and its previous value is the previous year's
+    q4 = client.get("/departments/VA/periods/FY2024-Q4/entry").get_data(as_text=True)
+    assert f'for="n{org["annual"].id}-0-0-value"' in q4
+    assert "compared with FY2023-Q4" in q4 and "<td>75</td>" in q4

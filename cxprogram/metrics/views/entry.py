@@ -100,9 +100,9 @@ def _is_editing(department: Department, period: ReportingPeriod) -> bool:
     return assigned or request.method == "POST" or bool(request.args.get("edit"))
 
 
-def _previous_label(period: ReportingPeriod) -> str:
+def _previous_label(period: ReportingPeriod, back: int = 1) -> str:
     try:
-        return parse_period(period.label).previous().label
+        return parse_period(period.label).shift(-back).label
     except ValueError:
         return "the previous period"
 
@@ -129,6 +129,7 @@ def _render(
         groups=metric_groups(shown), errors=errors, conflicts=conflicts or [], form=GridForm(),
         editing=editing, can_edit=can_edit_department(current_user, department.id),
         previous_label=_previous_label(period), add_error=add_error, focus=focus,
+        previous_year_label=_previous_label(period, back=4),
         metrics=db.session.scalars(reported_metrics_query(department.id)).all(),
         channels=org_queries.channels(),
         has_history="audit.view_history" in current_app.view_functions,
@@ -172,7 +173,7 @@ def _add_row(
     refused = entry.channel_errors([row]) if row.observation is None else []
     if refused:
         assert row.service is not None and row.channel is not None
-        kept = [r for r in rows if r.key != row.key]
+        kept = [r for r in rows if r.cell != row.cell or r.observation is not None]
         reason = not_offered_reason(row.service.name, row.channel.name)
         return _render(department, period, kept, 200, typed, add_error=f"Not added: {reason}.")
     return _render(department, period, rows, 200, typed, focus=row.key)
