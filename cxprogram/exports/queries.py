@@ -26,7 +26,7 @@ from cxprogram.strategies.models import Strategy, StrategyMetric
 
 OBSERVATION_COLUMNS = (
     "department", "metric", "period", "value", "n", "service", "channel", "note",
-    "import_key", "period_start", "period_end",
+    "import_key", "period_start", "period_end", "month",
 )  # fmt: skip
 STRATEGY_COLUMNS = (
     "department", "id", "title", "status", "progress", "owner", "problem", "description",
@@ -104,14 +104,15 @@ def observations_query(flt: ExportFilter) -> Select[Any]:
         select(
             Observation.department_id, Observation.metric_id, Observation.period_id,
             Observation.value, Observation.n, Observation.service_id, Observation.channel_id,
-            Observation.note, Observation.import_key,
+            Observation.note, Observation.import_key, Observation.month,
         )
         .join(Department, Observation.department_id == Department.id)
         .join(MetricDefinition, Observation.metric_id == MetricDefinition.id)
         .outerjoin(Service, Observation.service_id == Service.id)
         .outerjoin(Channel, Observation.channel_id == Channel.id)
         .order_by(*(_bytewise(c) for c in (Department.code, MetricDefinition.code,
-                  Service.name, Channel.code, Observation.import_key)), Observation.id)
+                  Service.name, Channel.code, Observation.import_key)), Observation.month,
+                  Observation.id)
     )  # fmt: skip
     return flt.departments(Observation.department_id, query)
 
@@ -147,12 +148,12 @@ class _Labels:
 
     def row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         """An observation row with its codes (KeyError for a code created since the read)."""
-        dept, metric, period, value, n, service, channel, note, key = row
+        dept, metric, period, value, n, service, channel, note, key, month = row
         label, start, end = self.periods[period]
         return (
             self.departments[dept], self.metrics[metric], label, value, n,
             None if service is None else self.services[service],
-            None if channel is None else self.channels[channel], note, key, start, end,
+            None if channel is None else self.channels[channel], note, key, start, end, month,
         )  # fmt: skip
 
 

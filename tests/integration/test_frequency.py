@@ -272,3 +272,19 @@ def test_the_grid_has_a_row_for_each_month_and_saves_one(
     q4 = client.get("/departments/VA/periods/FY2024-Q4/entry").get_data(as_text=True)
     assert f'for="n{org["annual"].id}-0-0-value"' in q4
     assert "compared with FY2023-Q4" in q4 and "<td>75</td>" in q4
+
+
+def test_an_export_of_monthly_values_imports_back_unchanged(
+    org: Any, client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
+    _apply(HEADER + "VA,calls_wait,FY2024-M10,30,100,\n"
+                    "VA,calls_wait,FY2024-M11,60,300,\n"
+                    "VA,within_standard,2023-2024,82.5,400,\n")  # fmt: skip
+    chief = make_user("chief")
+    login(chief.email)
+    exported = client.get("/exports/observations.csv").get_data(as_text=True)
+    header = exported.splitlines()[0].lstrip("\ufeff")
+    assert header.split(",")[-1] == "month"
+    plan = _plan(exported, chief)
+    assert plan.is_valid, [str(e) for e in plan.errors]
+    assert (plan.count("add"), plan.count("change"), plan.count("same")) == (0, 0, 3)
