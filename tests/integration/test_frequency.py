@@ -288,3 +288,23 @@ def test_an_export_of_monthly_values_imports_back_unchanged(
     plan = _plan(exported, chief)
     assert plan.is_valid, [str(e) for e in plan.errors]
     assert (plan.count("add"), plan.count("change"), plan.count("same")) == (0, 0, 3)
+
+
+def test_the_catalog_shows_and_edits_the_frequency(
+    org: Any, client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
+    from tests.integration.test_metric_catalog import edit_data, save
+
+    login(make_user("chief").email)
+    catalog = client.get("/metrics").get_data(as_text=True)
+    assert '<th scope="col">Reported</th>' in catalog
+    assert "<td>annual</td>" in catalog and "<td>monthly</td>" in catalog
+    form = client.get("/metrics/backlog/edit").get_data(as_text=True)
+    assert '<option selected value="quarterly">quarterly</option>' in form
+    answer = save(client, "/metrics/backlog/edit", edit_data(org["quarterly"], frequency="annual"))
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    db_session.expire_all()
+    assert org["quarterly"].frequency == Frequency.ANNUAL
+    refused = save(client, "/metrics/backlog/edit",
+                   edit_data(org["quarterly"], frequency="weekly"))  # fmt: skip
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
