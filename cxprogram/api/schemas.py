@@ -52,6 +52,9 @@ class MetricOut(_Out):
     tolerance: float | None
     driver: str | None
     scope: Literal["standard", "department"]
+    frequency: Literal["monthly", "quarterly", "annual"] = Field(
+        description="monthly values carry their month; annual ones sit in the year's last quarter"
+    )
 
 
 class PeriodOut(_Out):

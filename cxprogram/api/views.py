@@ -109,6 +109,7 @@ def _metric(m: MetricDefinition) -> dict[str, Any]:
         "weighting": m.weighting.value, "target": m.target, "tolerance": m.tolerance,
         "driver": m.driver.value if m.driver else None,
         "scope": "standard" if m.is_standard else "department",
+        "frequency": m.frequency.value,
     }  # fmt: skip
 
 

@@ -213,6 +213,10 @@ def test_the_api_takes_month_and_year_labels(
         ("VA", "FY2024-Q1", 10, 35.0), ("VA", "FY2024-Q1", 12, 30.0)
     ]  # fmt: skip
     assert _stored(db_session, org["annual"]) == [("VA", "FY2024-Q4", None, 80.0)]
+    metrics = client.get("/api/v1/metrics", headers=headers).get_json()
+    assert {m["code"]: m["frequency"] for m in metrics} == {
+        "within_standard": "annual", "calls_wait": "monthly", "backlog": "quarterly"
+    }  # fmt: skip
     listed = client.get("/api/v1/observations?metric=calls_wait", headers=headers).get_json()
     assert sorted(item["month"] for item in listed["items"]) == [10, 12]
     bad = [{"department": "VA", "metric": "calls_wait", "period": "FY2024-Q1", "value": 1.0},

@@ -130,7 +130,9 @@ def _render(
         editing=editing, can_edit=can_edit_department(current_user, department.id),
         previous_label=_previous_label(period), add_error=add_error, focus=focus,
         previous_year_label=_previous_label(period, back=4),
-        metrics=db.session.scalars(reported_metrics_query(department.id)).all(),
+        metrics=db.session.scalars(
+            reported_metrics_query(department.id, parse_period(period.label).quarter)
+        ).all(),
         channels=org_queries.channels(),
         has_history="audit.view_history" in current_app.view_functions,
     )  # fmt: skip
