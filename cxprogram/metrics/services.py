@@ -5,17 +5,18 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cxprogram.auth.models import User
 from cxprogram.core import audit
-from cxprogram.core.fiscal import FiscalQuarter
+from cxprogram.core.fiscal import FiscalQuarter, PeriodLabelError, parse_value_period
 from cxprogram.core.models import utcnow
 from cxprogram.extensions import db
 from cxprogram.metrics.catalog import CHANNELS, JOURNEY_STAGES, STANDARD_METRICS, MetricSpec
-from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
+from cxprogram.metrics.models import MetricDefinition, Observation, PeriodState, ReportingPeriod
 from cxprogram.metrics.queries import metric_by_code, period_by_label
 from cxprogram.org.models import Channel, Department, JourneyStage
+from cxprogram.org.queries import organization_settings
 
 
 def ensure_vocabularies() -> None:
@@ -141,6 +142,36 @@ class MetricConflict(Exception):
     """Someone else saved the metric after this person opened it."""
 
 
+class FrequencyRefused(Exception):
+    """Stored values of the metric would not fit the frequency asked for."""
+
+
+def require_values_fit(metric: MetricDefinition, frequency: str) -> None:
+    """Refuse a frequency its stored values do not fit (a monthly metric's values carry a
+    month, an annual metric's sit in the year's last quarter), judged by the rule every
+    write follows (core/fiscal.parse_value_period) on each distinct period and month."""
+    if frequency == metric.frequency:
+        return
+    query = (
+        select(ReportingPeriod.label, Observation.month, func.count(Observation.id))
+        .join(Observation.period)
+        .where(Observation.metric_id == metric.id)
+        .group_by(ReportingPeriod.label, Observation.month)
+    )
+    misfits, start_month = 0, organization_settings().fiscal_year_start_month
+    for label, month, count in db.session.execute(query).tuples():
+        try:
+            parse_value_period(label, month, frequency, start_month)
+        except PeriodLabelError:
+            misfits += count
+    if misfits:
+        raise FrequencyRefused(
+            f"{misfits} stored value{'s' if misfits != 1 else ''} of {metric.code} would not "
+            f"fit a {frequency} metric (a monthly value carries its month, an annual one sits "
+            "in the year's last quarter); the frequency stays until they fit"
+        )
+
+
 METRIC_FIELDS = (
     "name", "description", "kind", "unit", "direction", "aggregation", "weighting",
     "target", "tolerance", "driver", "scale_min", "scale_max", "decimals", "n_counts",
@@ -186,6 +217,8 @@ def update_metric(
     """Change a metric's definition; refuse when it changed since the person opened it."""
     if version != metric.version:
         raise MetricConflict
+    if "frequency" in data:
+        require_values_fit(metric, data["frequency"])
     before = metric_state(metric)
     _apply(metric, data)
     db.session.flush()

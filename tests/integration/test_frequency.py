@@ -312,3 +312,35 @@ def test_the_catalog_shows_and_edits_the_frequency(
     refused = save(client, "/metrics/backlog/edit",
                    edit_data(org["quarterly"], frequency="weekly"))  # fmt: skip
     assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+
+
+def test_a_frequency_its_stored_values_do_not_fit_is_refused(
+    org: Any, client: Any, login: Any, make_user: Any, db_session: Any, make_observation: Any
+) -> None:
+    from tests.integration.test_metric_catalog import edit_data, save
+
+    va = org["depts"][0]
+    for label in ("FY2024-Q1", "FY2024-Q4"):
+        make_observation(va, org["quarterly"], org["periods"][label], 3.0)
+    login(make_user("chief").email)
+    for frequency, misfits in (("annual", "1 stored value"), ("monthly", "2 stored values")):
+        answer = save(client, "/metrics/backlog/edit",
+                      edit_data(org["quarterly"], frequency=frequency))  # fmt: skip
+        assert answer.status_code == 422
+        assert f"{misfits} of backlog would not fit a {frequency} metric" in answer.get_data(
+            as_text=True
+        )
+        db_session.expire_all()
+        assert org["quarterly"].frequency == Frequency.QUARTERLY
+    db_session.delete(
+        db_session.scalars(
+            select(Observation)
+            .join(Observation.period)
+            .where(
+                ReportingPeriod.label == "FY2024-Q1", Observation.metric_id == org["quarterly"].id
+            )
+        ).one()
+    )
+    db_session.flush()
+    answer = save(client, "/metrics/backlog/edit", edit_data(org["quarterly"], frequency="annual"))
+    assert answer.status_code == 302  # the FY2024-Q4 value fits an annual metric

@@ -103,6 +103,10 @@ def edit_metric(code: str) -> Response | Page:
     except (services.MetricConflict, StaleDataError):
         db.session.rollback()
         return _conflict(code, form)
+    except services.FrequencyRefused as refused:
+        db.session.rollback()
+        form.frequency.errors = [str(refused)]
+        return render_template("metrics/edit_metric.html", form=form, metric=metric), 422
     flash(f"Saved the metric {metric.code}.", "success")
     return redirect(url_for("main.metrics"))
 
