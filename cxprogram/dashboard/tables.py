@@ -56,6 +56,7 @@ class MetricRow:
     n_departments: int
     variation: Mapping[str, Any]
     spark: list[tuple[str, float | None]]
+    compared_with: str | None = None  # the period the change is from (an annual metric's: a year)
 
 
 def metric_rows(doc: Doc) -> list[MetricRow]:
@@ -68,6 +69,7 @@ def metric_rows(doc: Doc) -> list[MetricRow]:
             code, metric_name(doc, code), block.get("unit"), block.get("org_score"),
             decomposition.get("delta"), block.get("target"), int(block.get("n_departments") or 0),
             block.get("variation") or {}, series(doc, block.get("variation"), SPARK_PERIODS),
+            compared_with(doc, code),
         ))  # fmt: skip
     return rows
 

@@ -148,7 +148,7 @@ def test_an_annual_metric_is_due_only_in_the_years_last_quarter(
 
 
 def test_an_annual_rollup_compares_with_the_previous_year(
-    org: Any, db_session: Any, make_observation: Any, make_period: Any
+    org: Any, db_session: Any, make_observation: Any, client: Any, login: Any, make_user: Any
 ) -> None:
     va, dos = org["depts"]
     years = {"FY2021": (70.0, 60.0), "FY2022": (74.0, 66.0), "FY2023": (78.0, 64.0),
@@ -183,6 +183,10 @@ def test_an_annual_rollup_compares_with_the_previous_year(
     assert block["departments"]["VA"]["variation"]["values"][-1] == 82.0
     quarterly = doc["metrics"]["backlog"]
     assert quarterly["compared_with"] == "FY2024-Q3" and quarterly["frequency"] == "quarterly"
+    login(make_user("chief").email)
+    html = client.get("/dashboard?period=FY2024-Q4&metric=within_standard").get_data(as_text=True)
+    assert "(since FY2023-Q4)" in html  # the change column says it is a year's change
+    assert "Parts of the change in overall metric within_standard from FY2023-Q4" in html
 
 
 def test_the_api_takes_month_and_year_labels(
