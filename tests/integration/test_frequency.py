@@ -14,7 +14,13 @@ from sqlalchemy import select
 from cxprogram.auth.tokens import create_token
 from cxprogram.imports.framework import apply_plan, plan_file
 from cxprogram.imports.observations import observation_importer
-from cxprogram.metrics.models import Aggregation, Frequency, Observation, ReportingPeriod
+from cxprogram.metrics.models import (
+    Aggregation,
+    Frequency,
+    Observation,
+    PeriodState,
+    ReportingPeriod,
+)
 from cxprogram.metrics.periods import reporting_window
 from cxprogram.org.models import Department
 from cxprogram.review.progress import department_progress
@@ -119,10 +125,10 @@ def test_monthly_values_are_three_rows_and_pool_into_their_quarter(
 
 
 def _progress(org: Any, label: str, today: date) -> dict[str, tuple[int, int, bool]]:
-    db_session_period = org["periods"][label]
-    for period in org["periods"].values():  # the window is the latest open period
-        period.state = period.state.__class__("closed" if period is not db_session_period
-                                              else "open")  # fmt: skip
+    """(reported, expected, late) per department with `label` the period being reported
+    (the latest open one: the others are closed)."""
+    for period in org["periods"].values():
+        period.state = PeriodState.OPEN if period.label == label else PeriodState.CLOSED
     window = reporting_window(today)
     assert window.label == label
     return {p.code: (p.metrics_reported, p.metrics_expected, p.is_late)
