@@ -53,9 +53,13 @@ def load_lookups(actor: User | None) -> Lookups:
     ):
         services[(dept_id, name.strip().casefold())] = sid
     channels: dict[str, int] = {}
-    for cid, code, name in db.session.execute(select(Channel.id, Channel.code, Channel.name)):
+    retired: dict[int, str] = {}
+    query = select(Channel.id, Channel.code, Channel.name, Channel.is_retired)
+    for cid, code, name, is_retired in db.session.execute(query):
         channels[name.strip().casefold()] = cid
         channels[code.casefold()] = cid
+        if is_retired:
+            retired[cid] = name
     departments = db.session.execute(select(Department.id, Department.code))
     return Lookups(
         departments={code.upper(): i for i, code in departments},
@@ -72,6 +76,7 @@ def load_lookups(actor: User | None) -> Lookups:
         start_month=organization_settings().fiscal_year_start_month,
         today=datetime.now(UTC).date(),
         offered=offered_channels(),
+        retired_channels=retired,
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cxprogram.admin.calc import retired_reason
 from cxprogram.auth.models import Role, User
 from cxprogram.extensions import db
 from cxprogram.imports import observation_rows as rows_
@@ -115,7 +116,10 @@ def _classify(parsed: list[ObservationRow], look: Lookups, plan: ImportPlan) -> 
         if old is not None:
             payload.stored[item.number] = old
         info = look.periods.get(item.key[2])
-        if info is None:
+        if old is None and item.key[4] in look.retired_channels:
+            reason = retired_reason("channel", look.retired_channels[item.key[4]])
+            plan.errors.append(RowError(item.number, "channel", reason))
+        elif info is None:
             payload.new_periods.add(item.key[2])
             payload.adds.append(item)
         elif old is not None and (old.value, old.n, old.note) == new_values(item, old):

@@ -73,6 +73,7 @@ class Lookups:
     today: date
     labels: dict[str, object] = field(default_factory=dict)  # raw text -> label or error
     offered: dict[int, set[int]] = field(default_factory=dict)  # service id -> channel ids
+    retired_channels: dict[int, str] = field(default_factory=dict)  # id -> name
 
 
 def is_offered(offered: dict[int, set[int]], service_id: int | None, channel: int | None) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import Table, bindparam, case, column, insert, select, table, up
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
+from cxprogram.admin.calc import retired_reason
 from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.core.fiscal import parse_period
@@ -68,6 +69,15 @@ class ChannelNotOfferedError(RuleError):
         self.reason = reason
 
 
+class RetiredChannelError(RuleError):
+    """A new observation names a retired channel (those stored keep theirs)."""
+
+    def __init__(self, number: int, reason: str) -> None:
+        super().__init__(f"{reason} (row {number})")
+        self.number = number
+        self.reason = reason
+
+
 class ConcurrentChangeError(WriteRefused):
     """An observation changed between planning and writing; nothing is written."""
 
@@ -93,6 +103,7 @@ def write_observations(
     _require_writable({row.key[0] for row in rows}, actor)
     rules = _require_rules(rows)
     _require_offered(rows)
+    _require_current_channels(payload.adds)
     now, actor_id = utcnow(), (actor.id if actor is not None else None)
     _insert(payload.adds, period_ids, actor_id, source, now)
     _update(payload.changes, actor_id, source, now)
@@ -189,6 +200,20 @@ def _require_offered(rows: list[ObservationRow]) -> None:
                 service.name if service else "?", channel.name if channel else "?"
             )
             raise ChannelNotOfferedError(row.number, reason)
+
+
+def _require_current_channels(adds: list[ObservationRow]) -> None:
+    """A new observation names no retired channel; changes to stored ones keep theirs."""
+    channel_ids = {row.key[4] for row in adds if row.key[4] is not None}
+    if not channel_ids:
+        return
+    query = select(Channel.id, Channel.name).where(
+        Channel.id.in_(channel_ids), Channel.is_retired.is_(True)
+    )
+    retired = dict(db.session.execute(query).tuples().all())
+    for row in adds:
+        if row.key[4] in retired:
+            raise RetiredChannelError(row.number, retired_reason("channel", retired[row.key[4]]))
 
 
 def _rules(metric_ids: set[int]) -> dict[int, _Rule]:
