@@ -285,6 +285,9 @@ class DepartmentNameOut(BaseModel):
 
     name: str = _described("its name; its code when no department has that code any more")
     parent: str | None = _described("its parent's code")
+    short_name: str | None = _described(
+        "its short name, shown instead of the code in tight tables; null when it has none", None
+    )
 
 
 class CoverageOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cxprogram.admin.calc import tight_name
 from cxprogram.extensions import Base
 from cxprogram.org.settings import DEFAULTS
 
@@ -51,6 +52,11 @@ class Department(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def tight_name(self) -> str:
+        """What a tight table or header shows: the short name, else the code."""
+        return tight_name(self.code, self.short_name)
 
 
 class Channel(Base):
