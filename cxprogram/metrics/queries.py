@@ -277,7 +277,7 @@ def _extra_cells(
     """The cells a person added to the grid, keeping only those that make sense."""
     metric_ids = {m.id for m in metrics}
     services = {s.id: s for s in department.services}
-    channels = {c.id: c for c in db.session.scalars(select(Channel)) if not c.is_retired}
+    channels = {c.id: c for c in db.session.scalars(select(Channel))}
     wanted: dict[int, list[tuple[Service | None, Channel | None]]] = {}
     for key in dict.fromkeys(keys):
         ids = parse_new_row_key(key)
