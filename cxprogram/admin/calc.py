@@ -126,7 +126,7 @@ def term_problem(code: str, name: str, others: Iterable[tuple[str, str]]) -> tup
         return "code", f"a code of 1 to {VOCABULARY_CODE_MAX} letters, digits or underscores"
     for other_code, other_name in others:
         taken = {vocabulary_key(other_code), vocabulary_key(other_name)}
-        for field, text in (("code", code), ("name", name)):
+        for field, text in (("name", name), ("code", code)):
             if vocabulary_key(text) in taken:
                 return field, f"'{text}' reads like '{other_name}' ({other_code}), which exists"
     return None
