@@ -113,7 +113,7 @@ def test_the_dashboard_heatmap_shows_the_short_name(
 ) -> None:
     login(make_user("chief").email)
     page = client.get("/dashboard?period=FY2023-Q1").get_data(as_text=True)
-    heatmap = page[page.index('id="heatmap"'):]
-    row = heatmap[heatmap.index('data-department="VA"'):][:800]
+    heatmap = page[page.index('id="heatmap"') :]
+    row = heatmap[heatmap.index('data-department="VA"') :][:800]
     assert ">Vet. Aff.<" in row
     assert "Veterans Affairs" in row or 'title="' in row  # the full name stays readable
