@@ -5,6 +5,7 @@ message), and tight tables show it, else the code (the dashboard's heatmap, the 
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pytest
@@ -117,3 +118,26 @@ def test_the_dashboard_heatmap_shows_the_short_name(
     row = heatmap[heatmap.index('data-department="VA"') :][:800]
     assert ">Vet. Aff.<" in row
     assert "Veterans Affairs" in row or 'title="' in row  # the full name stays readable
+
+
+def test_the_pdf_heatmap_shows_the_short_name_else_the_code(
+    make_settings: Any, make_metrics: Any, make_department: Any, make_period: Any,
+    make_observation: Any, db_session: Any,
+) -> None:  # fmt: skip
+    from cxprogram.reports import content, document, services
+    from tests.integration.report_data import build_org, roll_up
+
+    factories = {"settings": make_settings, "metrics": make_metrics,
+                 "department": make_department, "period": make_period,
+                 "observation": make_observation}  # fmt: skip
+    org = build_org(factories)
+    org["departments"][1].short_name = "Beta"
+    db_session.flush()
+    period = org["period"]
+    payload = services.report_payload(period, roll_up(period), None)
+    model = content.build_model(payload.document, payload.facts, "2023-04-21T09:00:00+00:00")
+    page = document.build_html(model)
+    heatmap = page[page.index('id="heatmap"') :]
+    heatmap = heatmap[: heatmap.index("</table>")]
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', heatmap)
+    assert sorted(rows) == ["AAA", "Beta", "CCC", "DDD"]
