@@ -376,3 +376,15 @@ def test_an_exports_descriptive_columns_are_known_not_read(org: Any, db_session:
     apply_plan(observation_importer(), plan, None)
     stored = db_session.scalars(select(Observation)).one()
     assert (stored.value, stored.n, stored.note, stored.label) == (4.5, 40.0, "", "")
+
+
+def test_the_upload_page_names_key_label_and_the_columns_not_read(
+    org: Any, client: Any, login: Any, make_user: Any
+) -> None:
+    login(make_user("officer", departments=("VA",)).email)
+    page = client.get("/imports/observations").get_data(as_text=True)
+    assert "Optional: n, service, channel, note, key, import_key, label." in page
+    assert "(department_name, metric_name, target, status, period_start, period_end) are " \
+        "accepted and not read" in page  # fmt: skip
+    listing = client.get("/imports/").get_data(as_text=True)
+    assert "optional: n, service, channel, note, key, import_key, label)" in listing
