@@ -18,13 +18,15 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE on both databases (SQLite 3.35+ drops a column in place): a batch
+# operation would rebuild the table on SQLite and lose the expression index
+# uq_observations_key, which it cannot reflect.
 def upgrade():
-    with op.batch_alter_table('observations', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('label', sa.String(length=200), server_default='', nullable=False)
-        )
+    op.add_column(
+        'observations',
+        sa.Column('label', sa.String(length=200), server_default='', nullable=False),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('observations', schema=None) as batch_op:
-        batch_op.drop_column('label')
+    op.drop_column('observations', 'label')
