@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, column, insert, select, table, update
+from sqlalchemy import Table, bindparam, case, column, func, insert, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
@@ -307,21 +307,24 @@ def _update_statement(actor_id: int | None, source: Source, now: Any, with_count
         .where(t.c.id == bindparam("b_id"), t.c.version == bindparam("b_version"))
         .values(
             value=bindparam("b_value"), n=bindparam("b_n"), note=bindparam("b_note"),
-            label=bindparam("b_label"), distribution=distribution, source=source.value,
+            # None keeps the stored label, whatever planning read (the grid and the A-11
+            # import never set one)
+            label=func.coalesce(bindparam("b_label", type_=t.c.label.type), t.c.label),
+            distribution=distribution, source=source.value,
             updated_by_id=actor_id, updated_at=now, version=t.c.version + 1,
         )
     )  # fmt: skip
 
 
 def _params(item: ObservationRow, old: Existing) -> dict[str, Any]:
-    value, n, note, label = new_values(item, old)
+    value, n, note, _ = new_values(item, old)
     row: dict[str, Any] = {
         "b_id": old.id,
         "b_version": old.version,
         "b_value": value,
         "b_n": n,
         "b_note": note,
-        "b_label": label,
+        "b_label": item.label,
     }
     if item.distribution is not None:
         row["b_dist"] = item.distribution

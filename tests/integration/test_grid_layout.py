@@ -329,3 +329,19 @@ def test_the_grid_shows_a_rows_label_and_its_key_in_the_details(
     assert "Licences, Phone, </span>First wave" in page  # a record of a group by its label
     assert "Licences, Phone, </span>record c-2" in page  # else by its key
     assert obs.note == "", "the label is not the note"
+
+
+def test_saving_a_labelled_row_in_the_grid_keeps_its_label(
+    client: Any, login: Any, make_user: Any, org: dict[str, Any], make_observation: Any,
+    db_session: Any,
+) -> None:  # fmt: skip
+    sat = org["metrics"]["satisfaction"]
+    obs = make_observation(org["dept"], sat, org["period"], 4.5, n=30.0, import_key="STD-9")
+    obs.label = "Answered within 2 days"
+    db_session.flush()
+    login(make_user("officer", departments=("DMV",)).email)
+    data = form_of(client.get(URL).get_data(as_text=True))
+    data[f"o{obs.id}-value"] = "4.6"
+    assert post(client, data).status_code == 302
+    db_session.expire_all()
+    assert (obs.value, obs.label, obs.import_key) == (4.6, "Answered within 2 days", "STD-9")
