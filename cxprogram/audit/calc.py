@@ -149,6 +149,9 @@ def observation_change(
         parts.append(f"from {old} to {new}")
     if before.get("n") != after.get("n"):
         parts.append(f"n from {format_count(before.get('n'))} to {format_count(after.get('n'))}")
+    if (before.get("label") or "") != (after.get("label") or ""):
+        label = after.get("label") or ""
+        parts.append(f"the label to {quoted(label)}" if label else "removing the label")
     note_before, note_after = before.get("note") or "", after.get("note") or ""
     if not parts and note_before == note_after:
         return f"saved {place} unchanged"

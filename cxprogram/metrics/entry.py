@@ -265,5 +265,10 @@ def _plan(
         payload.adds.append(item)
     else:
         payload.changes.append(
-            (item, Existing(obs.id, obs.value, obs.n, obs.note, obs.version, obs.distribution))
+            (
+                item,
+                Existing(
+                    obs.id, obs.value, obs.n, obs.note, obs.version, obs.distribution, obs.label
+                ),
+            )
         )

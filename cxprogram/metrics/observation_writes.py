@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, column, insert, select, table, update
+from sqlalchemy import Table, bindparam, case, column, func, insert, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
@@ -46,6 +46,7 @@ from cxprogram.org.queries import codes_by_id
 from cxprogram.rollup.calc import compute_status
 
 OBSERVATIONS = cast(Table, Observation.__table__)
+Values = tuple[float, float | None, str, str]  # value, n, note, label
 
 
 class WriteRefused(Exception):
@@ -249,7 +250,8 @@ def _insert(
         {
             "department_id": k[0], "metric_id": k[1], "period_id": period_ids[k[2]],
             "service_id": k[3], "channel_id": k[4], "import_key": k[5],
-            "value": item.value, "n": item.n, "note": item.note or "", **fixed,
+            "value": item.value, "n": item.n, "note": item.note or "", "label": item.label or "",
+            **fixed,
         }
         for item in adds
         for k in (item.key,)
@@ -330,31 +332,42 @@ def _update_statement(actor_id: int | None, source: Source, now: Any, with_count
         .where(t.c.id == bindparam("b_id"), t.c.version == bindparam("b_version"))
         .values(
             value=bindparam("b_value"), n=bindparam("b_n"), note=bindparam("b_note"),
-            distribution=distribution, source=source.value, updated_by_id=actor_id,
-            updated_at=now, version=t.c.version + 1,
+            # None keeps the stored label, whatever planning read (the grid and the A-11
+            # import never set one)
+            label=func.coalesce(bindparam("b_label", type_=t.c.label.type), t.c.label),
+            distribution=distribution, source=source.value,
+            updated_by_id=actor_id, updated_at=now, version=t.c.version + 1,
         )
     )  # fmt: skip
 
 
 def _params(item: ObservationRow, old: Existing) -> dict[str, Any]:
-    value, n, note = new_values(item, old)
+    value, n, note, _ = new_values(item, old)
     row: dict[str, Any] = {
         "b_id": old.id,
         "b_version": old.version,
         "b_value": value,
         "b_n": n,
         "b_note": note,
+        "b_label": item.label,
     }
     if item.distribution is not None:
         row["b_dist"] = item.distribution
     return row
 
 
-def new_values(item: ObservationRow, old: Existing | None) -> tuple[float, float | None, str]:
-    """The values the observation will hold; absent n and note keep what is stored."""
+def new_values(item: ObservationRow, old: Existing | None) -> Values:
+    """The values (value, n, note, label) the observation will hold; absent n, note and
+    label keep what is stored."""
     n = item.n if item.has_n or old is None else old.n
     note = item.note if item.note is not None else (old.note if old else "")
-    return item.value, n, note
+    label = item.label if item.label is not None else (old.label if old else "")
+    return item.value, n, note, label
+
+
+def stored_values(old: Existing) -> Values:
+    """What is stored, in the shape of `new_values` (equal: the row changes nothing)."""
+    return old.value, old.n, old.note, old.label
 
 
 @dataclass(frozen=True)
@@ -396,15 +409,13 @@ def _audit(
     after: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for item in payload.adds:
         k = item.key
-        added.setdefault((k[0], k[2]), []).append(
-            _entry(k, item.value, item.n, item.note or "", names)
-        )
+        added.setdefault((k[0], k[2]), []).append(_entry(k, new_values(item, None), names))
     for item, old in payload.changes:
         where = (item.key[0], item.key[2])
         before.setdefault(where, []).append({"id": old.id, "value": old.value, "n": old.n,
-                                             "note": old.note})  # fmt: skip
+                                             "note": old.note, "label": old.label})  # fmt: skip
         after.setdefault(where, []).append(
-            {"id": old.id, **_entry(item.key, *new_values(item, old), names)}
+            {"id": old.id, **_entry(item.key, new_values(item, old), names)}
         )
     touched = sorted(set(added) | set(after))
     codes = codes_by_id({dept for dept, _ in touched})
@@ -428,10 +439,10 @@ def _audit_each(
     rows = [(item, None) for item in payload.adds] + list(payload.changes)
     for item, old in rows:
         oid = old.id if old else ids[item.key]
-        state = {"id": oid, **_entry(item.key, old.value, old.n, old.note, names)} if old else None
+        state = {"id": oid, **_entry(item.key, stored_values(old), names)} if old else None
         audit.record(
             "update" if old else "create", "observation", oid, actor=actor, before=state,
-            after={"id": oid, **_entry(item.key, *new_values(item, old), names)},
+            after={"id": oid, **_entry(item.key, new_values(item, old), names)},
             department_id=item.key[0], period_label=item.key[2],
         )  # fmt: skip
 
@@ -448,15 +459,20 @@ def _new_ids(adds: list[ObservationRow], period_ids: dict[str, int]) -> dict[Key
     return {(d, m, labels[p], s, c, k): oid for oid, d, m, p, s, c, k in db.session.execute(query)}
 
 
-def _entry(k: Key, value: float, n: float | None, note: str, names: _Names) -> dict[str, Any]:
-    """One observation in an audit event, named as the history page shows it."""
-    return {
+def _entry(k: Key, values: Values, names: _Names) -> dict[str, Any]:
+    """One observation in an audit event, named as the history page shows it (its label
+    only when it has one, so events of unlabelled rows read as before)."""
+    value, n, note, label = values
+    entry = {
         "metric": names.metrics.get(k[1]),
         "service": names.services.get(k[3]) if k[3] is not None else None,
         "channel": names.channels.get(k[4]) if k[4] is not None else None,
         "record": k[5] or None,
         "value": value, "n": n, "note": note,
     }  # fmt: skip
+    if label:
+        entry["label"] = label
+    return entry
 
 
 def _expire_loaded_observations() -> None:

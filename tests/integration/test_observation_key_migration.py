@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cxprogram import create_app
 from cxprogram.core.fiscal import FiscalQuarter
-from cxprogram.core.models import AuditEvent
+from cxprogram.core.models import AuditEvent, UTCDateTime
 from cxprogram.extensions import db
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation
@@ -47,6 +47,25 @@ def _old_metric() -> int:
     return int(db.session.execute(statement.returning(metrics.c.id)).scalar_one())
 
 
+def _old_observation(dept_id: int, metric_id: int, period_id: int, value: float,
+                     updated_at: datetime) -> int:  # fmt: skip
+    """An observation row as the schema before head holds it (no columns added since)."""
+    names = ("department_id", "metric_id", "period_id", "import_key", "value", "note", "source",
+             "version")  # fmt: skip
+    observations = table(
+        "observations",
+        column("id"),
+        *(column(n) for n in names),
+        column("created_at", UTCDateTime()),
+        column("updated_at", UTCDateTime()),
+    )
+    values = dict(zip(names, (dept_id, metric_id, period_id, "", value, "", "form", 1),
+                      strict=True))  # fmt: skip
+    statement = insert(observations).values(created_at=updated_at, updated_at=updated_at,
+                                            **values)  # fmt: skip
+    return int(db.session.execute(statement.returning(observations.c.id)).scalar_one())
+
+
 def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url: str) -> None:
     app = create_app(make_config(empty_database_url))
     with app.app_context():
@@ -55,13 +74,11 @@ def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url
         dept = Department(code="VA", name="Veterans")
         period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
         now = datetime.now(UTC)
-        rows = [Observation(department=dept, metric_id=metric_id, period=period, value=value,
-                            updated_at=now - timedelta(hours=hours))
-                for value, hours in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
-        db.session.add_all(rows)
+        db.session.add(dept)
         db.session.flush()
-        ids = [row.id for row in rows]
         dept_id, label, period_id = dept.id, period.label, period.id
+        ids = [_old_observation(dept_id, metric_id, period_id, value, now - timedelta(hours=h))
+               for value, h in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
         db.session.commit()
         db.session.close()  # the upgrade writes on a connection of its own
         upgrade()
