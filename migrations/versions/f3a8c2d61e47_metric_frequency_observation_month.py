@@ -9,7 +9,7 @@ table, so the rollup cache's triggers are created again (copied from
 cxprogram/rollup/triggers.py as they are at this revision).
 
 Revision ID: f3a8c2d61e47
-Revises: d7f2a4c9e1b3
+Revises: a4c9e2f7b1d3, f3c8e1a7b942 (it also joins the two heads the last merges left)
 Create Date: 2026-12-07 23:30:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f3a8c2d61e47"
-down_revision = "d7f2a4c9e1b3"
+down_revision = ("a4c9e2f7b1d3", "f3c8e1a7b942")
 branch_labels = None
 depends_on = None
 

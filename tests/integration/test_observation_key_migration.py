@@ -47,21 +47,22 @@ def _old_metric() -> int:
     return int(db.session.execute(statement.returning(metrics.c.id)).scalar_one())
 
 
-def _old_observation(
-    dept_id: int, metric_id: int, period_id: int, value: float, updated_at: datetime
-) -> int:
-    """An observation row as the schema before head holds it (no month)."""
+def _old_observation(dept_id: int, metric_id: int, period_id: int, value: float,
+                     updated_at: datetime) -> int:  # fmt: skip
+    """An observation row as the schema before head holds it (no columns added since)."""
+    names = ("department_id", "metric_id", "period_id", "import_key", "value", "note", "source",
+             "version")  # fmt: skip
     observations = table(
-        "observations", column("id"), column("department_id"), column("metric_id"),
-        column("period_id"), column("import_key"), column("value"), column("note"),
-        column("source"), column("version"), column("created_at", UTCDateTime()),
+        "observations",
+        column("id"),
+        *(column(n) for n in names),
+        column("created_at", UTCDateTime()),
         column("updated_at", UTCDateTime()),
-    )  # fmt: skip
-    statement = insert(observations).values(
-        department_id=dept_id, metric_id=metric_id, period_id=period_id, import_key="",
-        value=value, note="", source="form", version=1, created_at=updated_at,
-        updated_at=updated_at,
-    )  # fmt: skip
+    )
+    values = dict(zip(names, (dept_id, metric_id, period_id, "", value, "", "form", 1),
+                      strict=True))  # fmt: skip
+    statement = insert(observations).values(created_at=updated_at, updated_at=updated_at,
+                                            **values)  # fmt: skip
     return int(db.session.execute(statement.returning(observations.c.id)).scalar_one())
 
 
@@ -75,9 +76,9 @@ def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url
         now = datetime.now(UTC)
         db.session.add(dept)
         db.session.flush()
-        ids = [_old_observation(dept.id, metric_id, period.id, value, now - timedelta(hours=h))
-               for value, h in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
         dept_id, label, period_id = dept.id, period.label, period.id
+        ids = [_old_observation(dept_id, metric_id, period_id, value, now - timedelta(hours=h))
+               for value, h in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
         db.session.commit()
         db.session.close()  # the upgrade writes on a connection of its own
         upgrade()
