@@ -149,13 +149,9 @@ def _vanished(
     """A typed row no longer on the grid: someone created that cell, or removed the value."""
     cell, month = parse_new_row_key(key), new_row_month(key)
     for row in rows:
-        if (
-            cell
-            and row.observation is not None
-            and row.cell == cell
-            and not row.record
-            and (row.month == month)
-        ):
+        if row.month != month:  # a monthly metric's other months are other cells
+            continue
+        if cell and row.observation is not None and row.cell == cell and not row.record:
             moved[row.key] = replace(sent, version=str(row.observation.version))
             return Conflict(row.key, row.label, observation_state(row.observation))
     return Conflict(key, f"row {key}", None)
