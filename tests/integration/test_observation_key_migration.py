@@ -20,7 +20,6 @@ from cxprogram.core.models import AuditEvent, UTCDateTime
 from cxprogram.extensions import db
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation
-from cxprogram.org.models import Department
 from tests.conftest import _throwaway_postgres, make_config
 
 BEFORE = "c3a1f0e2b7d4"  # the revision before the one-row-per-observation index
@@ -47,6 +46,14 @@ def _old_metric() -> int:
     return int(db.session.execute(statement.returning(metrics.c.id)).scalar_one())
 
 
+def _old_department() -> int:
+    """A department row as the schema before head holds it (no short name)."""
+    departments = table("departments", column("id"), column("code"), column("name"),
+                        column("is_active"), column("version"))  # fmt: skip
+    statement = insert(departments).values(code="VA", name="Veterans", is_active=True, version=1)
+    return int(db.session.execute(statement.returning(departments.c.id)).scalar_one())
+
+
 def _old_observation(dept_id: int, metric_id: int, period_id: int, value: float,
                      updated_at: datetime) -> int:  # fmt: skip
     """An observation row as the schema before head holds it (no columns added since)."""
@@ -71,12 +78,10 @@ def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url
     with app.app_context():
         upgrade(revision=BEFORE)
         metric_id = _old_metric()  # the models describe head: write this schema's row by hand
-        dept = Department(code="VA", name="Veterans")
+        dept_id = _old_department()
         period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
         now = datetime.now(UTC)
-        db.session.add(dept)
-        db.session.flush()
-        dept_id, label, period_id = dept.id, period.label, period.id
+        label, period_id = period.label, period.id
         ids = [_old_observation(dept_id, metric_id, period_id, value, now - timedelta(hours=h))
                for value, h in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
         db.session.commit()
