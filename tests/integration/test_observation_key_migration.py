@@ -20,7 +20,6 @@ from cxprogram.core.models import AuditEvent, UTCDateTime
 from cxprogram.extensions import db
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation
-from cxprogram.org.models import Department
 from tests.conftest import _throwaway_postgres, make_config
 
 BEFORE = "c3a1f0e2b7d4"  # the revision before the one-row-per-observation index
@@ -71,12 +70,15 @@ def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url
     with app.app_context():
         upgrade(revision=BEFORE)
         metric_id = _old_metric()  # the models describe head: write this schema's row by hand
-        dept = Department(code="VA", name="Veterans")
+        departments = table("departments", column("id"), column("code"), column("name"),
+                            column("is_active"), column("version"))  # fmt: skip
+        dept_id = int(db.session.execute(
+            insert(departments).values(code="VA", name="Veterans", is_active=True, version=1)
+            .returning(departments.c.id)
+        ).scalar_one())  # fmt: skip
         period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
         now = datetime.now(UTC)
-        db.session.add(dept)
-        db.session.flush()
-        dept_id, label, period_id = dept.id, period.label, period.id
+        label, period_id = period.label, period.id
         ids = [_old_observation(dept_id, metric_id, period_id, value, now - timedelta(hours=h))
                for value, h in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
         db.session.commit()
