@@ -13,7 +13,13 @@ from cxprogram.core.models import AuditEvent
 from cxprogram.exports.models import ExportJob, JobState
 from cxprogram.imports.models import PendingUpload
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
-from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
+from cxprogram.org.models import (
+    Channel,
+    Department,
+    JourneyStage,
+    OrgSettings,
+    Service,
+)
 from cxprogram.reminders.models import ReminderLog
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview

@@ -1,0 +1,243 @@
+"""Service standards (SPEC 3, 4.5): a standard's own target decides the status of its
+observations (grid, reds, rollup) and standards_met; standards_met, its organization figure
+and its decomposition checked against a computation written here from the constructed data
+(plain loops, none of the application's code)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from cxprogram.admin import standards as standard_services
+from cxprogram.admin.standards import StandardData, StandardError
+from cxprogram.metrics.models import Observation, Source
+from cxprogram.metrics.observation_payload import ObservationPayload, ObservationRow
+from cxprogram.metrics.observation_writes import StandardRefusedError, write_observations
+from cxprogram.metrics.queries import grid_rows
+from cxprogram.metrics.reds import department_reds
+from cxprogram.org.models import Service, ServiceStandard
+from cxprogram.rollup.document import snapshot_document
+from cxprogram.rollup.services import run_rollup
+
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+PERIODS = ("FY2024-Q1", "FY2024-Q2")
+TOL = 1e-9
+
+
+def _standard(service: Service, code: str, metric: Any, target: float) -> ServiceStandard:
+    return standard_services.create_standard(
+        service, StandardData(code, f"Promise {code}", metric.id, target), None
+    )
+
+
+@pytest.fixture
+def org(
+    db_session: Any, make_department: Any, make_metrics: Any, make_period: Any, make_settings: Any
+) -> dict[str, Any]:
+    """Five departments, two services each, two to four standards a service (most on
+    within_standard with their own targets, some on speed of answer, lower is better), one
+    to three observations a standard and period; a few standards without values in a
+    period; one department with no standards at all."""
+    make_settings()
+    metrics = make_metrics("within_standard", "speed_of_answer")
+    periods = [make_period(label) for label in PERIODS]
+    rng = random.Random(20261208)
+    depts, standards, observations = [], [], []
+    for d in range(5):
+        dept = make_department(f"D{d}")
+        depts.append(dept)
+        if d == 4:
+            continue
+        for s in range(2):
+            service = Service(department=dept, name=f"Service {d}.{s}")
+            db_session.add(service)
+            db_session.flush()
+            for k in range(rng.randint(2, 4)):
+                lower = k == 3
+                metric = metrics["speed_of_answer" if lower else "within_standard"]
+                target = rng.choice([60.0, 120.0]) if lower else rng.choice([70.0, 80.0, 90.0])
+                standards.append((dept, _standard(service, f"D{d}-S{s}-{k}", metric, target)))
+    for period in periods:
+        for dept, standard in standards:
+            if rng.random() < 0.15:
+                continue  # no value this period: not judged
+            lower = standard.metric.code == "speed_of_answer"
+            for r in range(rng.randint(1, 3)):
+                value = rng.uniform(30, 180) if lower else rng.uniform(55, 100)
+                n = float(rng.randint(10, 500))
+                obs = Observation(
+                    department=dept, metric=standard.metric, period=period, value=value, n=n,
+                    service=standard.service, standard=standard, import_key=f"r{r}",
+                )  # fmt: skip
+                db_session.add(obs)
+                observations.append((period.label, dept.code, standard, value, n))
+    db_session.flush()
+    return {"metrics": metrics, "periods": periods, "depts": depts, "obs": observations}
+
+
+def _independent(observations: list[Any], label: str) -> dict[str, tuple[int, int]]:
+    """department -> (standards met, standards judged) in the period, from the raw rows."""
+    pooled: dict[tuple[str, str], list[float]] = {}
+    judges: dict[tuple[str, str], tuple[float, bool]] = {}
+    for period, dept, standard, value, n in observations:
+        if period != label:
+            continue
+        sums = pooled.setdefault((dept, standard.code), [0.0, 0.0])
+        sums[0] += value * n
+        sums[1] += n
+        judges[(dept, standard.code)] = (standard.target, standard.metric.code != "speed_of_answer")
+    out: dict[str, list[int]] = {}
+    for key, (vn, n) in pooled.items():
+        target, higher = judges[key]
+        value = vn / n
+        met = value >= target if higher else value <= target
+        counts = out.setdefault(key[0], [0, 0])
+        counts[0] += int(met)
+        counts[1] += 1
+    return {d: (m, t) for d, (m, t) in out.items()}
+
+
+def _document(label: str) -> dict[str, Any]:
+    from cxprogram.metrics.queries import period_by_label
+
+    period = period_by_label(label)
+    assert period is not None
+    return snapshot_document(run_rollup(period, NOW).snapshot)
+
+
+def test_standards_met_agrees_with_independent_computation(org: dict[str, Any]) -> None:
+    for label in PERIODS:
+        expected = _independent(org["obs"], label)
+        block = _document(label)["metrics"]["standards_met"]
+        got = block["departments"]
+        assert set(got) == set(expected), "every department with a judged standard, only them"
+        for dept, (met, total) in expected.items():
+            assert got[dept]["score"] == pytest.approx(100 * met / total, abs=TOL)
+            assert got[dept]["n"] == total
+        all_met = sum(m for m, _ in expected.values())
+        all_judged = sum(t for _, t in expected.values())
+        assert block["org_score"] == pytest.approx(100 * all_met / all_judged, abs=TOL)
+        scores = [100 * m / t for m, t in expected.values()]
+        mean = sum(scores) / len(scores)
+        sd = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+        assert block["mean"] == pytest.approx(mean, abs=TOL)
+        assert block["sd"] == pytest.approx(sd, abs=TOL)
+        within = [s for s in scores if abs(s - block["org_score"]) <= block["tolerance"]]
+        assert block["consistency"] == pytest.approx(100 * len(within) / len(scores), abs=TOL)
+
+
+def test_standards_met_decomposition_agrees(org: dict[str, Any]) -> None:
+    before, after = (_independent(org["obs"], label) for label in PERIODS)
+    block = _document(PERIODS[1])["metrics"]["standards_met"]["decomposition"]
+
+    def weights(counts: dict[str, tuple[int, int]]) -> dict[str, float]:
+        total = sum(t for _, t in counts.values())
+        return {d: t / total for d, (_, t) in counts.items()}
+
+    w0, w1 = weights(before), weights(after)
+    s0 = {d: 100 * m / t for d, (m, t) in before.items()}
+    s1 = {d: 100 * m / t for d, (m, t) in after.items()}
+    org0 = sum(w0[d] * s0[d] for d in s0)
+    org1 = sum(w1[d] * s1[d] for d in s1)
+    mean = (org0 + org1) / 2
+    assert block["delta"] == pytest.approx(org1 - org0, abs=TOL)
+    for dept in set(s0) | set(s1):
+        a, b = s0.get(dept, s1.get(dept)), s1.get(dept, s0.get(dept))
+        assert a is not None and b is not None
+        rate = (w0.get(dept, 0) + w1.get(dept, 0)) / 2 * (b - a)
+        mix = ((a + b) / 2 - mean) * (w1.get(dept, 0) - w0.get(dept, 0))
+        assert block["departments"][dept]["rate"] == pytest.approx(rate, abs=TOL)
+        assert block["departments"][dept]["mix"] == pytest.approx(mix, abs=TOL)
+
+
+def test_a_standards_own_target_decides(
+    db_session: Any, make_department: Any, make_metrics: Any, make_period: Any,
+    make_settings: Any,
+) -> None:  # fmt: skip
+    """90 % is green against the metric's target (80) but red against a standard's (99):
+    the grid row, the reds and standards_met all judge it by the standard's."""
+    make_settings()
+    metric = make_metrics("within_standard")["within_standard"]
+    period = make_period("FY2024-Q1")
+    dept = make_department("VA")
+    service = Service(department=dept, name="Benefits")
+    db_session.add(service)
+    db_session.flush()
+    strict = _standard(service, "VA-STRICT", metric, 99.0)
+    loose = _standard(service, "VA-LOOSE", metric, 50.0)
+    for standard in (strict, loose):
+        db_session.add(Observation(department=dept, metric=metric, period=period, value=90.0,
+                                   n=100.0, service=service, standard=standard))  # fmt: skip
+    db_session.flush()
+    rows = {row.standard.code: row for row in grid_rows(dept, period) if row.standard}
+    assert rows["VA-STRICT"].rule.status(90.0) == "red"
+    assert rows["VA-LOOSE"].rule.status(90.0) == "green"
+    reds = department_reds(period.id, [dept.id])
+    assert [(r.standard, r.target) for r in reds] == [("VA-STRICT", 99.0)]
+    block = _document("FY2024-Q1")["metrics"]["standards_met"]
+    assert block["departments"]["VA"]["score"] == 50.0
+    assert block["departments"]["VA"]["n"] == 2
+    # a new target is seen by the next rollup (the cached aggregates are forgotten)
+    standard_services.update_standard(
+        strict, StandardData("VA-STRICT", "Promise", metric.id, 90.0), strict.version, None
+    )
+    assert _document("FY2024-Q1")["metrics"]["standards_met"]["departments"]["VA"]["score"] == 100
+
+
+def test_writes_check_the_named_standard(
+    db_session: Any, make_department: Any, make_metrics: Any, make_period: Any,
+    make_settings: Any,
+) -> None:  # fmt: skip
+    """A row may name only a standard of its own service and metric, not retired; the
+    refusal names the row, the field and the reason, and nothing is written."""
+    make_settings()
+    metrics = make_metrics("within_standard", "first_contact_resolution")
+    period = make_period("FY2024-Q1")
+    dept = make_department("VA")
+    one, other = Service(department=dept, name="One"), Service(department=dept, name="Two")
+    db_session.add_all([one, other])
+    db_session.flush()
+    standard = _standard(one, "VA-1", metrics["within_standard"], 80.0)
+    ws, fcr = metrics["within_standard"].id, metrics["first_contact_resolution"].id
+    cases = [
+        ((dept.id, ws, period.label, other.id, None, "", standard.id), "another service"),
+        ((dept.id, fcr, period.label, one.id, None, "", standard.id), "another metric"),
+    ]
+    for key, reason in cases:
+        payload = ObservationPayload(adds=[ObservationRow(7, key, 90.0, 10.0, "", True)])
+        with pytest.raises(StandardRefusedError) as refused:
+            write_observations(payload, None, Source.IMPORT)
+        assert (refused.value.number, refused.value.field) == (7, "standard")
+        assert reason in refused.value.reason
+    standard_services.set_standard_retired(standard, True, standard.version, None)
+    key = (dept.id, ws, period.label, one.id, None, "", standard.id)
+    payload = ObservationPayload(adds=[ObservationRow(3, key, 90.0, 10.0, "", True)])
+    with pytest.raises(StandardRefusedError, match="retired"):
+        write_observations(payload, None, Source.IMPORT)
+    assert db_session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
+def test_standard_rules(
+    db_session: Any, make_department: Any, make_metrics: Any, make_settings: Any
+) -> None:
+    make_settings()
+    metric = make_metrics("within_standard")["within_standard"]
+    service = Service(department=make_department("VA"), name="One")
+    db_session.add(service)
+    db_session.flush()
+    _standard(service, "FINTRAC-CANAFE-01", metric, 80.0)
+    bad = [
+        (StandardData("fintrac-canafe-01", "", metric.id, 80.0), "code", "already"),
+        (StandardData("x" * 41, "", metric.id, 80.0), "code", "up to 40"),
+        (StandardData("A B", "", metric.id, 80.0), "code", "not a standard code"),
+        (StandardData("OK-1", "", metric.id, 120.0), "target", "outside the metric's scale"),
+        (StandardData("OK-1", "", None, 80.0), "metric", "choose"),
+    ]
+    for data, field, reason in bad:
+        with pytest.raises(StandardError) as refused:
+            standard_services.create_standard(service, data, None)
+        assert refused.value.field == field and reason in refused.value.message
