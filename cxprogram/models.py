@@ -19,6 +19,7 @@ from cxprogram.org.models import (
     JourneyStage,
     OrgSettings,
     Service,
+    ServiceStandard,
 )
 from cxprogram.reminders.models import ReminderLog
 from cxprogram.reports.models import QuarterlyReport
@@ -61,6 +62,7 @@ __all__ = [
     "RollupPeriodStamp",
     "RollupSnapshot",
     "Service",
+    "ServiceStandard",
     "Strategy",
     "StrategyDriver",
     "StrategyMetric",
