@@ -121,14 +121,22 @@ def set_standard_retired(
                  department_id=standard.service.department_id)  # fmt: skip
 
 
+def code_problem(code: str) -> str | None:
+    """Why a (trimmed) standard code breaks the rule, or None when it keeps it."""
+    if not code:
+        return "a code is required"
+    if len(code) > STANDARD_CODE_LENGTH or not _CODE.fullmatch(code):
+        return f"'{code}' is not a standard code: {CODE_RULE}"
+    return None
+
+
 def checked_code(raw: str, standard: ServiceStandard | None) -> str:
     """The code as stored: trimmed, within the rule, unique in the organization (the case
     of letters does not make two codes different)."""
     code = raw.strip()
-    if not code:
-        raise StandardError("code", "a code is required")
-    if len(code) > STANDARD_CODE_LENGTH or not _CODE.fullmatch(code):
-        raise StandardError("code", f"'{code}' is not a standard code: {CODE_RULE}")
+    problem = code_problem(code)
+    if problem is not None:
+        raise StandardError("code", problem)
     query = select(ServiceStandard).where(func.lower(ServiceStandard.code) == code.lower())
     clash = db.session.scalar(query)
     if clash is not None and clash is not standard:
@@ -137,15 +145,27 @@ def checked_code(raw: str, standard: ServiceStandard | None) -> str:
 
 
 def _fill(standard: ServiceStandard, service: Service, data: StandardData) -> None:
+    metric, target, channel = checked_promise(service, data)
+    standard.metric, standard.target, standard.channel = metric, target, channel
+    standard.text = clean_text(data.text)
+
+
+def clean_text(text: str) -> str:
+    """A standard's text as stored: one line, single spaces."""
+    return " ".join(text.split())[:2000]
+
+
+def checked_promise(
+    service: Service, data: StandardData
+) -> tuple[MetricDefinition, float, Channel | None]:
+    """The metric, target and channel a standard of this service may have (writes nothing);
+    StandardError on the first that may not be."""
     metric = db.session.get(MetricDefinition, data.metric_id) if data.metric_id else None
     if metric is None or metric.code in DERIVED_CODES:
         raise StandardError("metric", "choose the metric the standard promises on")
     if metric.owner_department_id not in (None, service.department_id):
         raise StandardError("metric", f"{metric.name} is another department's own metric")
-    standard.metric = metric
-    standard.target = _target(metric, data.target)
-    standard.channel = _channel(service, data.channel_id)
-    standard.text = " ".join(data.text.split())[:2000]
+    return metric, _target(metric, data.target), _channel(service, data.channel_id)
 
 
 def _target(metric: MetricDefinition, target: float | None) -> float:

@@ -241,3 +241,128 @@ def test_standard_rules(
         with pytest.raises(StandardError) as refused:
             standard_services.create_standard(service, data, None)
         assert refused.value.field == field and reason in refused.value.message
+
+
+@pytest.fixture
+def services(
+    db_session: Any, make_department: Any, make_metrics: Any, make_period: Any,
+    make_settings: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """Two departments with a service each (the VA one offered on the phone only)."""
+    from cxprogram.metrics.services import ensure_vocabularies
+    from cxprogram.org.models import Channel
+
+    make_settings()
+    ensure_vocabularies()
+    metrics = make_metrics("within_standard", "speed_of_answer")
+    make_period("FY2024-Q1")
+    phone = db_session.scalars(select(Channel).where(Channel.code == "phone")).one()
+    va = Service(department=make_department("VA"), name="Benefits", channels=[phone])
+    dmv = Service(department=make_department("FINTRAC-CANAFE"), name="Reports")
+    db_session.add_all([va, dmv])
+    db_session.flush()
+    return {"metrics": metrics, "va": va, "dmv": dmv}
+
+
+STANDARDS_CSV = (
+    "department,service,code,text,metric,target,channel\n"
+    "VA,Benefits,VA-CALLS,Answer within 60 s,speed_of_answer,60,phone\n"
+    "VA,Benefits,VA-DECIDE,Decide in 10 days,Within standard,85,\n"
+    "FINTRAC-CANAFE,Reports,FINTRAC-CANAFE-01,Acknowledge in 2 days,within_standard,90,\n"
+)
+
+
+def test_standards_import_adds_then_changes_nothing(
+    runner: Any, db_session: Any, services: dict[str, Any], tmp_path: Any
+) -> None:
+    path = tmp_path / "standards.csv"
+    path.write_text(STANDARDS_CSV)
+    result = runner.invoke(args=["import", "standards", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "standards added: 3" in result.output
+    stored = {s.code: s for s in db_session.scalars(select(ServiceStandard))}
+    assert stored["VA-CALLS"].target == 60.0 and stored["VA-CALLS"].channel.code == "phone"
+    assert stored["VA-DECIDE"].metric.code == "within_standard"
+    again = runner.invoke(args=["import", "standards", str(path)])
+    assert again.exit_code == 0 and "unchanged: 3" in again.output, again.output
+    path.write_text(STANDARDS_CSV.replace("Decide in 10 days,Within standard,85",
+                                          "Decide in 7 days,Within standard,80"))  # fmt: skip
+    changed = runner.invoke(args=["import", "standards", str(path)])
+    assert "standards changed: 1" in changed.output, changed.output
+    db_session.expire_all()
+    assert stored["VA-DECIDE"].target == 80.0
+
+
+def test_standards_import_refusals_name_row_field_reason_and_write_nothing(
+    runner: Any, db_session: Any, services: dict[str, Any], tmp_path: Any
+) -> None:
+    rows = [
+        "department,service,code,text,metric,target,channel",
+        "VA,Benefits,OK-1,Fine,within_standard,80,",  # 2: fine
+        "XX,Benefits,BAD-1,,within_standard,80,",  # 3
+        "VA,Nothing,BAD-2,,within_standard,80,",  # 4
+        "VA,Benefits,bad code,,within_standard,80,",  # 5
+        "VA,Benefits,ok-1,,within_standard,80,",  # 6 the code of row 2
+        "VA,Benefits,BAD-3,,no_such_metric,80,",  # 7
+        "VA,Benefits,BAD-4,,within_standard,lots,",  # 8
+        "VA,Benefits,BAD-5,,within_standard,150,",  # 9
+        "VA,Benefits,BAD-6,,within_standard,80,web",  # 10 not offered on the web
+        "VA,Benefits,BAD-7,,standards_met,80,",  # 11 derived
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = runner.invoke(args=["import", "standards", str(path)])
+    assert result.exit_code == 1
+    expected = [
+        "row 3, column department: unknown department 'XX'",
+        "row 4, column service: unknown service 'Nothing'",
+        "row 5, column code: 'bad code' is not a standard code",
+        "row 6, column code: the code ok-1 is also on row 2",
+        "row 7, column metric: unknown metric 'no_such_metric'",
+        "row 8, column target: 'lots' is not a number",
+        "row 9, column target: 150 is outside the metric's scale",
+        "row 10, column channel: Benefits is not offered through Web",
+        "row 11, column metric: ",  # not a metric a standard may promise on
+    ]
+    for line in expected:
+        assert line in result.output, (line, result.output)
+    assert db_session.scalars(select(ServiceStandard)).all() == []
+
+
+def test_observations_import_takes_the_standard_column(
+    runner: Any, db_session: Any, services: dict[str, Any], tmp_path: Any
+) -> None:
+    path = tmp_path / "standards.csv"
+    path.write_text(STANDARDS_CSV)
+    assert runner.invoke(args=["import", "standards", str(path)]).exit_code == 0
+    header = "department,metric,period,value,n,service,channel,standard\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header
+                   + "VA,within_standard,FY2024-Q1,90,10,Benefits,,NOPE\n"
+                   + "VA,within_standard,FY2024-Q1,90,10,Benefits,,FINTRAC-CANAFE-01\n"
+                   + "VA,within_standard,FY2024-Q1,90,10,Benefits,,VA-CALLS\n"
+                   + "VA,within_standard,FY2024-Q1,90,10,,,VA-DECIDE\n")  # fmt: skip
+    result = runner.invoke(args=["import", "observations", str(bad)])
+    assert result.exit_code == 1
+    for line in (
+        "row 2, column standard: unknown standard 'NOPE'",
+        "row 3, column standard: the standard 'FINTRAC-CANAFE-01' belongs to another service",
+        "row 4, column standard: the standard 'VA-CALLS' is on another metric",
+        "row 5, column service: the standard 'VA-DECIDE' needs the row's service",
+    ):
+        assert line in result.output, (line, result.output)
+    assert db_session.scalar(select(func.count()).select_from(Observation)) == 0
+    good = tmp_path / "good.csv"
+    good.write_text(header
+                    + "VA,within_standard,FY2024-Q1,90,10,Benefits,,va-decide\n"
+                    + "VA,speed_of_answer,FY2024-Q1,50,10,Benefits,phone,VA-CALLS\n"
+                    + "VA,within_standard,FY2024-Q1,70,10,Benefits,,\n")  # fmt: skip
+    result = runner.invoke(args=["import", "observations", str(good)])
+    assert result.exit_code == 0, result.output
+    found = {(o.metric.code, o.standard.code if o.standard else None): o.value
+             for o in db_session.scalars(select(Observation))}  # fmt: skip
+    assert found == {
+        ("within_standard", "VA-DECIDE"): 90.0,
+        ("speed_of_answer", "VA-CALLS"): 50.0,
+        ("within_standard", None): 70.0,
+    }
