@@ -91,10 +91,24 @@ class ObservationOut(_Out):
     n: float | None
     service: str | None
     channel: str | None
+    standard: str | None = Field(description="the service standard's code, or none")
     distribution: list[int] | None
     note: str
     source: Literal["form", "import", "api"]
     version: int
+
+
+class StandardOut(_Out):
+    """A service's published standard (SPEC 3): its own target judges its observations."""
+
+    code: str
+    department: str
+    service: str
+    text: str
+    metric: str
+    target: float
+    channel: str | None
+    retired: bool
 
 
 class ObservationPage(_Out):
@@ -340,6 +354,9 @@ class ObservationIn(BaseModel):
     )  # fmt: skip
     service: Text | None = Field(None, description="a service of the department, by name")
     channel: Text | None = Field(None, description="channel code or name, e.g. web")
+    standard: Text | None = Field(
+        None, description="the code of a standard of the row's service on the row's metric"
+    )
     note: Text | None = Field(None, description="omitted keeps the stored note")
     version: int | None = Field(
         None, ge=1, description="the version GET returned; if the observation has changed "
@@ -386,6 +403,6 @@ class ConflictOut(ErrorOut):
 
 
 COMPONENTS: tuple[type[BaseModel], ...] = (
-    DepartmentOut, MetricOut, PeriodOut, StrategyOut, ObservationPage, RollupOut,
+    DepartmentOut, MetricOut, PeriodOut, StrategyOut, StandardOut, ObservationPage, RollupOut,
     ObservationBatch, ObservationsCreated, ErrorOut, ConflictOut,
 )  # fmt: skip

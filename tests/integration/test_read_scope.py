@@ -87,6 +87,7 @@ SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
     "api.list_departments": Case(READ),
     "api.list_observations": Case(READ, filter="department"),
     "api.list_strategies": Case(READ),
+    "api.list_standards": Case(READ),
     "api.get_rollup": Case(PUBLISHED),  # the org rollup: every department's scores
 }
 

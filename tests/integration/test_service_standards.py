@@ -366,3 +366,41 @@ def test_observations_import_takes_the_standard_column(
         ("speed_of_answer", "VA-CALLS"): 50.0,
         ("within_standard", None): 70.0,
     }
+
+
+def test_api_lists_standards_and_carries_the_standard_on_observations(
+    runner: Any, client: Any, make_user: Any, db_session: Any, services: dict[str, Any],
+    tmp_path: Any,
+) -> None:  # fmt: skip
+    from cxprogram.auth.tokens import create_token
+
+    path = tmp_path / "standards.csv"
+    path.write_text(STANDARDS_CSV)
+    assert runner.invoke(args=["import", "standards", str(path)]).exit_code == 0
+    officer = make_user("officer", departments=("VA",))
+    headers = {"Authorization": f"Bearer {create_token(officer)}"}
+    listed = client.get("/api/v1/standards", headers=headers).get_json()
+    assert [s["code"] for s in listed] == ["VA-CALLS", "VA-DECIDE"]  # their own only
+    assert listed[0] == {"code": "VA-CALLS", "department": "VA", "service": "Benefits",
+                         "text": "Answer within 60 s", "metric": "speed_of_answer",
+                         "target": 60.0, "channel": "phone", "retired": False}  # fmt: skip
+    item = {"department": "VA", "metric": "within_standard", "period": "FY2024-Q1",
+            "value": 90.0, "n": 10.0, "service": "Benefits"}  # fmt: skip
+    bad = client.post(
+        "/api/v1/observations",
+        headers=headers,
+        json=[{**item, "standard": "VA-CALLS"}, {**item, "standard": "NOPE"}],
+    )
+    assert bad.status_code == 422
+    errors = {(e["index"], e["field"]): e["reason"] for e in bad.get_json()["errors"]}
+    assert "on another metric" in errors[(0, "standard")]
+    assert "unknown standard 'NOPE'" in errors[(1, "standard")]
+    assert db_session.scalar(select(func.count()).select_from(Observation)) == 0
+    good = client.post("/api/v1/observations", headers=headers,
+                       json=[{**item, "standard": "VA-DECIDE"}, item])  # fmt: skip
+    assert good.status_code == 201, good.get_json()
+    got = client.get("/api/v1/observations?department=VA", headers=headers).get_json()
+    assert sorted((o["standard"] or "") for o in got["items"]) == ["", "VA-DECIDE"]
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "/standards" in document["paths"]
+    assert "standard" in document["components"]["schemas"]["ObservationOut"]["properties"]
