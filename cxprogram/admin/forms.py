@@ -113,7 +113,7 @@ class StandardForm(FlaskForm):  # type: ignore[misc]
 
     code = StringField("Code", validators=[InputRequired(), Length(max=40), no_line_breaks])
     text = TextAreaField("Text (the promise as published)", validators=[Length(max=2000)])
-    metric = SelectField("Metric", coerce=int, validate_choice=False)
+    metric = SelectField("Metric", validate_choice=False)
     target = StringField("Target", validators=[InputRequired(), Length(max=40)])
     channel = SelectField("Channel (optional)", coerce=int, validate_choice=False)
     version = HiddenField()

@@ -23,8 +23,7 @@ from cxprogram.core import inputs
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import parse_number
-from cxprogram.metrics.catalog import DERIVED_CODES
-from cxprogram.metrics.models import MetricDefinition
+from cxprogram.metrics.catalog import WITHIN_STANDARD
 from cxprogram.org.models import Channel, Department, Service, ServiceStandard
 
 BASE = "/departments/<code>/services/<int:service_id>/standards"
@@ -140,26 +139,21 @@ def _load_standard(
 
 def _form(service: Service, standard: ServiceStandard | None, *, fresh: bool = False) -> Any:
     form = StandardForm(formdata=None) if fresh else StandardForm()
-    metrics = db.session.scalars(
-        select(MetricDefinition)
-        .where(MetricDefinition.code.not_in(DERIVED_CODES))
-        .where(
-            (MetricDefinition.owner_department_id.is_(None))
-            | (MetricDefinition.owner_department_id == service.department_id)
-        )
-        .order_by(MetricDefinition.name)
-    )
-    form.metric.choices = [(0, "Choose a metric")] + [(m.id, m.name) for m in metrics]
+    metrics = sorted(
+        (m for m in standards.promise_metrics().values()
+         if m.owner_department_id in (None, service.department_id)),
+        key=lambda m: m.name,
+    )  # fmt: skip
+    form.metric.choices = [("", "Choose a metric")] + [(m.code, m.name) for m in metrics]
     channels = service.channels or list(db.session.scalars(select(Channel).order_by(Channel.id)))
     form.channel.choices = [(0, "Every channel")] + [(c.id, c.name) for c in channels]
     if standard is not None and (fresh or not form.is_submitted()):
         form.code.data, form.text.data = standard.code, standard.text
-        form.metric.data, form.target.data = standard.metric_id, f"{standard.target:g}"
+        form.metric.data, form.target.data = standard.metric.code, f"{standard.target:g}"
         form.channel.data = standard.channel_id or 0
         form.version.data = str(standard.version)
     elif standard is None and not form.is_submitted():
-        within = next((i for i, name in form.metric.choices if name == "Within standard"), 0)
-        form.metric.data = within
+        form.metric.data = WITHIN_STANDARD.code  # the metric most standards promise on
     return form
 
 
@@ -169,7 +163,7 @@ def _data(form: Any) -> standards.StandardData:
     except ValueError:
         raise standards.StandardError("target", f"'{form.target.data}' is not a number") from None
     return standards.StandardData(
-        form.code.data or "", form.text.data or "", form.metric.data or None, target,
+        form.code.data or "", form.text.data or "", form.metric.data or "", target,
         form.channel.data or None,
     )  # fmt: skip
 

@@ -21,7 +21,8 @@ from sqlalchemy import delete, func, select
 from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.extensions import db
-from cxprogram.metrics.catalog import DERIVED_CODES, STANDARDS_MET
+from cxprogram.metrics.catalog import DERIVED_CODES, SERVICE_STANDARD_METRICS, WITHIN_STANDARD
+from cxprogram.metrics.display import describe_scale
 from cxprogram.metrics.models import MetricDefinition, Observation
 from cxprogram.metrics.services import ensure_metric
 from cxprogram.org.models import STANDARD_CODE_LENGTH, Channel, Service, ServiceStandard
@@ -52,9 +53,40 @@ class StandardData:
 
     code: str
     text: str
-    metric_id: int | None
+    metric: str  # its code
     target: float | None
     channel_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PromiseMetric:
+    """A metric a standard may promise on, stored or (within_standard before the first
+    standard) still only in the catalog."""
+
+    code: str
+    name: str
+    scale_min: float | None
+    scale_max: float | None
+    scale_text: str
+    owner_department_id: int | None
+
+
+def promise_metrics() -> dict[str, PromiseMetric]:
+    """Every metric a standard may promise on, by code: the stored ones but the derived,
+    and within_standard (written with the first standard). Reads only."""
+    found = {
+        m.code: PromiseMetric(m.code, m.name, m.scale_min, m.scale_max, m.scale_text,
+                              m.owner_department_id)
+        for m in db.session.scalars(select(MetricDefinition))
+        if m.code not in DERIVED_CODES
+    }  # fmt: skip
+    if WITHIN_STANDARD.code not in found:
+        low, high = WITHIN_STANDARD.scale or (None, None)
+        found[WITHIN_STANDARD.code] = PromiseMetric(
+            WITHIN_STANDARD.code, WITHIN_STANDARD.name, low, high,
+            describe_scale(low, high, WITHIN_STANDARD.unit.value), None,
+        )  # fmt: skip
+    return found
 
 
 def standard_state(standard: ServiceStandard) -> dict[str, Any]:
@@ -71,8 +103,10 @@ def standard_state(standard: ServiceStandard) -> dict[str, Any]:
 
 
 def create_standard(service: Service, data: StandardData, actor: User | None) -> ServiceStandard:
-    """Add a standard to a service (and standards_met to the catalog, once)."""
-    ensure_metric(STANDARDS_MET)
+    """Add a standard to a service (and within_standard and standards_met to the catalog,
+    once)."""
+    for spec in SERVICE_STANDARD_METRICS:
+        ensure_metric(spec)
     standard = ServiceStandard(service=service, code=checked_code(data.code, None))
     _fill(standard, service, data)
     db.session.add(standard)
@@ -91,13 +125,12 @@ def update_standard(
     if version is not None and version != standard.version:
         raise EditConflict
     before = standard_state(standard)
-    judged = (standard.metric_id, standard.target)
     standard.code = checked_code(data.code, standard)
     _fill(standard, standard.service, data)
     after = standard_state(standard)
     if after == before:
         return False
-    if (standard.metric_id, standard.target) != judged:
+    if (after["metric"], after["target"]) != (before["metric"], before["target"]):
         _forget_aggregates(standard.id)
     db.session.flush()
     audit.record("update", "service_standard", standard.id, actor=actor, before=before,
@@ -145,8 +178,11 @@ def checked_code(raw: str, standard: ServiceStandard | None) -> str:
 
 
 def _fill(standard: ServiceStandard, service: Service, data: StandardData) -> None:
-    metric, target, channel = checked_promise(service, data)
-    standard.metric, standard.target, standard.channel = metric, target, channel
+    target, channel = checked_promise(service, data, promise_metrics())
+    standard.metric = db.session.scalars(
+        select(MetricDefinition).where(MetricDefinition.code == data.metric)
+    ).one()
+    standard.target, standard.channel = target, channel
     standard.text = clean_text(data.text)
 
 
@@ -156,19 +192,19 @@ def clean_text(text: str) -> str:
 
 
 def checked_promise(
-    service: Service, data: StandardData
-) -> tuple[MetricDefinition, float, Channel | None]:
-    """The metric, target and channel a standard of this service may have (writes nothing);
-    StandardError on the first that may not be."""
-    metric = db.session.get(MetricDefinition, data.metric_id) if data.metric_id else None
-    if metric is None or metric.code in DERIVED_CODES:
+    service: Service, data: StandardData, metrics: dict[str, PromiseMetric]
+) -> tuple[float, Channel | None]:
+    """The target and channel a standard of this service may have on its metric (writes
+    nothing); StandardError on the first that may not be."""
+    metric = metrics.get(data.metric)
+    if metric is None:
         raise StandardError("metric", "choose the metric the standard promises on")
     if metric.owner_department_id not in (None, service.department_id):
         raise StandardError("metric", f"{metric.name} is another department's own metric")
-    return metric, _target(metric, data.target), _channel(service, data.channel_id)
+    return _target(metric, data.target), _channel(service, data.channel_id)
 
 
-def _target(metric: MetricDefinition, target: float | None) -> float:
+def _target(metric: PromiseMetric, target: float | None) -> float:
     if target is None or not math.isfinite(target):
         raise StandardError("target", "a target is required (a number)")
     low, high = metric.scale_min, metric.scale_max

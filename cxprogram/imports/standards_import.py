@@ -23,7 +23,6 @@ from cxprogram.extensions import db
 from cxprogram.imports.framework import ImportPlan, PlannedRow
 from cxprogram.imports.observation_rows import parse_number
 from cxprogram.imports.tabular import Row, RowError, Table, unneutralise
-from cxprogram.metrics.models import MetricDefinition
 from cxprogram.org.models import Channel, Department, Service, ServiceStandard
 
 
@@ -105,7 +104,8 @@ class _Parser:
             (s.department_id, s.name.casefold()): s
             for s in db.session.scalars(select(Service).options(selectinload(Service.channels)))
         }
-        metrics = list(db.session.scalars(select(MetricDefinition)))
+        self.promised = writes.promise_metrics()
+        metrics = list(self.promised.values())
         self.metrics = {m.code.casefold(): m for m in metrics} | {
             m.name.casefold(): m for m in metrics
         }
@@ -126,10 +126,10 @@ class _Parser:
         target = self._target(row)
         if len(self.errors) > before or service is None or metric is None:
             return None
-        data = writes.StandardData(code, unneutralise(row.get("text")), metric.id, target,
+        data = writes.StandardData(code, unneutralise(row.get("text")), metric.code, target,
                                    channel.id if channel else None)  # fmt: skip
         try:
-            writes.checked_promise(service, data)
+            writes.checked_promise(service, data, self.promised)
         except writes.StandardError as error:
             self._error(row, error.field, error.message)
             return None
@@ -141,7 +141,7 @@ class _Parser:
         if stored is None:
             return StandardRow(row.number, service.id, label, data, None, None, after)
         before_state = {k: v for k, v in writes.standard_state(stored).items() if k in after}
-        data = writes.StandardData(stored.code, data.text, data.metric_id, target,
+        data = writes.StandardData(stored.code, data.text, data.metric, target,
                                    data.channel_id)  # fmt: skip
         return StandardRow(row.number, service.id, label, data, stored.id, before_state, after)
 

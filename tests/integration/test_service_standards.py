@@ -30,7 +30,7 @@ TOL = 1e-9
 
 def _standard(service: Service, code: str, metric: Any, target: float) -> ServiceStandard:
     return standard_services.create_standard(
-        service, StandardData(code, f"Promise {code}", metric.id, target), None
+        service, StandardData(code, f"Promise {code}", metric.code, target), None
     )
 
 
@@ -183,7 +183,7 @@ def test_a_standards_own_target_decides(
     assert block["departments"]["VA"]["n"] == 2
     # a new target is seen by the next rollup (the cached aggregates are forgotten)
     standard_services.update_standard(
-        strict, StandardData("VA-STRICT", "Promise", metric.id, 90.0), strict.version, None
+        strict, StandardData("VA-STRICT", "Promise", metric.code, 90.0), strict.version, None
     )
     assert _document("FY2024-Q1")["metrics"]["standards_met"]["departments"]["VA"]["score"] == 100
 
@@ -231,11 +231,11 @@ def test_standard_rules(
     db_session.flush()
     _standard(service, "FINTRAC-CANAFE-01", metric, 80.0)
     bad = [
-        (StandardData("fintrac-canafe-01", "", metric.id, 80.0), "code", "already"),
-        (StandardData("x" * 41, "", metric.id, 80.0), "code", "up to 40"),
-        (StandardData("A B", "", metric.id, 80.0), "code", "not a standard code"),
-        (StandardData("OK-1", "", metric.id, 120.0), "target", "outside the metric's scale"),
-        (StandardData("OK-1", "", None, 80.0), "metric", "choose"),
+        (StandardData("fintrac-canafe-01", "", metric.code, 80.0), "code", "already"),
+        (StandardData("x" * 41, "", metric.code, 80.0), "code", "up to 40"),
+        (StandardData("A B", "", metric.code, 80.0), "code", "not a standard code"),
+        (StandardData("OK-1", "", metric.code, 120.0), "target", "outside the metric's scale"),
+        (StandardData("OK-1", "", "", 80.0), "metric", "choose"),
     ]
     for data, field, reason in bad:
         with pytest.raises(StandardError) as refused:

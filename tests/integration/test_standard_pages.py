@@ -36,7 +36,7 @@ def test_admin_adds_edits_and_retires_a_standard(
     form = client.get(f"{base}/new").get_data(as_text=True)
     assert "Within standard" in form and "up to 40 characters" in form
     made = _post(client, f"{base}/new", code="FINTRAC-CANAFE", text="Decide in 10 days",
-                 metric=str(metric.id), target="85", channel="0")  # fmt: skip
+                 metric=metric.code, target="85", channel="0")  # fmt: skip
     assert made.status_code == 302
     standard = db_session.scalars(select(ServiceStandard)).one()
     assert (standard.code, standard.target, standard.metric_id) == ("FINTRAC-CANAFE", 85.0,
@@ -51,7 +51,7 @@ def test_admin_adds_edits_and_retires_a_standard(
         ({"metric": "abc"}, ""),
     ]
     for change, reason in refusals:
-        data = {"code": "OTHER", "text": "", "metric": str(metric.id), "target": "80",
+        data = {"code": "OTHER", "text": "", "metric": metric.code, "target": "80",
                 "channel": "0", **change}  # fmt: skip
         refused = _post(client, f"{base}/new", **data)
         assert refused.status_code in (200, 422) and reason in refused.get_data(as_text=True)
@@ -61,13 +61,13 @@ def test_admin_adds_edits_and_retires_a_standard(
         edit,
         code="FINTRAC-CANAFE",
         text="Decide in 7 days",
-        metric=str(metric.id),
+        metric=metric.code,
         target="90",
         channel="0",
         version=str(standard.version),
     )
     assert saved.status_code == 302
-    stale = _post(client, edit, code="FINTRAC-CANAFE", text="Lost", metric=str(metric.id),
+    stale = _post(client, edit, code="FINTRAC-CANAFE", text="Lost", metric=metric.code,
                   target="70", channel="0", version="1")  # fmt: skip
     assert stale.status_code == 409 and "Decide in 7 days" in stale.get_data(as_text=True)
     db_session.expire_all()
@@ -89,7 +89,7 @@ def test_only_admins_and_never_without_csrf(
     base = f"/admin/departments/VA/services/{service.id}/standards"
     login(make_user("officer", departments=("VA",)).email)
     assert client.get(base).status_code == 403
-    assert _post(client, f"{base}/new", code="X-1", metric=str(metric.id),
+    assert _post(client, f"{base}/new", code="X-1", metric=metric.code,
                  target="80").status_code == 403  # fmt: skip
 
 
@@ -100,7 +100,7 @@ def test_no_csrf_no_standard_and_odd_ids_are_404(
     service, metric = _setup(db_session, make_department, make_metrics)
     base = f"/admin/departments/VA/services/{service.id}/standards"
     login(make_user("admin").email)
-    no_csrf = client.post(f"{base}/new", data={"code": "X-1", "metric": str(metric.id),
+    no_csrf = client.post(f"{base}/new", data={"code": "X-1", "metric": metric.code,
                                                "target": "80"})  # fmt: skip
     assert no_csrf.status_code in (400, 200, 422)
     assert db_session.scalars(select(ServiceStandard)).all() == []

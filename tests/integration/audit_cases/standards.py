@@ -6,19 +6,17 @@ from typing import Any
 
 from cxprogram.admin import standards
 from cxprogram.metrics import services as metric_services
-from cxprogram.metrics.catalog import STANDARD_METRICS
+from cxprogram.metrics.catalog import WITHIN_STANDARD as WITHIN
 from cxprogram.models import Service, ServiceStandard
 from tests.integration.audit_cases import AuditCase, Ctx
 
-WITHIN = next(spec for spec in STANDARD_METRICS if spec.code == "within_standard")
 
-
-def _service(ctx: Ctx) -> tuple[Service, int]:
+def _service(ctx: Ctx) -> tuple[Service, str]:
     dept = ctx.make_department("STD")
     service = Service(department=dept, name="Permits", provider="")
     ctx.db_session.add(service)
     ctx.db_session.flush()
-    return service, metric_services.ensure_metric(WITHIN)[0].id
+    return service, metric_services.ensure_metric(WITHIN)[0].code
 
 
 def _standard(ctx: Ctx, *, retired: bool = False) -> ServiceStandard:
@@ -37,14 +35,14 @@ def _base(standard: ServiceStandard) -> str:
 def _new(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     service, metric_id = _service(ctx)
     url = f"/admin/departments/STD/services/{service.id}/standards/new"
-    return url, {"code": "STD-2", "text": "Answer within 60 s", "metric": str(metric_id),
+    return url, {"code": "STD-2", "text": "Answer within 60 s", "metric": metric_id,
                  "target": "85", "channel": "0"}  # fmt: skip
 
 
 def _edit(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     standard = _standard(ctx)
     return f"{_base(standard)}/edit", {
-        "code": "STD-1", "text": "Decide within 7 days", "metric": str(standard.metric_id),
+        "code": "STD-1", "text": "Decide within 7 days", "metric": standard.metric.code,
         "target": "75", "channel": "0", "version": str(standard.version),
     }  # fmt: skip
 
