@@ -24,9 +24,9 @@ down_revision = "d7f2a4c9e1b3"
 branch_labels = None
 depends_on = None
 
-OLD_CONSTRAINT = (
-    "uq_observations_department_id_metric_id_period_id_service_id_channel_id_import_key"
-)
+OLD_COLUMNS = ["department_id", "metric_id", "period_id", "service_id", "channel_id", "import_key"]
+# the name downgrade gives the old constraint back (PostgreSQL shortened the first one's)
+OLD_CONSTRAINT = "uq_observations_old_key"
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER IF NOT EXISTS rollup_stamp_observation_insert AFTER INSERT ON observations WHEN NOT EXISTS (SELECT 1 FROM rollup_period_stamps WHERE period_id = NEW.period_id AND changed = 1) BEGIN INSERT INTO rollup_period_stamps (period_id, revision, changed) SELECT NEW.period_id, 1, 1 WHERE NOT EXISTS (SELECT 1 FROM rollup_period_stamps WHERE period_id = NEW.period_id AND changed = 1) ON CONFLICT (period_id) DO UPDATE SET revision = revision + 1, changed = 1; END",
     "CREATE TRIGGER IF NOT EXISTS rollup_stamp_observation_update AFTER UPDATE ON observations WHEN NOT EXISTS (SELECT 1 FROM rollup_period_stamps WHERE period_id = OLD.period_id AND changed = 1) OR NOT EXISTS (SELECT 1 FROM rollup_period_stamps WHERE period_id = NEW.period_id AND changed = 1) BEGIN INSERT INTO rollup_period_stamps (period_id, revision, changed) SELECT OLD.period_id, 1, 1 WHERE NOT EXISTS (SELECT 1 FROM rollup_period_stamps WHERE period_id = OLD.period_id AND changed = 1) ON CONFLICT (period_id) DO UPDATE SET revision = revision + 1, changed = 1; INSERT INTO rollup_period_stamps (period_id, revision, changed) SELECT NEW.period_id, 1, 1 WHERE NOT EXISTS (SELECT 1 FROM rollup_period_stamps WHERE period_id = NEW.period_id AND changed = 1) ON CONFLICT (period_id) DO UPDATE SET revision = revision + 1, changed = 1; END",
@@ -78,7 +78,7 @@ def upgrade():
             ["standard_id"],
             ["id"],
         )
-        batch_op.drop_constraint(OLD_CONSTRAINT, type_="unique")
+        batch_op.drop_constraint(op.f(_old_constraint_name()), type_="unique")
     op.create_index(
         "uq_observations_key",
         "observations",
@@ -96,13 +96,22 @@ def downgrade():
         )
         batch_op.drop_column("standard_id")
         batch_op.create_unique_constraint(
-            OLD_CONSTRAINT,
-            ["department_id", "metric_id", "period_id", "service_id", "channel_id", "import_key"],
+            op.f(OLD_CONSTRAINT),
+            OLD_COLUMNS,
         )
     op.create_index("uq_observations_key", "observations", KEY, unique=True)
     _triggers_again()
     op.drop_index(op.f("ix_service_standards_service_id"), table_name="service_standards")
     op.drop_table("service_standards")
+
+
+def _old_constraint_name():
+    """The old unique constraint's name as the database holds it (PostgreSQL truncated the
+    initial schema's 80-character name to 63)."""
+    for found in sa.inspect(op.get_bind()).get_unique_constraints("observations"):
+        if found["column_names"] == OLD_COLUMNS:
+            return found["name"]
+    raise RuntimeError("the observations' old unique constraint is missing")
 
 
 def _triggers_again():
