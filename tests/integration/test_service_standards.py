@@ -404,3 +404,44 @@ def test_api_lists_standards_and_carries_the_standard_on_observations(
     document = client.get("/api/v1/openapi.json").get_json()
     assert "/standards" in document["paths"]
     assert "standard" in document["components"]["schemas"]["ObservationOut"]["properties"]
+
+
+def test_standards_met_has_trends_variation_and_assurance_like_any_metric(
+    db_session: Any, make_department: Any, make_metrics: Any, make_period: Any,
+    make_settings: Any,
+) -> None:  # fmt: skip
+    """Six quarters of two departments' standards: the organization's standards_met series
+    in the variation object is the share of all standards met each quarter, computed here,
+    and the last quarter carries a trend, a variation and an assurance."""
+    make_settings()
+    metric = make_metrics("within_standard")["within_standard"]
+    labels = [f"FY2023-Q{q}" for q in range(1, 5)] + ["FY2024-Q1", "FY2024-Q2"]
+    periods = [make_period(label) for label in labels]
+    met_plan = {"A": [1, 2, 1, 2, 1, 3], "B": [0, 1, 1, 1, 0, 1]}  # met of 3 standards each
+    expected = []
+    for code, plan in met_plan.items():
+        service = Service(department=make_department(code), name=f"{code} desk")
+        db_session.add(service)
+        db_session.flush()
+        standards = [_standard(service, f"{code}-{k}", metric, 80.0) for k in range(3)]
+        for period, met in zip(periods, plan, strict=True):
+            for k, standard in enumerate(standards):
+                db_session.add(Observation(
+                    department=service.department, metric=metric, period=period,
+                    value=90.0 if k < met else 70.0, n=50.0, service=service, standard=standard,
+                ))  # fmt: skip
+    db_session.flush()
+    for i in range(len(labels)):
+        expected.append(100 * (met_plan["A"][i] + met_plan["B"][i]) / 6)
+    for label in labels[:-1]:
+        _document(label)
+    block = _document(labels[-1])["metrics"]["standards_met"]
+    values = [v for v in block["variation"]["values"] if v is not None]
+    assert values == pytest.approx(expected, abs=TOL)
+    assert block["variation"]["assurance"] in ("pass", "fail", "hit or miss")
+    assert block["variation"]["variation"] in ("common cause", "improvement", "concern")
+    a = block["departments"]["A"]
+    assert a["trend"]["signal"] in ("above", "below", "none")
+    assert [v for v in a["variation"]["values"] if v is not None] == pytest.approx(
+        [100 * m / 3 for m in met_plan["A"]], abs=TOL
+    )
