@@ -257,8 +257,9 @@ def services(
     metrics = make_metrics("within_standard", "speed_of_answer")
     make_period("FY2024-Q1")
     phone = db_session.scalars(select(Channel).where(Channel.code == "phone")).one()
-    va = Service(department=make_department("VA"), name="Benefits", channels=[phone])
-    dmv = Service(department=make_department("FINTRAC-CANAFE"), name="Reports")
+    va_dept, other_dept = make_department("VA"), make_department("FINTRAC-CANAFE")
+    va = Service(department=va_dept, name="Benefits", channels=[phone])
+    dmv = Service(department=other_dept, name="Reports")
     db_session.add_all([va, dmv])
     db_session.flush()
     return {"metrics": metrics, "va": va, "dmv": dmv}
