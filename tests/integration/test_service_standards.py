@@ -446,3 +446,29 @@ def test_standards_met_has_trends_variation_and_assurance_like_any_metric(
     assert [v for v in a["variation"]["values"] if v is not None] == pytest.approx(
         [100 * m / 3 for m in met_plan["A"]], abs=TOL
     )
+
+
+def test_admin_uploads_previews_and_confirms_standards(
+    client: Any, login: Any, make_user: Any, db_session: Any, services: dict[str, Any]
+) -> None:
+    import io
+
+    from tests.conftest import csrf_token
+
+    db_session.commit()
+    login(make_user("admin").email)
+    assert "Service standards" in client.get("/imports/").get_data(as_text=True)
+    upload = client.post(
+        "/imports/standards",
+        data={"file": (io.BytesIO(STANDARDS_CSV.encode()), "standards.csv"),
+              "csrf_token": csrf_token(client, "/imports/standards")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert upload.status_code == 302
+    preview_url = upload.headers["Location"]
+    preview = client.get(preview_url).get_data(as_text=True)
+    assert "3 to add" in preview and "VA Benefits: VA-CALLS" in preview
+    assert db_session.scalars(select(ServiceStandard)).all() == []
+    token = csrf_token(client, preview_url)
+    assert client.post(preview_url, data={"csrf_token": token}).status_code == 302
+    assert len(db_session.scalars(select(ServiceStandard)).all()) == 3
