@@ -19,6 +19,7 @@ from cxprogram.admin import (  # noqa: F401  - their routes join bp
     service_views,
     services,
     standard_views,
+    vocabulary_views,
 )
 from cxprogram.admin.blueprint import bp as bp
 from cxprogram.admin.forms import SettingsForm

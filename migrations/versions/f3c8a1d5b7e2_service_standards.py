@@ -9,7 +9,7 @@ table, which drops its triggers: they are created again (copied here from
 cxprogram/rollup/triggers.py as they are at this revision).
 
 Revision ID: f3c8a1d5b7e2
-Revises: d7f2a4c9e1b3
+Revises: f3c8e1a7b942
 Create Date: 2026-12-08 23:30:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f3c8a1d5b7e2"
-down_revision = "d7f2a4c9e1b3"
+down_revision = "f3c8e1a7b942"
 branch_labels = None
 depends_on = None
 
