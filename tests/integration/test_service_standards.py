@@ -472,3 +472,28 @@ def test_admin_uploads_previews_and_confirms_standards(
     token = csrf_token(client, preview_url)
     assert client.post(preview_url, data={"csrf_token": token}).status_code == 302
     assert len(db_session.scalars(select(ServiceStandard)).all()) == 3
+
+
+def test_the_export_carries_the_standard_its_target_and_its_status(
+    db_session: Any, make_department: Any, make_metrics: Any, make_period: Any,
+    make_settings: Any, make_user: Any, app: Any,
+) -> None:  # fmt: skip
+    from cxprogram.exports.queries import OBSERVATION_COLUMNS, ExportFilter, observation_rows
+
+    make_settings()
+    metric = make_metrics("within_standard")["within_standard"]
+    period = make_period("FY2024-Q1")
+    dept = make_department("VA")
+    service = Service(department=dept, name="Benefits")
+    db_session.add(service)
+    db_session.flush()
+    strict = _standard(service, "VA-STRICT", metric, 99.0)
+    for standard in (strict, None):
+        db_session.add(Observation(department=dept, metric=metric, period=period, value=90.0,
+                                   n=100.0, service=service, standard=standard))  # fmt: skip
+    db_session.flush()
+    with app.test_request_context():
+        rows = [dict(zip(OBSERVATION_COLUMNS, row, strict=True))
+                for row in observation_rows(ExportFilter(make_user("chief")))]  # fmt: skip
+    found = {row["standard"]: (row["target"], row["status"]) for row in rows}
+    assert found == {"VA-STRICT": (99, "red"), None: (80, "green")}
