@@ -7,7 +7,9 @@ database, so 100,000 rows cost 100,000 dictionary look-ups, not queries.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import cast
 
@@ -17,7 +19,7 @@ from cxprogram.auth.models import User
 from cxprogram.core.fiscal import PeriodLabelError, parse_period
 from cxprogram.core.permissions import editable_department_ids
 from cxprogram.extensions import db
-from cxprogram.imports.tabular import Row, RowError, unneutralise
+from cxprogram.imports.tabular import Row, RowError, did_you_mean, unneutralise
 from cxprogram.metrics.display import describe_scale
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
 from cxprogram.metrics.observation_payload import (
@@ -182,7 +184,7 @@ def _department(
 ) -> int | None:
     code = cells.get("department", "")
     dept_id = look.departments.get(code.upper())
-    if not _known(number, "department", code, dept_id, errors):
+    if not _known(number, "department", code, dept_id, errors, look.departments):
         return None
     if look.editable is not None and dept_id not in look.editable:
         errors.append(RowError(number, "department", f"{NOT_ASSIGNED} ({code.upper()})"))
@@ -190,13 +192,28 @@ def _department(
     return dept_id
 
 
-def _known(number: int, field: str, code: str, found: object, errors: list[RowError]) -> bool:
-    """False, with the row's error, when the cell is empty or names nothing known."""
+def _known(
+    number: int,
+    field: str,
+    code: str,
+    found: object,
+    errors: list[RowError],
+    known: Iterable[str] = (),
+) -> bool:
+    """False, with the row's error, when the cell is empty or names nothing known (with the
+    nearest known name, if one is near)."""
     if not code:
         errors.append(RowError(number, field, "required"))
     elif found is None:
-        errors.append(RowError(number, field, f"unknown {field} '{code}'"))
+        hint = suggestion(code, tuple(known))
+        errors.append(RowError(number, field, f"unknown {field} '{code}'{hint}"))
     return bool(code) and found is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def suggestion(name: str, known: tuple[str, ...]) -> str:
+    """did_you_mean, once per misspelling: a file repeats the same one on many rows."""
+    return did_you_mean(name, known)
 
 
 def _metric(
@@ -204,7 +221,7 @@ def _metric(
 ) -> MetricInfo | None:
     code = cells.get("metric", "")
     metric = look.metrics.get(code.casefold())
-    if not _known(number, "metric", code, metric, errors) or metric is None:
+    if not _known(number, "metric", code, metric, errors, look.metrics) or metric is None:
         return None
     if dept_id is not None and metric.owner_department_id not in (None, dept_id):
         errors.append(RowError(number, "metric", f"metric '{code}' belongs to another department"))
@@ -283,7 +300,11 @@ def _service(
         return None
     service_id = look.services.get((dept_id, name.casefold()))
     if service_id is None:
-        errors.append(RowError(number, "service", f"unknown service '{name}' for this department"))
+        names = tuple(n for d, n in look.services if d == dept_id)
+        hint = suggestion(name, names)
+        errors.append(
+            RowError(number, "service", f"unknown service '{name}' for this department{hint}")
+        )
     return service_id  # fmt: skip
 
 
@@ -310,7 +331,8 @@ def _channel(
         return None
     channel_id = look.channels.get(name.casefold())
     if channel_id is None:
-        errors.append(RowError(number, "channel", f"unknown channel '{name}'"))
+        hint = suggestion(name, tuple(look.channels))
+        errors.append(RowError(number, "channel", f"unknown channel '{name}'{hint}"))
     return channel_id
 
 
