@@ -27,11 +27,13 @@ from cxprogram.metrics.observation_payload import (
     MetricInfo,
     ObservationRow,
     PeriodInfo,
+    StandardInfo,
     is_offered,
     not_offered_reason,
+    standard_refusal,
     text_problem,
 )
-from cxprogram.org.models import Channel, Department, Service, service_channels
+from cxprogram.org.models import Channel, Department, Service, ServiceStandard, service_channels
 from cxprogram.org.queries import organization_settings
 
 NOT_ASSIGNED = "you are not assigned to this department"
@@ -44,7 +46,7 @@ INFORMATIONAL: tuple[str, ...] = (
     "department_name", "metric_name", "target", "status", "period_start", "period_end",
 )  # fmt: skip
 OPTIONAL: tuple[str, ...] = (
-    "n", "service", "channel", "note", "key", KEY_ALIAS, "label", *INFORMATIONAL,
+    "n", "service", "channel", "note", "key", KEY_ALIAS, "label", "standard", *INFORMATIONAL,
 )  # fmt: skip
 
 
@@ -79,8 +81,19 @@ def load_lookups(actor: User | None) -> Lookups:
         start_month=organization_settings().fiscal_year_start_month,
         today=datetime.now(UTC).date(),
         offered=offered_channels(),
+        standards=standards_by_code(),
         retired_channels=retired,
     )  # fmt: skip
+
+
+def standards_by_code() -> dict[str, StandardInfo]:
+    """Every service standard by its code (case-folded), retired ones too (one query)."""
+    s = ServiceStandard.__table__.c
+    query = select(s.id, s.code, s.service_id, s.metric_id, s.target, s.is_retired)
+    return {
+        code.casefold(): StandardInfo(sid, code, service, metric, target, retired)
+        for sid, code, service, metric, target, retired in db.session.execute(query)
+    }
 
 
 def offered_channels() -> dict[int, set[int]]:
@@ -145,13 +158,14 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow
     if not is_offered(look.offered, service_id, channel_id):
         reason = not_offered_reason(cells["service"], cells["channel"])
         errors.append(RowError(number, "channel", reason))
+    standard_id = _standard(number, cells, look, service_id, metric, errors)
     source_key = _source_key(number, cells, errors)
     _stored_text(number, cells, errors)
     if len(errors) > start:
         return None
     assert dept_id is not None and metric is not None and label is not None
     assert value is not None
-    key = (dept_id, metric.id, label, service_id, channel_id, source_key)
+    key = (dept_id, metric.id, label, service_id, channel_id, source_key, standard_id)
     note = cells.get("note")
     return ObservationRow(number, key, value, n, note, "n" in cells, label=cells.get("label"))
 
@@ -325,3 +339,30 @@ def _channel(
 def is_permission_error(error: RowError) -> bool:
     """True for the error an officer gets on another department's row."""
     return error.column == "department" and error.reason.startswith(NOT_ASSIGNED)
+
+
+def _standard(
+    number: int, cells: dict[str, str], look: Lookups, service_id: int | None,
+    metric: MetricInfo | None, errors: list[RowError],
+) -> int | None:  # fmt: skip
+    """The standard the row names by its code (SPEC 3), checked as the write service checks
+    it (observation_payload.standard_refusal); None when the cell is empty."""
+    code = cells.get("standard", "")
+    if not code:
+        return None
+    standard = look.standards.get(code.casefold())
+    if standard is None:
+        errors.append(RowError(number, "standard", f"unknown standard '{code}'"))
+        return None
+    if metric is None or (cells.get("service") and service_id is None):
+        return standard.id  # the metric's or the service's own error says what is wrong
+    if service_id is None:
+        reason = f"the standard '{standard.code}' needs the row's service"
+        errors.append(RowError(number, "service", reason))
+        return None
+    # a retired standard is refused on new rows by the write service, which knows them
+    refusal = standard_refusal(standard, service_id, metric.id, is_new=False)
+    if refusal is not None:
+        errors.append(RowError(number, "standard", refusal))
+        return None
+    return standard.id

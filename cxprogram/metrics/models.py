@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,7 +26,7 @@ from cxprogram.metrics import display
 from cxprogram.metrics.observation_payload import KEY_MAX_CHARS, LABEL_MAX_CHARS
 
 if TYPE_CHECKING:
-    from cxprogram.org.models import Channel, Department, Service
+    from cxprogram.org.models import Channel, Department, Service, ServiceStandard
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -180,11 +179,6 @@ class Observation(Base):
     """One value of one metric for one department in one period."""
 
     __tablename__ = "observations"
-    __table_args__ = (
-        UniqueConstraint(
-            "department_id", "metric_id", "period_id", "service_id", "channel_id", "import_key"
-        ),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
@@ -198,6 +192,8 @@ class Observation(Base):
     import_key: Mapped[str] = mapped_column(String(KEY_MAX_CHARS), default="")
     # What the row is, in the source's words (a standard's text); never an explanation.
     label: Mapped[str] = mapped_column(String(LABEL_MAX_CHARS), default="", server_default="")
+    # The service standard the value reports on (SPEC 3): judged against its own target.
+    standard_id: Mapped[int | None] = mapped_column(ForeignKey("service_standards.id"))
     value: Mapped[float] = mapped_column(Float)
     n: Mapped[float | None] = mapped_column(Float)
     distribution: Mapped[list[int] | None] = mapped_column(JSON)
@@ -214,6 +210,7 @@ class Observation(Base):
     period: Mapped[ReportingPeriod] = relationship()
     service: Mapped[Service | None] = relationship()
     channel: Mapped[Channel | None] = relationship()
+    standard: Mapped[ServiceStandard | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -229,5 +226,6 @@ KEY_INDEX = Index(
     func.coalesce(Observation.service_id, 0),
     func.coalesce(Observation.channel_id, 0),
     Observation.import_key,
+    func.coalesce(Observation.standard_id, 0),
     unique=True,
 )

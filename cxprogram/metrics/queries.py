@@ -11,6 +11,7 @@ from cxprogram.core.fiscal import parse_period
 from cxprogram.core.inputs import to_int
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
+from cxprogram.metrics.catalog import DERIVED_CODES
 from cxprogram.metrics.models import (
     Direction,
     MetricDefinition,
@@ -18,7 +19,7 @@ from cxprogram.metrics.models import (
     PeriodState,
     ReportingPeriod,
 )
-from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.models import Channel, Department, Service, ServiceStandard
 
 Cell = tuple[int, int | None, int | None]
 
@@ -63,6 +64,7 @@ class GridRow:
     observation: Observation | None
     previous: float | None
     records: tuple[str, ...] = ()
+    standard: ServiceStandard | None = None  # the service standard the row reports on
 
     @property
     def place(self) -> str:
@@ -78,6 +80,8 @@ class GridRow:
         parts = [self.metric.name, self.service.name if self.service else "department level"]
         if self.channel is not None:
             parts.append(self.channel.name)
+        if self.standard is not None:
+            parts.append(f"standard {self.standard.code}")
         if self.record:
             parts.append(f"record {self.record}")
         return ", ".join(parts)
@@ -89,8 +93,8 @@ class GridRow:
 
     @property
     def rule(self) -> MetricRule:
-        """The metric's scale and target, for the pure checks."""
-        return metric_rule(self.metric)
+        """The metric's scale and target (its standard's target on a standard's row)."""
+        return metric_rule(self.metric, self.standard)
 
     @property
     def cell(self) -> tuple[int, int | None, int | None]:
@@ -99,10 +103,12 @@ class GridRow:
                 self.channel.id if self.channel else None)  # fmt: skip
 
 
-def metric_rule(metric: MetricDefinition) -> MetricRule:
-    """A metric definition as the pure grid checks see it."""
+def metric_rule(metric: MetricDefinition, standard: ServiceStandard | None = None) -> MetricRule:
+    """A metric definition as the pure grid checks see it; a service standard's own target
+    replaces the metric's for the standard's observations (SPEC 3)."""
     return MetricRule(
-        name=metric.name, target=metric.target, tolerance=metric.tolerance,
+        name=metric.name, target=judged_target(metric.target, standard),
+        tolerance=metric.tolerance,
         higher_is_better=metric.direction == Direction.HIGHER,
         scale_min=metric.scale_min, scale_max=metric.scale_max,
         aggregation=metric.aggregation.value, scale_text=metric.scale_text,
@@ -110,9 +116,19 @@ def metric_rule(metric: MetricDefinition) -> MetricRule:
     )  # fmt: skip
 
 
+def judged_target(metric_target: float | None, standard: ServiceStandard | None) -> float | None:
+    """The target an observation is judged against: its standard's, else its metric's."""
+    return standard.target if standard is not None else metric_target
+
+
 def new_row_key(metric_id: int, service_id: int | None, channel_id: int | None) -> str:
     """The form key of an empty cell: n<metric>-<service or 0>-<channel or 0>."""
     return f"n{metric_id}-{service_id or 0}-{channel_id or 0}"
+
+
+def new_standard_row_key(standard: ServiceStandard) -> str:
+    """The form key of a standard's empty row: s<standard id>."""
+    return f"s{standard.id}"
 
 
 def parse_new_row_key(key: str) -> tuple[int, int | None, int | None] | None:
@@ -133,7 +149,8 @@ def reported_metrics_query(department_id: int) -> Select[tuple[MetricDefinition]
             or_(
                 MetricDefinition.owner_department_id.is_(None),
                 MetricDefinition.owner_department_id == department_id,
-            )
+            ),
+            MetricDefinition.code.not_in(DERIVED_CODES),  # computed, never entered
         )
         .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
     )
@@ -175,7 +192,11 @@ def previous_values(department_id: int, period: ReportingPeriod) -> dict[Cell, f
     rows = db.session.execute(
         select(*cols, func.coalesce(weighted, func.avg(Observation.value)))
         .join(Observation.period)
-        .where(ReportingPeriod.label == label, Observation.department_id == department_id)
+        .where(
+            ReportingPeriod.label == label,
+            Observation.department_id == department_id,
+            Observation.standard_id.is_(None),
+        )
         .group_by(*cols)
     )
     return {(m, s, c): float(v) for m, s, c, v in rows.tuples()}
@@ -190,6 +211,7 @@ def department_observations(department_id: int, period_id: int) -> list[Observat
             joinedload(Observation.metric),
             joinedload(Observation.service),
             joinedload(Observation.channel),
+            joinedload(Observation.standard),
         )
         .order_by(Observation.id)
     )
@@ -219,8 +241,13 @@ def grid_rows(
     observations in theirs (several records of one place together), grouped by metric."""
     metrics = list(db.session.scalars(reported_metrics_query(department.id)))
     stored: dict[Cell, list[Observation]] = {}
+    by_standard: dict[int, list[Observation]] = {}
     for obs in department_observations(department.id, period.id):
+        if obs.standard_id is not None:
+            by_standard.setdefault(obs.standard_id, []).append(obs)
+            continue
         stored.setdefault((obs.metric_id, obs.service_id, obs.channel_id), []).append(obs)
+    standards = _grid_standards(department, set(by_standard))
     previous = previous_values(department.id, period)
     laid_out = laid_out_places(department)
     wanted = _extra_cells(department, metrics, extra or [])
@@ -230,7 +257,47 @@ def grid_rows(
             cell = (metric.id, service.id if service else None, channel.id if channel else None)
             rows += _cell_rows(metric, service, channel, stored.get(cell, []),
                                previous.get(cell))  # fmt: skip
+        for standard in standards.get(metric.id, []):
+            rows += _standard_rows(metric, standard, by_standard.get(standard.id, []))
     return rows
+
+
+def _grid_standards(department: Department, stored: set[int]) -> dict[int, list[ServiceStandard]]:
+    """The standards of the department's active services that are in force, and any other
+    its stored observations name, by metric (in code order)."""
+    query = (
+        select(ServiceStandard)
+        .join(ServiceStandard.service)
+        .where(
+            Service.department_id == department.id,
+            or_(
+                (Service.is_active.is_(True)) & (ServiceStandard.is_retired.is_(False)),
+                ServiceStandard.id.in_(stored),
+            ),
+        )
+        .options(joinedload(ServiceStandard.service), joinedload(ServiceStandard.channel))
+        .order_by(ServiceStandard.code)
+    )
+    out: dict[int, list[ServiceStandard]] = {}
+    for standard in db.session.scalars(query):
+        out.setdefault(standard.metric_id, []).append(standard)
+    return out
+
+
+def _standard_rows(
+    metric: MetricDefinition, standard: ServiceStandard, stored: list[Observation]
+) -> list[GridRow]:
+    """A standard's rows: its stored observations, or one empty row to fill."""
+    service, channel = standard.service, standard.channel
+    if not stored:
+        key = new_standard_row_key(standard)
+        return [GridRow(key, metric, service, channel, "", None, None, (), standard)]
+    ordered = sorted(stored, key=lambda o: o.import_key)
+    records = tuple(o.import_key for o in ordered) if len(ordered) > 1 else ()
+    return [
+        GridRow(f"o{o.id}", metric, service, channel, o.import_key, o, None, records, standard)
+        for o in ordered
+    ]
 
 
 def _places(

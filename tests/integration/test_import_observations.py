@@ -431,8 +431,8 @@ def test_the_upload_page_names_key_label_and_the_columns_not_read(
 ) -> None:
     login(make_user("officer", departments=("VA",)).email)
     page = client.get("/imports/observations").get_data(as_text=True)
-    assert "Optional: n, service, channel, note, key, import_key, label." in page
+    assert "Optional: n, service, channel, note, key, import_key, label, standard." in page
     assert "(department_name, metric_name, target, status, period_start, period_end) are " \
         "accepted and not read" in page  # fmt: skip
     listing = client.get("/imports/").get_data(as_text=True)
-    assert "optional: n, service, channel, note, key, import_key, label)" in listing
+    assert "optional: n, service, channel, note, key, import_key, label, standard)" in listing

@@ -164,7 +164,7 @@ def _add_row(
     """Add a row and show the grid again with everything typed so far, saved or not."""
     keys = _add_request()
     cell = parse_new_row_key(keys[0]) if keys else None
-    row = next((r for r in rows if cell and r.cell == cell), None)
+    row = next((r for r in rows if cell and r.cell == cell and r.standard is None), None)
     if row is None:
         return _render(department, period, rows, 200, typed,
                        add_error="Choose a metric, and a service of this department.")  # fmt: skip
