@@ -155,9 +155,14 @@ def test_strategy_changes_milestones_and_updates_in_both_histories(
     period = _text(client.get(f"/departments/VA/periods/{LABEL}/history"))
     called = "the strategy “Call-back for every line”"
     assert f"Dana Ortiz changed {called}." in period
-    assert f"Dana Ortiz posted a progress update on {called} for {LABEL}: “Vendor chosen.”" in period
+    assert (
+        f"Dana Ortiz posted a progress update on {called} for {LABEL}: “Vendor chosen.”" in period
+    )
     assert f"Dana Ortiz added the milestone “Train staff” to {called}, due 2030-01-15." in period
-    assert f"Dana Ortiz marked the milestone “Pick a vendor” of {called} done on {date.today()}." in period
+    assert (
+        f"Dana Ortiz marked the milestone “Pick a vendor” of {called} done on {date.today()}."
+        in period
+    )
     _assert_no_internal_words(period, va)
     # FY2024-Q1 is the open period VA reports on: its history runs to today. An earlier
     # period's history ends at its due date, long past, so today's changes are not in it.

@@ -56,8 +56,11 @@ def typed_updates(strategies: list[Strategy]) -> dict[int, TypedUpdate]:
     form = request.form
     return {
         s.id: TypedUpdate(
-            s, form.get(f"update-{s.id}-commentary", ""), form.get(f"update-{s.id}-status", ""),
-            form.get(f"update-{s.id}-progress", ""), form.get(f"update-{s.id}-version", ""),
+            s,
+            form.get(f"update-{s.id}-commentary", ""),
+            form.get(f"update-{s.id}-status", ""),
+            form.get(f"update-{s.id}-progress", ""),
+            form.get(f"update-{s.id}-version", ""),
         )  # fmt: skip
         for s in strategies
     }
