@@ -6,8 +6,8 @@ changes while the period is reported on."""
 from __future__ import annotations
 
 import html
-from datetime import date
 import re
+from datetime import date
 from typing import Any
 
 import pytest
