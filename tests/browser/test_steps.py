@@ -143,6 +143,29 @@ def _enter_the_quarter(page: Page) -> None:
     expect(page.get_by_label(f"New progress (%) of {STRATEGY}", exact=True)).to_have_value("45")
 
 
+def test_a_refused_update_keeps_everything_typed_and_writes_nothing(
+    page: Page, steps_server: str
+) -> None:
+    """Runs first (the plan is still a draft): a progress of 150 % refuses the whole save."""
+    sign_in(page, steps_server, *NEW_OFFICER)
+    page.goto(f"{steps_server}/departments/{CODE}/periods/{PERIOD}/entry")
+    _type(page, "Value, Satisfaction, Building permits, Web", "4.3")
+    _type(page, f"What happened on {STRATEGY}", "Typed, not lost.")
+    _type(page, f"New progress (%) of {STRATEGY}", "150")
+    page.keyboard.press("Enter")  # the grid's one Save
+    alert = page.get_by_role("alert").filter(has_text="Nothing was saved")
+    expect(alert).to_contain_text(f"{STRATEGY}: Progress must be a whole number from 0 to 100.")
+    expect(page.get_by_label("Value, Satisfaction, Building permits, Web")).to_have_value("4.3")
+    expect(page.get_by_label(f"What happened on {STRATEGY}")).to_have_value("Typed, not lost.")
+    check_accessibility(page)
+    alert.get_by_role("link").first.focus()
+    page.keyboard.press("Enter")  # to the field to fix
+    expect(page.get_by_label(f"New progress (%) of {STRATEGY}")).to_be_focused()
+    page.once("dialog", lambda dialog: dialog.accept())  # leave: the typing is not saved
+    page.goto(f"{steps_server}/departments/{CODE}/periods/{PERIOD}/entry")
+    expect(page.get_by_label("Value, Satisfaction, Building permits, Web")).to_have_value("")
+
+
 def test_new_officer_reaches_a_submitted_plan_in_few_steps(page: Page, steps_server: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, steps_server, *NEW_OFFICER)
