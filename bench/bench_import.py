@@ -5,7 +5,11 @@ Floor: parse the same file with the csv module and insert the same rows (codes m
 ids) with one bare `executemany` on the same database, then roll back. The import:
 `plan_file` + `apply_plan` + commit, exactly what `cxprogram import observations` runs.
 
-    .venv/bin/python bench/bench_import.py [--rows 100000]
+Then, each in its own process (so each has its own memory and database), the two other
+import paths with their own floors: the A-11 import of an 80,000-row file
+(bench_a11.py) and the services import of 2,000 services (bench_services_import.py).
+
+    .venv/bin/python bench/bench_import.py [--rows 100000] [--only-observations]
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import csv
 import io
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -134,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--quarters", type=int, default=20)
+    parser.add_argument("--only-observations", action="store_true")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="cxbench-import-")
     app = create_app(
@@ -155,6 +161,11 @@ def main() -> None:
     print(f"  {counts}")
     print(f"same file again (all unchanged): {again_s:.2f} s  {again}")
     print(f"every value changed (updates): {changed_s:.2f} s  {changed}")
+    if args.only_observations:
+        return
+    for script, what in (("bench_a11.py", "A-11 import"), ("bench_services_import.py", "services")):
+        print(f"\n== {what} ({script})", flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name(script))], check=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ as services.run_rollup does.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -175,24 +178,106 @@ def _cached_scores(
     metric_codes: dict[int, str],
     decoder: _Decoder,
 ) -> tuple[dict[str, str], dict[str, dict[int, DepartmentColumns]]]:
-    """Each period's aggregate digest, and the department columns of every metric by period."""
-    rows = _rows(
-        select(_aggregates.period_id, _aggregates.digest, _aggregates.data).where(
+    """Each period's aggregate digest, and the department columns of every metric by period.
+
+    A period's decoded columns are kept in this process (_DECODED) under everything they
+    depend on: the database, the period, its record's digest and time, the metrics'
+    codes and aggregations and the departments' codes and exclusions. The scheduler rolls
+    the open period up every few minutes against dozens of unchanged earlier periods, so
+    only a record that changed is fetched and decoded again."""
+    context = hashlib.sha256(
+        repr(
+            (
+                str(db.session.connection().engine.url),
+                sorted(aggregation.items()),
+                sorted(metric_codes.items()),
+                sorted(decoder.codes.items()),
+                sorted(decoder.excluded),
+            )
+        ).encode()
+    ).hexdigest()  # hashed once: a key holding these lists would be hashed on every lookup
+    states = _rows(
+        select(_aggregates.period_id, _aggregates.digest, _aggregates.computed_at).where(
             _aggregates.period_id.in_(list(index_of))
         )
     )
     digests: dict[str, str] = {}
-    scores: dict[str, dict[int, DepartmentColumns]] = {}
-    for pid, digest, data in rows:
+    decoded: dict[int, dict[str, DepartmentColumns]] = {}
+    missing: dict[int, tuple[Any, ...]] = {}
+    for pid, digest, computed_at in states:
         digests[str(index_of[pid])] = digest
-        for metric_id, columns in unpack(data).items():
-            code = metric_codes[metric_id]
-            values, volumes = columns.scores(aggregation[code][0])
-            org = columns.org_score(aggregation[code])
-            found = decoder.columns(columns.department_ids, values, volumes, org)
-            if found is not None:
-                scores.setdefault(code, {})[index_of[pid]] = found
+        key = (pid, digest, computed_at, context)
+        found = _DECODED.get(key)
+        if found is None:
+            missing[pid] = key
+        else:
+            decoded[pid] = found
+    if missing:
+        records = _rows(
+            select(_aggregates.period_id, _aggregates.data).where(
+                _aggregates.period_id.in_(list(missing))
+            )
+        )
+        for pid, data in records:
+            if pid in missing:  # a record written between the two reads waits for the next run
+                decoded[pid] = _DECODED.put(
+                    missing[pid], _decode(data, aggregation, metric_codes, decoder)
+                )
+    scores: dict[str, dict[int, DepartmentColumns]] = {}
+    for pid, by_metric in decoded.items():
+        for code, found in by_metric.items():
+            scores.setdefault(code, {})[index_of[pid]] = found
     return digests, scores
+
+
+def _decode(
+    data: bytes, aggregation: dict[str, Weighing], metric_codes: dict[int, str], decoder: _Decoder
+) -> dict[str, DepartmentColumns]:
+    """One period's record as department columns per metric code (read-only arrays)."""
+    out: dict[str, DepartmentColumns] = {}
+    for metric_id, columns in unpack(data).items():
+        code = metric_codes[metric_id]
+        values, volumes = columns.scores(aggregation[code][0])
+        org = columns.org_score(aggregation[code])
+        found = decoder.columns(columns.department_ids, values, volumes, org)
+        if found is not None:
+            found.scores.flags.writeable = False
+            found.volumes.flags.writeable = False
+            out[code] = found
+    return out
+
+
+class _Memo:
+    """A small least-recently-used map, safe to share between a worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.items = size, OrderedDict[Any, Any]()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any) -> Any:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_DECODED = _Memo(512)  # periods' decoded columns: a few MB at 200 departments x 7 metrics
+
+
+def forget_decoded() -> None:
+    """Drop the decoded records this process keeps. Their key holds the record's digest and
+    time, which services._upsert_aggregates (the one writer) sets with every record; only a
+    record changed some other way (clear_aggregates, a test) needs this."""
+    with _DECODED.lock:
+        _DECODED.items.clear()
 
 
 def cached_digests(index_of: dict[int, int]) -> dict[str, str]:

@@ -18,6 +18,7 @@ from cxprogram.rollup.compose import compose_rollup
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupPeriodStamp, RollupSnapshot
 from cxprogram.rollup.queries import (
     cached_fingerprints,
+    forget_decoded,
     latest_snapshot,
     load_inputs,
     metric_weighings,
@@ -102,6 +103,7 @@ def _mark_read(period_id: int, revision: int) -> None:
 def clear_aggregates() -> int:
     """Forget every cached period aggregate (the next rollups recompute them)."""
     result = db.session.execute(delete(RollupPeriodAggregates))
+    forget_decoded()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
