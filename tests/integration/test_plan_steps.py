@@ -362,3 +362,21 @@ def test_officer_home_shows_the_chiefs_comment_with_the_decision(
     home = client.get("/").get_data(as_text=True)
     assert "Add a &lt;dated&gt; milestone for the pilot." in home
     assert f"The chief's comment: Test chief {words}" in _text(client.get("/"))
+
+
+def test_a_past_plan_counts_a_milestone_by_its_real_completion_date(
+    va: dict[str, Any], db_session: Any
+) -> None:
+    from datetime import UTC, datetime, time
+
+    from cxprogram.review.queries import strategy_at
+
+    strategy = va["strategy"]
+    first, second = strategy.milestones
+    end = datetime.combine(va["closed"].end_date, time.max, tzinfo=UTC)
+    first.is_done, first.done_on = True, va["closed"].end_date  # done in the period
+    first.done_at = end + timedelta(days=40)  # recorded weeks later
+    second.is_done, second.done_on = True, va["closed"].end_date + timedelta(days=1)
+    second.done_at = end + timedelta(days=40)
+    db_session.flush()
+    assert strategy_at(strategy, end).milestones_done == 1
