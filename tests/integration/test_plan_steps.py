@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from cxprogram.models import AuditEvent, Observation, PlanReview, Strategy
 from cxprogram.review import services as review_services
 from cxprogram.review.models import ReviewState
 from cxprogram.review.progress import what_is_left
+from cxprogram.review.queries import strategy_at
 from cxprogram.strategies.models import StrategyStatus, StrategyUpdate
 from tests.conftest import csrf_token
 from tests.integration.test_strategies import make_strategy, post, sign_in
@@ -367,10 +368,6 @@ def test_officer_home_shows_the_chiefs_comment_with_the_decision(
 def test_a_past_plan_counts_a_milestone_by_its_real_completion_date(
     va: dict[str, Any], db_session: Any
 ) -> None:
-    from datetime import UTC, datetime, time
-
-    from cxprogram.review.queries import strategy_at
-
     strategy = va["strategy"]
     first, second = strategy.milestones
     end = datetime.combine(va["closed"].end_date, time.max, tzinfo=UTC)
