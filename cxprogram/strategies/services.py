@@ -58,6 +58,9 @@ class UpdateData:
     period: ReportingPeriod | None = None
 
 
+COMMENTARY_LIMIT = 10_000  # characters of a progress update (the form's limit too)
+
+
 class EditConflict(Exception):
     """Someone else saved the strategy after this person opened it."""
 
@@ -249,6 +252,8 @@ def update_errors(data: UpdateData) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not data.commentary.strip():
         errors["commentary"] = ["Write what happened: the commentary is required."]
+    elif len(data.commentary.strip()) > COMMENTARY_LIMIT:
+        errors["commentary"] = [f"What happened: at most {COMMENTARY_LIMIT:,} characters."]
     if data.progress is not None and not 0 <= data.progress <= 100:
         errors["update_progress"] = ["Progress must be a whole number from 0 to 100."]
     if data.period is None:

@@ -377,3 +377,12 @@ def test_a_past_plan_counts_a_milestone_by_its_real_completion_date(
     second.done_at = end + timedelta(days=40)
     db_session.flush()
     assert strategy_at(strategy, end).milestones_done == 1
+
+
+def test_an_overlong_update_on_the_grid_is_refused_with_the_limit(
+    client: Any, va: dict[str, Any], db_session: Any
+) -> None:
+    sign_in(client, va["officer"].email)
+    response = _grid_post(client, {}, _update(va["strategy"], commentary="z" * 10_001))
+    assert "What happened: at most 10,000 characters." in _text(response)
+    assert _count(db_session, StrategyUpdate) == 0
