@@ -119,6 +119,7 @@ def _department_form(dept: Department | None, *, fresh: bool = False) -> Departm
     form.original_code = dept.code if dept is not None else None
     if dept is not None and (fresh or not form.is_submitted()):
         form.code.data, form.name.data = dept.code, dept.name
+        form.short_name.data = dept.short_name or ""
         form.parent.data = str(dept.parent_id) if dept.parent_id else ""
         form.version.data = str(dept.version)
     form.parent.choices = [SelectChoice("", "None (top level)"), *_parent_choices(dept)]
@@ -141,7 +142,7 @@ def _parent_choices(dept: Department | None) -> list[SelectChoice]:
 def _department_data(form: DepartmentForm) -> services.DepartmentData:
     parent = form.parent.data or ""
     return services.DepartmentData(
-        form.code.data or "", form.name.data or "", inputs.to_int(parent)
+        form.code.data or "", form.name.data or "", inputs.to_int(parent), form.short_name.data
     )
 
 

@@ -78,6 +78,7 @@ class DepartmentForm(FlaskForm):  # type: ignore[misc]
         "Code", validators=[InputRequired(), Length(max=calc.CODE_MAX)], description=calc.CODE_RULE
     )
     name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    short_name = StringField("Short name (optional)", description=calc.SHORT_NAME_RULE)
     parent = SelectField(
         "Parent department", choices=[SelectChoice("", "None")], validate_choice=False
     )
@@ -88,6 +89,13 @@ class DepartmentForm(FlaskForm):  # type: ignore[misc]
         field.data = calc.normalise_code(field.data or "")
         original = getattr(self, "original_code", None)
         problem = None if field.data == original else calc.code_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_short_name(self, field: Any) -> None:
+        """Short names follow calc.SHORT_NAME_RULE; blank is none."""
+        field.data = calc.normalise_short_name(field.data)
+        problem = calc.short_name_problem(field.data)
         if problem:
             raise ValidationError(problem)
 
@@ -105,4 +113,22 @@ class AdminServiceForm(FlaskForm):  # type: ignore[misc]
     description = TextAreaField("Description", validators=[Length(max=5000)])
     channels = CheckboxesField("Channels it is offered through", coerce=int)
     journey_stages = CheckboxesField("Journey stages it serves", coerce=int)
+    version = HiddenField()
+
+
+class TermForm(FlaskForm):  # type: ignore[misc]
+    """A channel or journey stage: code (when adding) and name."""
+
+    code = StringField(
+        "Code (optional)",
+        validators=[Length(max=calc.VOCABULARY_CODE_MAX)],
+        description="Lower-case letters, digits and underscores, such as fax or tty_relay; "
+        "made from the name when left blank. Files and links name it: it cannot change later.",
+    )
+    name = StringField(
+        "Name",
+        validators=[InputRequired(), Length(max=calc.VOCABULARY_NAME_MAX), no_line_breaks],
+        description="What people read, such as Fax. Imports accept the code or the name, "
+        "whatever the case.",
+    )
     version = HiddenField()

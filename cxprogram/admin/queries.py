@@ -8,7 +8,13 @@ from sqlalchemy import Select, func, or_, select
 
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Observation, PeriodState, ReportingPeriod
-from cxprogram.org.models import Department
+from cxprogram.org.models import (
+    Channel,
+    Department,
+    JourneyStage,
+    service_channels,
+    service_journey_stages,
+)
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview
 
@@ -78,3 +84,33 @@ def period_data() -> PeriodData:
         reviews=_count(select(PlanReview.id)),
         reports=_count(select(QuarterlyReport.id)),
     )
+
+
+@dataclass(frozen=True)
+class TermUse:
+    """What holds a channel or journey stage: services offered through it, observations."""
+
+    services: int
+    observations: int
+
+
+def channel_uses() -> dict[int, TermUse]:
+    """Per channel id: the services offered through it and the observations naming it."""
+    linked = _counts(select(service_channels.c.channel_id, func.count())
+                     .group_by(service_channels.c.channel_id))  # fmt: skip
+    observed = _counts(select(Observation.channel_id, func.count())
+                       .where(Observation.channel_id.is_not(None))
+                       .group_by(Observation.channel_id))  # fmt: skip
+    ids = db.session.scalars(select(Channel.id))
+    return {i: TermUse(linked.get(i, 0), observed.get(i, 0)) for i in ids}
+
+
+def stage_uses() -> dict[int, TermUse]:
+    """Per journey stage id: the services serving it (observations name no stage)."""
+    linked = _counts(select(service_journey_stages.c.stage_id, func.count())
+                     .group_by(service_journey_stages.c.stage_id))  # fmt: skip
+    return {i: TermUse(linked.get(i, 0), 0) for i in db.session.scalars(select(JourneyStage.id))}
+
+
+def _counts(query: Select[tuple[int | None, int]] | Select[tuple[int, int]]) -> dict[int, int]:
+    return {key: int(n) for key, n in db.session.execute(query).tuples() if key is not None}

@@ -15,7 +15,7 @@ from cxprogram.extensions import db
 from cxprogram.metrics.models import ReportingPeriod
 from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
 from cxprogram.org.queries import department_by_code
-from cxprogram.org.services import EditConflict, service_state
+from cxprogram.org.services import EditConflict, RetiredTermError, service_state, set_links
 from cxprogram.rollup.models import RollupPeriodAggregates, RollupSnapshot
 
 SETTINGS_FIELDS = (
@@ -148,6 +148,7 @@ class DepartmentData:
     code: str
     name: str
     parent_id: int | None
+    short_name: str | None = None
 
 
 def department_state(dept: Department) -> dict[str, Any]:
@@ -155,6 +156,7 @@ def department_state(dept: Department) -> dict[str, Any]:
     return {
         "code": dept.code,
         "name": dept.name,
+        "short_name": dept.short_name,
         "parent": dept.parent.code if dept.parent is not None else None,
         "is_active": dept.is_active,
         "version": dept.version,
@@ -165,7 +167,8 @@ def create_department(data: DepartmentData, actor: User | None) -> Department:
     """Add a department after checking its code, name and parent."""
     code = _checked_code(data.code, None)
     parent = _checked_parent(code, data.parent_id)
-    dept = Department(code=code, name=_checked_name(data.name), parent=parent, is_active=True)
+    dept = Department(code=code, name=_checked_name(data.name), parent=parent, is_active=True,
+                      short_name=_checked_short_name(data.short_name))  # fmt: skip
     db.session.add(dept)
     db.session.flush()
     audit.record("create", "department", dept.id, actor=actor,
@@ -181,6 +184,7 @@ def update_department(dept: Department, data: DepartmentData, version: int, acto
     code = _checked_code(data.code, dept)
     parent = _checked_parent(dept.code, data.parent_id)
     dept.code, dept.name, dept.parent = code, _checked_name(data.name), parent
+    dept.short_name = _checked_short_name(data.short_name)
     db.session.flush()
     after = department_state(dept)
     if {**after, "version": 0} != {**before, "version": 0}:
@@ -219,6 +223,14 @@ def _checked_name(raw: str) -> str:
     if not name:
         raise StructureError("name", "a name is required")
     return name[:200]
+
+
+def _checked_short_name(raw: str | None) -> str | None:
+    short_name = calc.normalise_short_name(raw)
+    problem = calc.short_name_problem(short_name)
+    if problem:
+        raise StructureError("short_name", problem)
+    return short_name
 
 
 def _checked_parent(code: str, parent_id: int | None) -> Department | None:
@@ -296,6 +308,8 @@ def _service_name(dept: Department, raw: str, service: Service | None) -> str:
 def _fill_service(service: Service, data: ServiceData) -> None:
     service.description = data.description.strip()
     chosen = select(Channel).where(Channel.id.in_(data.channel_ids))
-    service.channels = list(db.session.scalars(chosen))
     stages = select(JourneyStage).where(JourneyStage.id.in_(data.stage_ids))
-    service.journey_stages = list(db.session.scalars(stages))
+    try:
+        set_links(service, list(db.session.scalars(chosen)), list(db.session.scalars(stages)))
+    except RetiredTermError as error:
+        raise StructureError(error.field, error.message) from error

@@ -13,7 +13,13 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from cxprogram.admin import department_views, queries, service_views, services  # noqa: F401  - their routes join bp
+from cxprogram.admin import (  # noqa: F401  - their routes join bp
+    department_views,
+    queries,
+    service_views,
+    services,
+    vocabulary_views,
+)
 from cxprogram.admin.blueprint import bp as bp
 from cxprogram.admin.forms import SettingsForm
 from cxprogram.auth.models import Role

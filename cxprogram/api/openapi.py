@@ -72,7 +72,10 @@ def _observations() -> dict[str, Any]:
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": _ref(schemas.ObservationBatch), "example": [
                 {"department": "VA", "metric": "satisfaction", "period": "FY2023-Q1",
-                 "value": 4.21, "n": 120}]}}},
+                 "value": 4.21, "n": 120},
+                {"department": "VA", "metric": "ease", "period": "FY2023-Q1",
+                 "value": 4.05, "n": 310, "key": "survey-2023-wave-2",
+                 "label": "Benefits application survey, second wave"}]}}},
         "responses": {
             "201": _json("Stored", schemas.ObservationsCreated),
             "400": _json(BAD_BODY, schemas.ErrorOut),

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from cxprogram.metrics.observation_payload import KEY_MAX_CHARS, LABEL_MAX_CHARS
+
 MAX_PAGE_SIZE = 500
 MAX_POST_ITEMS = 10_000
 
@@ -91,6 +93,8 @@ class ObservationOut(_Out):
     n: float | None
     service: str | None
     channel: str | None
+    key: str = Field(description="the source's own record identifier, empty for none")
+    label: str = Field(description="what the row is, e.g. a service standard's text")
     distribution: list[int] | None
     note: str
     source: Literal["form", "import", "api"]
@@ -285,6 +289,9 @@ class DepartmentNameOut(BaseModel):
 
     name: str = _described("its name; its code when no department has that code any more")
     parent: str | None = _described("its parent's code")
+    short_name: str | None = _described(
+        "its short name, shown instead of the code in tight tables; null when it has none", None
+    )
 
 
 class CoverageOut(BaseModel):
@@ -340,7 +347,23 @@ class ObservationIn(BaseModel):
     )  # fmt: skip
     service: Text | None = Field(None, description="a service of the department, by name")
     channel: Text | None = Field(None, description="channel code or name, e.g. web")
-    note: Text | None = Field(None, description="omitted keeps the stored note")
+    note: Text | None = Field(
+        None, description="the explanation of a red, nothing else; omitted keeps the stored note"
+    )
+    # Lengths documented here, enforced by the import's rule (its message names the limit).
+    key: str | None = Field(
+        None, description="the source's own record identifier: rows with different keys stay "
+        "apart (part of what identifies the observation; omitted or empty: none)",
+        json_schema_extra={"maxLength": KEY_MAX_CHARS},
+    )  # fmt: skip
+    import_key: str | None = Field(
+        None, description="the former name of `key`, still accepted", deprecated=True,
+        json_schema_extra={"maxLength": KEY_MAX_CHARS},
+    )  # fmt: skip
+    label: str | None = Field(
+        None, description="what the row is, e.g. the standard's text; omitted keeps the "
+        "stored label", json_schema_extra={"maxLength": LABEL_MAX_CHARS},
+    )  # fmt: skip
     version: int | None = Field(
         None, ge=1, description="the version GET returned; if the observation has changed "
         "since (or is not stored), nothing is written and the answer is 409 with its current "

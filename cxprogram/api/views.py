@@ -196,8 +196,8 @@ def _observation(o: Observation) -> dict[str, Any]:
         "period": o.period.label, "value": o.value, "n": o.n,
         "service": o.service.name if o.service else None,
         "channel": o.channel.code if o.channel else None,
-        "distribution": o.distribution, "note": o.note, "source": o.source.value,
-        "version": o.version,
+        "key": o.import_key, "label": o.label, "distribution": o.distribution,
+        "note": o.note, "source": o.source.value, "version": o.version,
     }  # fmt: skip
 
 
@@ -324,9 +324,10 @@ def _row(index: int, item: ObservationIn) -> Row:
     """An item as a row of the import file (its number is the item's index)."""
     cells = {"department": item.department, "metric": item.metric, "period": item.period,
              "value": repr(item.value)}  # fmt: skip
-    for name in ("n", "service", "channel", "note"):
-        if name in item.model_fields_set:
-            value = getattr(item, name)
+    given = item.model_dump(exclude_unset=True)  # (getattr warns of the deprecated alias)
+    for name in ("n", "service", "channel", "note", "key", "import_key", "label"):
+        if name in given:
+            value = given[name]
             cells[name] = "" if value is None else (repr(value) if name == "n" else value)
     return Row(index, cells)
 

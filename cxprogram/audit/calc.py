@@ -149,6 +149,9 @@ def observation_change(
         parts.append(f"from {old} to {new}")
     if before.get("n") != after.get("n"):
         parts.append(f"n from {format_count(before.get('n'))} to {format_count(after.get('n'))}")
+    if (before.get("label") or "") != (after.get("label") or ""):
+        label = after.get("label") or ""
+        parts.append(f"the label to {quoted(label)}" if label else "removing the label")
     note_before, note_after = before.get("note") or "", after.get("note") or ""
     if not parts and note_before == note_after:
         return f"saved {place} unchanged"
@@ -251,7 +254,8 @@ def _describe_named(noun: str, key: str) -> Describer:
         if noun == "service":
             name = name or context.names.services.get(event.entity_id, "")
         subject = f"the {noun} {quoted(str(name))}" if name else f"a {noun}"
-        verbs = {"create": "added", "deactivate": "deactivated", "reactivate": "reactivated"}
+        verbs = {"create": "added", "deactivate": "deactivated", "reactivate": "reactivated",
+                 "retire": "retired", "restore": "restored"}  # fmt: skip
         if event.action in verbs:
             return f"{verbs[event.action]} {subject}", ()
         return f"changed {subject}", field_changes(before, after, context.names)
@@ -284,4 +288,6 @@ DESCRIBERS: dict[str, Describer] = {
     "service": _describe_named("service", "name"),
     "department": _describe_named("department", "name"),
     "metric": _describe_named("metric", "name"),
+    "channel": _describe_named("channel", "name"),
+    "journey_stage": _describe_named("journey stage", "name"),
 }

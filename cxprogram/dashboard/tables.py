@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxprogram.admin.calc import tight_name
 from cxprogram.dashboard import reading
 
 Doc = Mapping[str, Any]
@@ -26,6 +27,11 @@ def metric_name(doc: Doc, code: str) -> str:
 def department_name(doc: Doc, code: str) -> str:
     """A department's name (its code when the document names none)."""
     return str(doc.get("departments", {}).get(code, {}).get("name") or code)
+
+
+def department_tight_name(doc: Doc, code: str) -> str:
+    """What a tight table shows for a department: its short name, else its code."""
+    return tight_name(code, doc.get("departments", {}).get(code, {}).get("short_name"))
 
 
 def standard_metrics(doc: Doc) -> list[str]:
@@ -133,6 +139,7 @@ class HeatRow:
     parent: str | None
     cells: dict[str, Cell]
     children: list[HeatRow] = field(default_factory=list)
+    tight: str = ""  # the tight table's name: short name, else code
 
 
 def heatmap(doc: Doc, sort: str, descending: bool) -> tuple[list[str], list[HeatRow]]:
@@ -159,13 +166,14 @@ def _heat_row(doc: Doc, code: str, columns: list[str]) -> HeatRow:
                 m, entry.get("score"), entry.get("status"), entry.get("variation") or {}
             )
     parent = doc.get("departments", {}).get(code, {}).get("parent")
-    return HeatRow(code, department_name(doc, code), parent, cells)
+    return HeatRow(code, department_name(doc, code), parent, cells,
+                   tight=department_tight_name(doc, code))  # fmt: skip
 
 
 def _sorted(rows: list[HeatRow], sort: str, descending: bool) -> list[HeatRow]:
     """Rows by name, or by their score on a metric; rows without that score come last."""
     if sort == "department":
-        return sorted(rows, key=lambda r: (r.name.lower(), r.code), reverse=descending)
+        return sorted(rows, key=lambda r: (r.tight.lower(), r.code), reverse=descending)
     scored = [r for r in rows if sort in r.cells and r.cells[sort].score is not None]
     has_score = {r.code for r in scored}
     unscored = sorted((r for r in rows if r.code not in has_score), key=lambda r: r.code)

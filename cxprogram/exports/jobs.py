@@ -80,7 +80,8 @@ def _write(app: Flask, job_id: int) -> None:
     flt = ExportFilter(reader=db.session.get_one(User, user_id), **params)
     with part.open("wb") as out:
         rows = progress.counted(dataset.rows(flt))
-        for chunk in formats.iter_format(fmt, dataset.columns, rows, dataset.title):
+        chunks = formats.iter_format(fmt, dataset.columns, rows, dataset.title, dataset.widths)
+        for chunk in chunks:
             out.write(chunk)
     db.session.rollback()  # the read ends before the last write
     os.replace(part, path)

@@ -1,7 +1,10 @@
 """Reads for the exports: observations and strategies as rows of plain values.
 
-Observation rows use exactly the columns the observations import reads (plus the period's
-dates, which the import ignores), so an exported file imports back to the same data.
+Observation rows carry the columns the observations import reads, and beside them what a
+person needs to read them: the department's and the metric's names, the metric's target and
+the value's status (the grid's own rule, metrics.calc.MetricRule.status), the period's
+dates. The import knows those as informational and does not read them, so an exported file
+imports back to the same data.
 """
 
 from __future__ import annotations
@@ -17,16 +20,23 @@ from sqlalchemy.orm import selectinload
 from cxprogram.auth.models import User
 from cxprogram.core.fiscal import FiscalQuarter
 from cxprogram.core.permissions import limit_to_readable
+from cxprogram.exports.formats import whole
 from cxprogram.exports.models import ExportJob, JobState
 from cxprogram.extensions import db
+from cxprogram.metrics.calc import MetricRule
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
+from cxprogram.metrics.queries import metric_rule
 from cxprogram.org.models import Channel, Department, Service
 from cxprogram.org.queries import organization_settings
 from cxprogram.strategies.models import Strategy, StrategyMetric
 
 OBSERVATION_COLUMNS = (
-    "department", "metric", "period", "value", "n", "service", "channel", "note",
-    "import_key", "period_start", "period_end",
+    "department", "department_name", "metric", "metric_name", "period", "service", "channel",
+    "key", "label", "value", "n", "target", "status", "note", "period_start", "period_end",
+)  # fmt: skip
+# Widths in characters of the XLSX columns (a stream cannot measure its rows first)
+OBSERVATION_WIDTHS = (
+    12, 32, 18, 32, 11, 28, 12, 16, 36, 12, 10, 10, 8, 48, 12, 12,
 )  # fmt: skip
 STRATEGY_COLUMNS = (
     "department", "id", "title", "status", "progress", "owner", "problem", "description",
@@ -104,7 +114,7 @@ def observations_query(flt: ExportFilter) -> Select[Any]:
         select(
             Observation.department_id, Observation.metric_id, Observation.period_id,
             Observation.value, Observation.n, Observation.service_id, Observation.channel_id,
-            Observation.note, Observation.import_key,
+            Observation.note, Observation.import_key, Observation.label,
         )
         .join(Department, Observation.department_id == Department.id)
         .join(MetricDefinition, Observation.metric_id == MetricDefinition.id)
@@ -122,11 +132,21 @@ def _bytewise(column: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class _Metric:
+    """What an observation row shows of its metric: code, name, target, the status rule."""
+
+    code: str
+    name: str
+    target: float | int | None
+    rule: MetricRule
+
+
+@dataclass(frozen=True)
 class _Labels:
     """The codes and names an observation row shows, by id (hundreds, not rows)."""
 
-    departments: dict[int, str]
-    metrics: dict[int, str]
+    departments: dict[int, tuple[str, str]]
+    metrics: dict[int, _Metric]
     periods: dict[int, tuple[str, date, date]]
     services: dict[int, str]
     channels: dict[int, str]
@@ -136,8 +156,10 @@ class _Labels:
         """Every department, metric, period, service and channel."""
         rows = db.session.execute
         return cls(
-            dict(rows(select(Department.id, Department.code)).tuples().all()),
-            dict(rows(select(MetricDefinition.id, MetricDefinition.code)).tuples().all()),
+            {i: (code, name) for i, code, name in rows(
+                select(Department.id, Department.code, Department.name))},
+            {m.id: _Metric(m.code, m.name, whole(m.target), metric_rule(m))
+             for m in db.session.scalars(select(MetricDefinition))},
             {i: (label, start, end) for i, label, start, end in rows(select(
                 ReportingPeriod.id, ReportingPeriod.label, ReportingPeriod.start_date,
                 ReportingPeriod.end_date))},
@@ -146,13 +168,17 @@ class _Labels:
         )  # fmt: skip
 
     def row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        """An observation row with its codes (KeyError for a code created since the read)."""
-        dept, metric, period, value, n, service, channel, note, key = row
+        """An observation row (OBSERVATION_COLUMNS) with its codes and names (KeyError for
+        one created since the read); numbers typed once for CSV and XLSX alike."""
+        dept, metric_id, period, value, n, service, channel, note, key, text = row
         label, start, end = self.periods[period]
+        code, name = self.departments[dept]
+        metric = self.metrics[metric_id]
         return (
-            self.departments[dept], self.metrics[metric], label, value, n,
+            code, name, metric.code, metric.name, label,
             None if service is None else self.services[service],
-            None if channel is None else self.channels[channel], note, key, start, end,
+            None if channel is None else self.channels[channel], key, text,
+            whole(value), whole(n), metric.target, metric.rule.status(value), note, start, end,
         )  # fmt: skip
 
 
@@ -247,11 +273,12 @@ class Dataset:
     columns: tuple[str, ...]
     rows: Callable[[ExportFilter], Iterator[tuple[Any, ...]]]
     count: Callable[[ExportFilter], int]
+    widths: tuple[float, ...] | None = None  # of the XLSX columns; None: by the header
 
 
 DATASETS = {
     "observations": Dataset("Observations", OBSERVATION_COLUMNS, observation_rows,
-                            observation_count),
+                            observation_count, OBSERVATION_WIDTHS),
     "strategies": Dataset("Strategies", STRATEGY_COLUMNS, strategy_rows, strategy_count),
 }  # fmt: skip
 

@@ -129,7 +129,7 @@ def download_export(dataset: str, fmt: str) -> Response:
     limits = current_app.config["CX_EXPORT_LIMITS"]
     if total > (limits.job_rows_csv if fmt == "csv" else limits.job_rows_xlsx):
         return _start_job(dataset, fmt, flt, name, total)
-    body = formats.iter_format(fmt, data.columns, data.rows(flt), data.title)
+    body = formats.iter_format(fmt, data.columns, data.rows(flt), data.title, data.widths)
     return _attachment(Response(stream_with_context(body), mimetype=formats.MIMETYPES[fmt]), name)
 
 

@@ -10,7 +10,9 @@ for a file about 20% smaller) and takes about 5 s. Memory holds one batch of row
 Cells: numbers at full precision (`repr`, the shortest text that reads back as the same
 float; openpyxl writes 16 digits), dates as date serials shown yyyy-mm-dd, text as inline
 strings (no shared-strings table to keep in memory), None as no cell. The caller
-neutralises formula-like text; this module only makes it valid XML.
+neutralises formula-like text; this module only makes it valid XML. The header row is bold
+and frozen (it stays in view while the rows scroll), and each column has a width, given by
+the caller before the first row (a stream cannot measure the rows it has not read).
 """
 
 from __future__ import annotations
@@ -51,22 +53,58 @@ WORKBOOK_RELS = (
     f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
     f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
 )
-# Style 0: general; style 1: a date shown yyyy-mm-dd (numFmt 164), style 2: date and time
+# Style 0: general; style 1: a date shown yyyy-mm-dd (numFmt 164), style 2: date and time;
+# style 3: the header, in the bold font (font 1)
 STYLES = (
     f'<?xml version="1.0" encoding="UTF-8"?><styleSheet {_NS}>'
     '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
     '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
-    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     "</cellStyles></styleSheet>"
 )
+
+
+HEADER_STYLE = 3
+# The first row frozen: the pane below it scrolls, the header stays in view
+SHEET_VIEWS = (
+    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+    'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
+    'sqref="A2"/></sheetView></sheetViews>'
+)
+MIN_WIDTH, MAX_WIDTH = 8, 80  # characters
+
+
+def default_widths(columns: Sequence[str]) -> list[float]:
+    """A width per column when the caller gives none: its header's, with some room."""
+    return [float(max(MIN_WIDTH, len(name) + 4)) for name in columns]
+
+
+def _cols(widths: Sequence[float]) -> str:
+    """The <cols> element: each column's width in characters, within MIN and MAX_WIDTH."""
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{min(MAX_WIDTH, max(MIN_WIDTH, w)):g}" customWidth="1"/>'
+        for i, w in enumerate(widths, 1)
+    )
+    return f"<cols>{cols}</cols>" if cols else ""
+
+
+def _header(columns: Sequence[str]) -> str:
+    """The first row: the column names, bold."""
+    cells = "".join(
+        f'<c r="{letter}1" s="{HEADER_STYLE}"{_text(name)}'
+        for letter, name in zip(column_letters(len(columns)), columns, strict=True)
+    )
+    return f'<row r="1">{cells}</row>'
 
 
 def _workbook(title: str) -> str:
@@ -116,31 +154,36 @@ def _tail(value: Any, text: Callable[[str], Any]) -> str:
 
 
 class _Rows:
-    """Rows as `<row>` XML. Numbers are formatted inline; every other value's XML is kept
-    in a bounded cache, since codes, labels, names and dates repeat row after row."""
+    """Rows as `<row>` XML. Numbers are formatted inline; every other value's cell is kept
+    in a bounded cache, since codes, names, labels and dates repeat row after row.
+
+    A data cell carries no reference (`r`, optional in SpreadsheetML: a cell without one is
+    the next column), so a cached cell is the whole `<c>` element and a row is a join; an
+    empty value is an empty `<c/>`, which keeps the next cell in its column. About 40 %
+    less time per row than cells named `A2`, `B2`... and a sixth fewer bytes to deflate."""
 
     CACHE_SIZE = 50_000
 
     def __init__(self, width: int, text: Callable[[str], Any]) -> None:
-        self.letters = column_letters(width)
+        self.width = width
         self.text = text
         self.cache: dict[Any, str] = {}
 
     def xml(self, number: int, row: Sequence[Any]) -> str:
-        """One row's XML."""
-        n, cache, parts = str(number), self.cache, [f'<row r="{number}">']
-        for letter, value in zip(self.letters, row, strict=False):
+        """One row's XML (cells past the header's width are left out)."""
+        cache, parts = self.cache, [f'<row r="{number}">']
+        for value in row[: self.width] if len(row) > self.width else row:
             kind = type(value)
             if (kind is float or kind is int) and math.isfinite(value):
-                parts.append(f'<c r="{letter}{n}"><v>{value!r}</v></c>')
+                parts.append(f"<c><v>{value!r}</v></c>")
                 continue
-            tail = cache.get(value) if kind is not float else None
-            if tail is None:
+            cell = cache.get(value) if kind is not float else None
+            if cell is None:
                 tail = _tail(value, self.text)
+                cell = f"<c{tail}" if tail else "<c/>"
                 if kind is not float and len(cache) < self.CACHE_SIZE:
-                    cache[value] = tail
-            if tail:
-                parts.append(f'<c r="{letter}{n}"{tail}')
+                    cache[value] = cell
+            parts.append(cell)
         parts.append("</row>")
         return "".join(parts)
 
@@ -173,10 +216,11 @@ def _same(value: str) -> str:
 
 def iter_xlsx(
     columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str,
-    text: Callable[[str], Any] = _same,
+    text: Callable[[str], Any] = _same, widths: Sequence[float] | None = None,
 ) -> Iterator[bytes]:  # fmt: skip
-    """The workbook's bytes, produced as the rows are read: header row, then the rows;
-    `text` is applied to every text cell of the rows (formula neutralisation)."""  # fmt: skip
+    """The workbook's bytes, produced as the rows are read: the bold, frozen header row,
+    then the rows; `text` is applied to every text cell of the rows (formula
+    neutralisation); `widths` in characters, one per column (default: the header's)."""
     writer = _Rows(len(columns), text)
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
@@ -186,10 +230,12 @@ def iter_xlsx(
                            ("xl/styles.xml", STYLES)):  # fmt: skip
             book.writestr(name, part)
         with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            cols = _cols(default_widths(columns) if widths is None else widths)
             sheet.write(
-                f"<?xml version='1.0' encoding='UTF-8'?><worksheet {_NS}><sheetData>".encode()
+                f"<?xml version='1.0' encoding='UTF-8'?><worksheet {_NS}>{SHEET_VIEWS}{cols}"
+                "<sheetData>".encode()
             )
-            batch = [_Rows(len(columns), _same).xml(1, columns)]
+            batch = [_header(columns)]
             for number, row in enumerate(rows, 2):
                 batch.append(writer.xml(number, row))
                 if len(batch) >= BATCH_ROWS:

@@ -207,11 +207,11 @@ def _existing_a11_observations() -> dict[ObservationKey, Existing]:
     o = Observation.__table__.c
     query = select(
         o.id, o.metric_id, o.period_id, o.import_key, o.value, o.n, o.note, o.version,
-        o.distribution,
+        o.distribution, o.label,
     ).where(o.import_key.like("a11:%"))  # fmt: skip
-    return {
+    return {  # the label is kept as stored: an update writes it back unchanged
         (r.metric_id, r.period_id, r.import_key): Existing(
-            r.id, r.value, r.n, r.note or "", r.version, r.distribution
+            r.id, r.value, r.n, r.note or "", r.version, r.distribution, r.label or ""
         )
         for r in db.session.execute(query)
     }

@@ -6,8 +6,9 @@ come later in the same file), and parents that would make a department its own a
 A row naming a stored department changes its name and parent (shown before/after in the
 preview); a row matching the stored department exactly changes nothing, so re-importing
 the same file is a no-op. The optional `active` column (yes/no) sets a department's status;
-left blank or absent, the status stays as it is (new departments are active). Nothing is
-ever deleted.
+left blank or absent, the status stays as it is (new departments are active). The optional
+`short_name` column sets the name tight tables show (calc.SHORT_NAME_RULE; a blank cell
+clears it, an absent column leaves it). Nothing is ever deleted.
 """
 
 from __future__ import annotations
@@ -37,10 +38,14 @@ class DepartmentRow:
     name: str
     parent: str | None
     active: bool | None = None
+    short_name: str | None = None
+    has_short_name: bool = False  # the file has the column (a blank cell clears the name)
 
     def state(self) -> dict[str, Any]:
-        """What the file says about the department (its status only when the file gives it)."""
+        """What the file says about the department (status and short name when it gives them)."""
         said: dict[str, Any] = {"name": self.name, "parent": self.parent}
+        if self.has_short_name:
+            said["short_name"] = self.short_name
         return said if self.active is None else {**said, "active": self.active}
 
 
@@ -54,7 +59,7 @@ class DepartmentImporter:
     kind = "departments"
     title = "Departments"
     required: tuple[str, ...] = ("code", "name")
-    optional: tuple[str, ...] = ("parent", "active")
+    optional: tuple[str, ...] = ("parent", "active", "short_name")
 
     def may_use(self, user: User) -> bool:
         """Only administrators manage the organization's structure."""
@@ -64,8 +69,11 @@ class DepartmentImporter:
         """Check every row, then compare each with the stored department; write nothing."""
         plan = ImportPlan("")
         stored = queries.parent_map()
-        current = select(Department.code, Department.name, Department.is_active)
-        names = {code: (name, active) for code, name, active in db.session.execute(current)}
+        current = select(
+            Department.code, Department.name, Department.is_active, Department.short_name
+        )
+        names = {code: (name, active, short) for code, name, active, short in
+                 db.session.execute(current)}  # fmt: skip
         parsed = _parse_rows(table.rows, set(stored), plan.errors)
         plan.errors += _parent_errors(parsed, stored)
         if plan.errors:
@@ -91,6 +99,8 @@ class DepartmentImporter:
             dept.parent = by_code[item.parent] if item.parent else None
             if item.active is not None:
                 dept.is_active = item.active
+            if item.has_short_name:
+                dept.short_name = item.short_name
         db.session.flush()
         return _audit(rows, by_code, before, actor)
 
@@ -138,10 +148,21 @@ def _parse_rows(
         elif len(name) > 200:
             errors.append(RowError(row.number, "name", "the name is longer than 200 characters"))
         active = _active(row, errors)
-        if not problem and first[code] == row.number and name and len(name) <= 200:
+        short_name, short_ok = _short_name(row, errors)
+        if not problem and first[code] == row.number and name and len(name) <= 200 and short_ok:
             parent = calc.normalise_code(unneutralise(row.get("parent"))) or None
-            parsed.append(DepartmentRow(row.number, code, name, parent, active))
+            parsed.append(DepartmentRow(row.number, code, name, parent, active, short_name,
+                                        "short_name" in row.cells))  # fmt: skip
     return parsed
+
+
+def _short_name(row: Row, errors: list[RowError]) -> tuple[str | None, bool]:
+    """The row's short name (None when blank) and whether it keeps calc.SHORT_NAME_RULE."""
+    short_name = calc.normalise_short_name(unneutralise(row.get("short_name")))
+    problem = calc.short_name_problem(short_name)
+    if problem:
+        errors.append(RowError(row.number, "short_name", problem))
+    return short_name, problem is None
 
 
 def _active(row: Row, errors: list[RowError]) -> bool | None:
@@ -173,13 +194,17 @@ def _parent_errors(parsed: list[DepartmentRow], stored: dict[str, str | None]) -
 
 
 def _planned(
-    item: DepartmentRow, stored: dict[str, str | None], names: dict[str, tuple[str, bool]]
+    item: DepartmentRow,
+    stored: dict[str, str | None],
+    names: dict[str, tuple[str, bool, str | None]],
 ) -> PlannedRow:
     label = f"{item.code}: {item.name}"
     if item.code not in stored:
         return PlannedRow(item.row, "add", label, after={"code": item.code, **item.state()})
-    name, active = names[item.code]
+    name, active, short_name = names[item.code]
     current: dict[str, Any] = {"name": name, "parent": stored[item.code]}
+    if item.has_short_name:
+        current["short_name"] = short_name
     if item.active is not None:
         current["active"] = active
     if current == item.state():

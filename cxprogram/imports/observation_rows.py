@@ -27,22 +27,23 @@ from cxprogram.metrics.observation_payload import (
     PeriodInfo,
     is_offered,
     not_offered_reason,
+    text_problem,
 )
 from cxprogram.org.models import Channel, Department, Service, service_channels
 from cxprogram.org.queries import organization_settings
 
 NOT_ASSIGNED = "you are not assigned to this department"
-LIMITS = {"note": 10_000, "import_key": 80}  # import_key is a String(80) column
+NOTE_MAX_CHARS = 10_000
 COLUMNS: tuple[str, ...] = ("department", "metric", "period", "value")
+KEY_ALIAS = "import_key"  # the source key's former column name, still read as `key`
+# Columns an export carries for the person reading it: known, accepted and not read (the
+# codes decide, and target and status follow from the metric and the value).
+INFORMATIONAL: tuple[str, ...] = (
+    "department_name", "metric_name", "target", "status", "period_start", "period_end",
+)  # fmt: skip
 OPTIONAL: tuple[str, ...] = (
-    "n",
-    "service",
-    "channel",
-    "note",
-    "import_key",
-    "period_start",
-    "period_end",
-)
+    "n", "service", "channel", "note", "key", KEY_ALIAS, "label", *INFORMATIONAL,
+)  # fmt: skip
 
 
 def load_lookups(actor: User | None) -> Lookups:
@@ -53,9 +54,13 @@ def load_lookups(actor: User | None) -> Lookups:
     ):
         services[(dept_id, name.strip().casefold())] = sid
     channels: dict[str, int] = {}
-    for cid, code, name in db.session.execute(select(Channel.id, Channel.code, Channel.name)):
+    retired: dict[int, str] = {}
+    query = select(Channel.id, Channel.code, Channel.name, Channel.is_retired)
+    for cid, code, name, is_retired in db.session.execute(query):
         channels[name.strip().casefold()] = cid
         channels[code.casefold()] = cid
+        if is_retired:
+            retired[cid] = name
     departments = db.session.execute(select(Department.id, Department.code))
     return Lookups(
         departments={code.upper(): i for i, code in departments},
@@ -72,6 +77,7 @@ def load_lookups(actor: User | None) -> Lookups:
         start_month=organization_settings().fiscal_year_start_month,
         today=datetime.now(UTC).date(),
         offered=offered_channels(),
+        retired_channels=retired,
     )  # fmt: skip
 
 
@@ -137,14 +143,24 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow
     if not is_offered(look.offered, service_id, channel_id):
         reason = not_offered_reason(cells["service"], cells["channel"])
         errors.append(RowError(number, "channel", reason))
+    source_key = _source_key(number, cells, errors)
     _stored_text(number, cells, errors)
     if len(errors) > start:
         return None
     assert dept_id is not None and metric is not None and label is not None
     assert value is not None
-    key = (dept_id, metric.id, label, service_id, channel_id, cells.get("import_key", ""))
+    key = (dept_id, metric.id, label, service_id, channel_id, source_key)
     note = cells.get("note")
-    return ObservationRow(number, key, value, n, note, "n" in cells)
+    return ObservationRow(number, key, value, n, note, "n" in cells, label=cells.get("label"))
+
+
+def _source_key(number: int, cells: dict[str, str], errors: list[RowError]) -> str:
+    """The row's `key` (or its alias `import_key`); both given and different is an error."""
+    key, alias = cells.get("key", ""), cells.get(KEY_ALIAS, "")
+    if key and alias and key != alias:
+        errors.append(RowError(number, "key", f"key '{key}' and import_key '{alias}' differ: "
+                                              "give the source key in one column"))  # fmt: skip
+    return key or alias
 
 
 def _department(
@@ -258,12 +274,18 @@ def _service(
 
 
 def _stored_text(number: int, cells: dict[str, str], errors: list[RowError]) -> None:
-    """Text stored as given must not hold NUL, which databases (PostgreSQL) refuse."""
-    for column in ("note", "import_key"):
-        if "\x00" in cells.get(column, ""):
-            errors.append(RowError(number, column, "contains a NUL character"))
-        elif len(cells.get(column, "")) > LIMITS[column]:
-            errors.append(RowError(number, column, f"longer than {LIMITS[column]} characters"))
+    """Text stored as given: a note must not hold NUL, which databases (PostgreSQL) refuse;
+    a key and a label follow the observation's rule (observation_payload.text_problem)."""
+    note = cells.get("note", "")
+    if "\x00" in note:
+        errors.append(RowError(number, "note", "contains a NUL character"))
+    elif len(note) > NOTE_MAX_CHARS:
+        errors.append(RowError(number, "note", f"longer than {NOTE_MAX_CHARS:,} characters, "
+                                               "the limit of a note"))  # fmt: skip
+    for column, field in (("key", "key"), (KEY_ALIAS, "key"), ("label", "label")):
+        problem = text_problem(field, cells.get(column, ""))
+        if problem is not None:
+            errors.append(RowError(number, column, problem))
 
 
 def _channel(

@@ -1,9 +1,10 @@
 """The observations import (SPEC 6): `department, metric, period, value` and optional
-`n, service, channel, note` (plus `import_key, period_start, period_end`, which exports
-carry so that an exported file imports back to exactly the same data).
+`n, service, channel, note, key, label` (`import_key` is read as `key`). The columns an
+export adds for people (department and metric names, target, status, the period's dates)
+are known and not read, so an exported file imports back to exactly the same data.
 
 Planning validates every row and compares it with the stored observation of the same
-department, metric, period, service, channel and import key: rows add, change or are the
+department, metric, period, service, channel and source key: rows add, change or are the
 same. Writing is the one observation service's (metrics/observation_writes.py).
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cxprogram.admin.calc import retired_reason
 from cxprogram.auth.models import Role, User
 from cxprogram.extensions import db
 from cxprogram.imports import observation_rows as rows_
@@ -27,7 +29,7 @@ from cxprogram.metrics.observation_payload import (
     ObservationPayload,
     ObservationRow,
 )
-from cxprogram.metrics.observation_writes import new_values, write_observations
+from cxprogram.metrics.observation_writes import new_values, stored_values, write_observations
 
 
 class ObservationImporter:
@@ -37,6 +39,7 @@ class ObservationImporter:
     title = "Observations"
     required: tuple[str, ...] = rows_.COLUMNS
     optional: tuple[str, ...] = rows_.OPTIONAL
+    informational: tuple[str, ...] = rows_.INFORMATIONAL  # accepted, never read
 
     def __init__(self, source: Source = Source.IMPORT) -> None:
         self.source = source
@@ -77,7 +80,7 @@ class ObservationPlan(ImportPlan):
                     for i in p.adds]  # fmt: skip
         return [
             PlannedRow(i.number, "change", names.label(i.key),
-                       {"value": old.value, "n": old.n, "note": old.note}, _values(i, old))
+                       _values(i, old, stored=True), _values(i, old))
             for i, old in p.changes
         ]  # fmt: skip
 
@@ -95,7 +98,8 @@ def plan_rows(rows: Iterable[Row], actor: User | None, item_word: str = "row") -
         earlier = first_seen.setdefault(item.key, row.number)
         if earlier != row.number:
             reason = (
-                f"repeats {item_word} {earlier} (same department, metric, period, service, channel)"
+                f"repeats {item_word} {earlier} (same department, metric, period, service, "
+                "channel and key)"
             )
             plan.errors.append(RowError(row.number, "", reason))
             continue
@@ -115,10 +119,13 @@ def _classify(parsed: list[ObservationRow], look: Lookups, plan: ImportPlan) -> 
         if old is not None:
             payload.stored[item.number] = old
         info = look.periods.get(item.key[2])
-        if info is None:
+        if old is None and item.key[4] in look.retired_channels:
+            reason = retired_reason("channel", look.retired_channels[item.key[4]])
+            plan.errors.append(RowError(item.number, "channel", reason))
+        elif info is None:
             payload.new_periods.add(item.key[2])
             payload.adds.append(item)
-        elif old is not None and (old.value, old.n, old.note) == new_values(item, old):
+        elif old is not None and stored_values(old) == new_values(item, old):
             payload.same += 1
         elif info.is_closed:
             reason = f"period {item.key[2]} is closed; a chief must reopen it first"
@@ -130,9 +137,10 @@ def _classify(parsed: list[ObservationRow], look: Lookups, plan: ImportPlan) -> 
     return payload
 
 
-def _values(item: ObservationRow, old: Existing | None) -> dict[str, Any]:
-    value, n, note = new_values(item, old)
-    return {"value": value, "n": n, "note": note}
+def _values(item: ObservationRow, old: Existing | None, stored: bool = False) -> dict[str, Any]:
+    """The row's values for the preview: as they will be, or (`stored`) as they are."""
+    values = stored_values(old) if stored and old is not None else new_values(item, old)
+    return dict(zip(("value", "n", "note", "label"), values, strict=True))
 
 
 class _Names:
@@ -167,13 +175,13 @@ def _existing(parsed: list[ObservationRow], look: Lookups) -> dict[Key, Existing
     o = Observation.__table__.c
     query = select(
         o.id, o.department_id, o.metric_id, o.period_id, o.service_id, o.channel_id,
-        o.import_key, o.value, o.n, o.note, o.version,
+        o.import_key, o.value, o.n, o.note, o.version, o.label,
     ).where(o.period_id.in_(period_ids), o.department_id.in_(dept_ids))  # fmt: skip
     found: dict[Key, Existing] = {}
     for r in db.session.execute(query):
         key = (r.department_id, r.metric_id, period_ids[r.period_id], r.service_id,
                r.channel_id, r.import_key)  # fmt: skip
-        found[key] = Existing(r.id, r.value, r.n, r.note or "", r.version)
+        found[key] = Existing(r.id, r.value, r.n, r.note or "", r.version, label=r.label or "")
     return found
 
 

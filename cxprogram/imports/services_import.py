@@ -86,9 +86,13 @@ class StoredService:
 class Vocabulary:
     """Codes by every accepted spelling: stored rows, the standard catalog, A-11 aliases."""
 
-    def __init__(self, what: str, pairs: list[tuple[str, str]], aliases: dict[str, str]) -> None:
+    def __init__(
+        self, what: str, pairs: list[tuple[str, str]], aliases: dict[str, str],
+        retired: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
         self.what = what
-        self.codes = sorted({code for code, _ in pairs})
+        self.retired = retired or {}  # code -> name of the retired terms
+        self.codes = sorted({code for code, _ in pairs} - set(self.retired))
         self.resolved: dict[str, tuple[list[str], list[str]]] = {}
         self.keys = {calc.vocabulary_key(k): v for k, v in aliases.items()}
         for code, name in pairs:
@@ -118,10 +122,15 @@ class Vocabulary:
 def _vocabularies() -> tuple[Vocabulary, Vocabulary]:
     channels = list(db.session.execute(select(Channel.code, Channel.name)).tuples())
     stages = list(db.session.execute(select(JourneyStage.code, JourneyStage.name)).tuples())
+    retired = (select(Channel.code, Channel.name).where(Channel.is_retired.is_(True)),
+               select(JourneyStage.code, JourneyStage.name)
+               .where(JourneyStage.is_retired.is_(True)))  # fmt: skip
     return (
-        Vocabulary("channel", [*CHANNELS, *channels], A11_CHANNEL_ALIASES),
-        Vocabulary("journey stage", [*JOURNEY_STAGES, *stages], {}),
-    )
+        Vocabulary("channel", [*CHANNELS, *channels], A11_CHANNEL_ALIASES,
+                   dict(db.session.execute(retired[0]).tuples().all())),
+        Vocabulary("journey stage", [*JOURNEY_STAGES, *stages], {},
+                   dict(db.session.execute(retired[1]).tuples().all())),
+    )  # fmt: skip
 
 
 class ServiceImporter:
@@ -304,6 +313,10 @@ class _Parser:
             unneutralise(row.get("description")) if "description" in self.columns else None
         )
         existing = self.stored.get((dept.id, name.casefold()))
+        self._refuse_retired(row, "channels", channels, self.channels, existing)
+        self._refuse_retired(row, "journey_stages", stages, self.stages, existing)
+        if len(self.errors) > before:
+            return None
         return ServiceRow(
             row.number,
             dept.code,
@@ -340,6 +353,16 @@ class _Parser:
             names = ", ".join(repr(u) for u in unknown)
             self._error(row, column, f"unknown {vocabulary.what} {names} (known: {known})")
         return codes
+
+    def _refuse_retired(
+        self, row: Row, column: str, codes: list[str] | None, vocabulary: Vocabulary,
+        existing: StoredService | None,
+    ) -> None:  # fmt: skip
+        """A retired term the service already has stays; a new link to one is refused."""
+        had = existing.state[column] if existing is not None else []
+        for code in calc.newly_linked(codes or [], had, vocabulary.retired):
+            self._error(row, column, calc.retired_reason(vocabulary.what,
+                                                         vocabulary.retired[code]))  # fmt: skip
 
     def _error(self, row: Row, column: str, reason: str) -> None:
         self.errors.append(RowError(row.number, column, reason))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cxprogram.admin.calc import retired_reason
 from cxprogram.auth.models import User
 from cxprogram.metrics.calc import (
     CellError,
@@ -198,14 +199,19 @@ def resolve_shown(row: GridRow, sent: Submitted) -> Submitted:
 
 
 def channel_errors(rows: list[GridRow]) -> list[CellError]:
-    """Rows on a channel their service is not offered through, refused with the reason
-    every path gives (metrics/observation_payload.py)."""
+    """Rows on a channel their service is not offered through, and new rows on a retired
+    channel, refused with the reason every path gives (metrics/observation_payload.py,
+    admin/calc.py)."""
     errors = []
     for row in rows:
         service, channel = row.service, row.channel
-        if service is None or channel is None:
+        if channel is not None and channel.is_retired and row.observation is None:
+            reason = retired_reason("channel", channel.name)
+            errors.append(CellError(row.key, row.label, "channel", reason))
+        elif service is None or channel is None:
             continue
-        if not is_offered({service.id: {c.id for c in service.channels}}, service.id, channel.id):
+        elif not is_offered({service.id: {c.id for c in service.channels}}, service.id,
+                            channel.id):  # fmt: skip
             reason = not_offered_reason(service.name, channel.name)
             errors.append(CellError(row.key, row.label, "channel", reason))
     return errors
@@ -259,5 +265,10 @@ def _plan(
         payload.adds.append(item)
     else:
         payload.changes.append(
-            (item, Existing(obs.id, obs.value, obs.n, obs.note, obs.version, obs.distribution))
+            (
+                item,
+                Existing(
+                    obs.id, obs.value, obs.n, obs.note, obs.version, obs.distribution, obs.label
+                ),
+            )
         )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cxprogram.core.models import UTCDateTime, utcnow
 from cxprogram.extensions import Base
 from cxprogram.metrics import display
+from cxprogram.metrics.observation_payload import KEY_MAX_CHARS, LABEL_MAX_CHARS
 
 if TYPE_CHECKING:
     from cxprogram.org.models import Channel, Department, Service
@@ -191,9 +192,12 @@ class Observation(Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), index=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
-    # Distinguishes several source records for the same cell (A-11 has two collections
-    # of one service in one quarter); "" for values entered by people.
-    import_key: Mapped[str] = mapped_column(String(80), default="")
+    # The source's own record identifier, `key` in files and the API: it distinguishes
+    # several source records for the same cell (A-11 has two collections of one service in
+    # one quarter); "" for values entered by people.
+    import_key: Mapped[str] = mapped_column(String(KEY_MAX_CHARS), default="")
+    # What the row is, in the source's words (a standard's text); never an explanation.
+    label: Mapped[str] = mapped_column(String(LABEL_MAX_CHARS), default="", server_default="")
     value: Mapped[float] = mapped_column(Float)
     n: Mapped[float | None] = mapped_column(Float)
     distribution: Mapped[list[int] | None] = mapped_column(JSON)

@@ -6,11 +6,19 @@ the features that plan, so each of them can import these without a cycle.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-# (department id, metric id, period label, service id, channel id, import key)
+# (department id, metric id, period label, service id, channel id, source key)
 Key = tuple[int, int, str, int | None, int | None, str]
+
+# An observation's source key (`key`: the source's own record id, which keeps rows apart)
+# and its label (what the row is, e.g. a standard's text): one line each, within a limit.
+KEY_MAX_CHARS = 80
+LABEL_MAX_CHARS = 200
+TEXT_LIMITS = {"key": KEY_MAX_CHARS, "label": LABEL_MAX_CHARS}
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +33,7 @@ class ObservationRow:
     note: str | None
     has_n: bool
     distribution: list[int] | None = None
+    label: str | None = None  # None keeps the stored label
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +46,7 @@ class Existing:
     note: str
     version: int
     distribution: list[int] | None = None
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,7 @@ class Lookups:
     today: date
     labels: dict[str, object] = field(default_factory=dict)  # raw text -> label or error
     offered: dict[int, set[int]] = field(default_factory=dict)  # service id -> channel ids
+    retired_channels: dict[int, str] = field(default_factory=dict)  # id -> name
 
 
 def is_offered(offered: dict[int, set[int]], service_id: int | None, channel: int | None) -> bool:
@@ -83,6 +94,19 @@ def is_offered(offered: dict[int, set[int]], service_id: int | None, channel: in
         return True
     channels = offered.get(service_id)
     return not channels or channel in channels
+
+
+def text_problem(field: str, text: str) -> str | None:
+    """Why a source key or a label (`field`) is refused, the same words on every path (file
+    import, API), or None: longer than its limit, or holding a control character (a line
+    break, a tab, NUL)."""
+    limit = TEXT_LIMITS[field]
+    if len(text) > limit:
+        return f"longer than {limit} characters, the limit of an observation's {field}"
+    found = _CONTROL.search(text)
+    if found is not None:
+        return f"contains a control character ({found.group()!r}); a {field} is one line of text"
+    return None
 
 
 def not_offered_reason(service: str, channel: str) -> str:

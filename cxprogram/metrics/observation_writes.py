@@ -14,10 +14,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, column, insert, select, table, update
+from sqlalchemy import Table, bindparam, case, column, func, insert, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
+from cxprogram.admin.calc import retired_reason
 from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.core.fiscal import parse_period
@@ -45,6 +46,7 @@ from cxprogram.org.queries import codes_by_id
 from cxprogram.rollup.calc import compute_status
 
 OBSERVATIONS = cast(Table, Observation.__table__)
+Values = tuple[float, float | None, str, str]  # value, n, note, label
 
 
 class WriteRefused(Exception):
@@ -61,6 +63,15 @@ class RuleError(WriteRefused):
 
 class ChannelNotOfferedError(RuleError):
     """A row names a channel its service is not offered through."""
+
+    def __init__(self, number: int, reason: str) -> None:
+        super().__init__(f"{reason} (row {number})")
+        self.number = number
+        self.reason = reason
+
+
+class RetiredChannelError(RuleError):
+    """A new observation names a retired channel (those stored keep theirs)."""
 
     def __init__(self, number: int, reason: str) -> None:
         super().__init__(f"{reason} (row {number})")
@@ -93,6 +104,7 @@ def write_observations(
     _require_writable({row.key[0] for row in rows}, actor)
     rules = _require_rules(rows)
     _require_offered(rows)
+    _require_current_channels(payload.adds)
     now, actor_id = utcnow(), (actor.id if actor is not None else None)
     _insert(payload.adds, period_ids, actor_id, source, now)
     _update(payload.changes, actor_id, source, now)
@@ -191,6 +203,20 @@ def _require_offered(rows: list[ObservationRow]) -> None:
             raise ChannelNotOfferedError(row.number, reason)
 
 
+def _require_current_channels(adds: list[ObservationRow]) -> None:
+    """A new observation names no retired channel; changes to stored ones keep theirs."""
+    channel_ids = {row.key[4] for row in adds if row.key[4] is not None}
+    if not channel_ids:
+        return
+    query = select(Channel.id, Channel.name).where(
+        Channel.id.in_(channel_ids), Channel.is_retired.is_(True)
+    )
+    retired = dict(db.session.execute(query).tuples().all())
+    for row in adds:
+        if row.key[4] in retired:
+            raise RetiredChannelError(row.number, retired_reason("channel", retired[row.key[4]]))
+
+
 def _rules(metric_ids: set[int]) -> dict[int, _Rule]:
     m = MetricDefinition.__table__.c
     query = select(m.id, m.scale_min, m.scale_max, m.target, m.tolerance, m.direction)
@@ -224,7 +250,8 @@ def _insert(
         {
             "department_id": k[0], "metric_id": k[1], "period_id": period_ids[k[2]],
             "service_id": k[3], "channel_id": k[4], "import_key": k[5],
-            "value": item.value, "n": item.n, "note": item.note or "", **fixed,
+            "value": item.value, "n": item.n, "note": item.note or "", "label": item.label or "",
+            **fixed,
         }
         for item in adds
         for k in (item.key,)
@@ -305,31 +332,42 @@ def _update_statement(actor_id: int | None, source: Source, now: Any, with_count
         .where(t.c.id == bindparam("b_id"), t.c.version == bindparam("b_version"))
         .values(
             value=bindparam("b_value"), n=bindparam("b_n"), note=bindparam("b_note"),
-            distribution=distribution, source=source.value, updated_by_id=actor_id,
-            updated_at=now, version=t.c.version + 1,
+            # None keeps the stored label, whatever planning read (the grid and the A-11
+            # import never set one)
+            label=func.coalesce(bindparam("b_label", type_=t.c.label.type), t.c.label),
+            distribution=distribution, source=source.value,
+            updated_by_id=actor_id, updated_at=now, version=t.c.version + 1,
         )
     )  # fmt: skip
 
 
 def _params(item: ObservationRow, old: Existing) -> dict[str, Any]:
-    value, n, note = new_values(item, old)
+    value, n, note, _ = new_values(item, old)
     row: dict[str, Any] = {
         "b_id": old.id,
         "b_version": old.version,
         "b_value": value,
         "b_n": n,
         "b_note": note,
+        "b_label": item.label,
     }
     if item.distribution is not None:
         row["b_dist"] = item.distribution
     return row
 
 
-def new_values(item: ObservationRow, old: Existing | None) -> tuple[float, float | None, str]:
-    """The values the observation will hold; absent n and note keep what is stored."""
+def new_values(item: ObservationRow, old: Existing | None) -> Values:
+    """The values (value, n, note, label) the observation will hold; absent n, note and
+    label keep what is stored."""
     n = item.n if item.has_n or old is None else old.n
     note = item.note if item.note is not None else (old.note if old else "")
-    return item.value, n, note
+    label = item.label if item.label is not None else (old.label if old else "")
+    return item.value, n, note, label
+
+
+def stored_values(old: Existing) -> Values:
+    """What is stored, in the shape of `new_values` (equal: the row changes nothing)."""
+    return old.value, old.n, old.note, old.label
 
 
 @dataclass(frozen=True)
@@ -371,15 +409,13 @@ def _audit(
     after: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for item in payload.adds:
         k = item.key
-        added.setdefault((k[0], k[2]), []).append(
-            _entry(k, item.value, item.n, item.note or "", names)
-        )
+        added.setdefault((k[0], k[2]), []).append(_entry(k, new_values(item, None), names))
     for item, old in payload.changes:
         where = (item.key[0], item.key[2])
         before.setdefault(where, []).append({"id": old.id, "value": old.value, "n": old.n,
-                                             "note": old.note})  # fmt: skip
+                                             "note": old.note, "label": old.label})  # fmt: skip
         after.setdefault(where, []).append(
-            {"id": old.id, **_entry(item.key, *new_values(item, old), names)}
+            {"id": old.id, **_entry(item.key, new_values(item, old), names)}
         )
     touched = sorted(set(added) | set(after))
     codes = codes_by_id({dept for dept, _ in touched})
@@ -403,10 +439,10 @@ def _audit_each(
     rows = [(item, None) for item in payload.adds] + list(payload.changes)
     for item, old in rows:
         oid = old.id if old else ids[item.key]
-        state = {"id": oid, **_entry(item.key, old.value, old.n, old.note, names)} if old else None
+        state = {"id": oid, **_entry(item.key, stored_values(old), names)} if old else None
         audit.record(
             "update" if old else "create", "observation", oid, actor=actor, before=state,
-            after={"id": oid, **_entry(item.key, *new_values(item, old), names)},
+            after={"id": oid, **_entry(item.key, new_values(item, old), names)},
             department_id=item.key[0], period_label=item.key[2],
         )  # fmt: skip
 
@@ -423,15 +459,20 @@ def _new_ids(adds: list[ObservationRow], period_ids: dict[str, int]) -> dict[Key
     return {(d, m, labels[p], s, c, k): oid for oid, d, m, p, s, c, k in db.session.execute(query)}
 
 
-def _entry(k: Key, value: float, n: float | None, note: str, names: _Names) -> dict[str, Any]:
-    """One observation in an audit event, named as the history page shows it."""
-    return {
+def _entry(k: Key, values: Values, names: _Names) -> dict[str, Any]:
+    """One observation in an audit event, named as the history page shows it (its label
+    only when it has one, so events of unlabelled rows read as before)."""
+    value, n, note, label = values
+    entry = {
         "metric": names.metrics.get(k[1]),
         "service": names.services.get(k[3]) if k[3] is not None else None,
         "channel": names.channels.get(k[4]) if k[4] is not None else None,
         "record": k[5] or None,
         "value": value, "n": n, "note": note,
     }  # fmt: skip
+    if label:
+        entry["label"] = label
+    return entry
 
 
 def _expire_loaded_observations() -> None:

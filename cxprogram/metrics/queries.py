@@ -201,11 +201,13 @@ Place = tuple[Service | None, Channel | None]
 
 def laid_out_places(department: Department) -> list[Place]:
     """The rows every metric gets before anyone types: the department level, then each
-    active service on each channel it is offered through (all channels when it names none)."""
+    active service on each current channel it is offered through (all channels when it names
+    no current one; a retired channel's row shows only where a value is stored)."""
     places: list[Place] = [(None, None)]
     for service in department.services:
         if service.is_active:
-            channels = sorted(service.channels, key=lambda c: c.id)
+            current = [c for c in service.channels if not c.is_retired]
+            channels = sorted(current, key=lambda c: c.id)
             places += [(service, c) for c in channels] if channels else [(service, None)]
     return places
 

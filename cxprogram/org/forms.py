@@ -30,13 +30,27 @@ class ServiceTouchpoints(Protocol):
 
 
 def fill_touchpoints(form: ServiceTouchpoints, service: Service | None, *, load: bool) -> None:
-    """Offer every channel and journey stage; with `load`, show the service's own."""
+    """Offer the current channels and journey stages, and the retired ones the service
+    already has (marked so); with `load`, show the service's own."""
     if service is not None and load:
         form.channels.data = [c.id for c in service.channels]
         form.journey_stages.data = [s.id for s in service.journey_stages]
         form.version.data = str(service.version)
-    form.channels.choices = [SelectChoice(c.id, c.name) for c in queries.channels()]
-    form.journey_stages.choices = [SelectChoice(s.id, s.name) for s in queries.journey_stages()]
+    own_channels = [c.id for c in service.channels] if service is not None else []
+    own_stages = [s.id for s in service.journey_stages] if service is not None else []
+    form.channels.choices = [
+        SelectChoice(c.id, retired_label(c.name, c.is_retired))
+        for c in queries.channels(own_channels)
+    ]
+    form.journey_stages.choices = [
+        SelectChoice(s.id, retired_label(s.name, s.is_retired))
+        for s in queries.journey_stages(own_stages)
+    ]
+
+
+def retired_label(name: str, is_retired: bool) -> str:
+    """A vocabulary term as a form lists it: a retired one says so."""
+    return f"{name} (retired)" if is_retired else name
 
 
 class ServiceForm(FlaskForm):  # type: ignore[misc]

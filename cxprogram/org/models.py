@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cxprogram.admin.calc import tight_name
 from cxprogram.extensions import Base
 from cxprogram.org.settings import DEFAULTS
 
@@ -41,6 +42,7 @@ class Department(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(12))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -51,19 +53,30 @@ class Department(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def tight_name(self) -> str:
+        """What a tight table or header shows: the short name, else the code."""
+        return tight_name(self.code, self.short_name)
+
 
 class Channel(Base):
-    """Where a service is offered: web, phone, in person... (extensible vocabulary)."""
+    """Where a service is offered: web, phone, in person... (extensible vocabulary; a retired
+    channel stays on the observations and services that have it, and takes no new ones)."""
 
     __tablename__ = "channels"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    is_retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class JourneyStage(Base):
-    """A stage of the customer's journey: awareness, apply, get help... (extensible)."""
+    """A stage of the customer's journey: awareness, apply, get help... (extensible; retired
+    like a channel)."""
 
     __tablename__ = "journey_stages"
 
@@ -71,6 +84,10 @@ class JourneyStage(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    is_retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 service_channels = Table(

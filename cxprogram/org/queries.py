@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from cxprogram.auth.models import Role, User
 from cxprogram.core.mail import MailSettings
@@ -46,14 +47,24 @@ def department_or_404(code: str) -> Department:
     return department
 
 
-def channels() -> list[Channel]:
-    """The channel vocabulary, by name."""
-    return list(db.session.scalars(select(Channel).order_by(Channel.name)))
+def channels(keep: Iterable[int] = (), *, every: bool = False) -> list[Channel]:
+    """The channels a form offers, by name: the current ones, and the retired ones among
+    `keep` (those the record being edited already has, so saving it keeps them); `every`
+    for filters of what was recorded, retired ones included."""
+    query = select(Channel).order_by(Channel.name)
+    if not every:
+        query = query.where(or_(Channel.is_retired.is_(False), Channel.id.in_(list(keep))))
+    return list(db.session.scalars(query))
 
 
-def journey_stages() -> list[JourneyStage]:
-    """The journey-stage vocabulary, in journey order."""
-    return list(db.session.scalars(select(JourneyStage).order_by(JourneyStage.position)))
+def journey_stages(keep: Iterable[int] = (), *, every: bool = False) -> list[JourneyStage]:
+    """The journey stages a form offers, in journey order (retired ones as `channels`)."""
+    query = select(JourneyStage).order_by(JourneyStage.position, JourneyStage.id)
+    if not every:
+        query = query.where(
+            or_(JourneyStage.is_retired.is_(False), JourneyStage.id.in_(list(keep)))
+        )
+    return list(db.session.scalars(query))
 
 
 def officers_of(department: Department) -> list[User]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
+from cxprogram.admin import calc
 from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.extensions import db
@@ -40,6 +42,15 @@ class EditConflict(Exception):
     """Someone else saved the record after this person opened it."""
 
 
+class RetiredTermError(ValueError):
+    """A new link to a retired channel or journey stage; names the field and the reason."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 def service_state(service: Service) -> dict[str, object]:
     """A service as plain data, for audit events and conflict pages."""
     return {
@@ -56,7 +67,11 @@ def set_links(
 ) -> None:
     """Set a service's channels and journey stages (None leaves them). A change of links
     alone writes no column of the service's row, so its version would stay and a concurrent
-    edit of the links would pass the version check: the row is marked changed instead."""
+    edit of the links would pass the version check: the row is marked changed instead.
+    A retired channel or stage the service already has stays; a new link to one is refused
+    (RetiredTermError), on every path that links (the forms and the services import)."""
+    _refuse_retired("channels", "channel", service.channels, channels)
+    _refuse_retired("journey_stages", "journey stage", service.journey_stages, stages)
     before = (set(service.channels), set(service.journey_stages))
     if channels is not None:
         service.channels = channels
@@ -64,6 +79,19 @@ def set_links(
         service.journey_stages = stages
     if (set(service.channels), set(service.journey_stages)) != before:
         flag_modified(service, "description")
+
+
+def _refuse_retired(
+    field: str, what: str, had: Sequence[Channel | JourneyStage],
+    wanted: Sequence[Channel | JourneyStage] | None,
+) -> None:  # fmt: skip
+    if wanted is None:
+        return
+    retired = [term.code for term in wanted if term.is_retired]
+    refused = calc.newly_linked([t.code for t in wanted], [t.code for t in had], retired)
+    if refused:
+        name = next(t.name for t in wanted if t.code == refused[0])
+        raise RetiredTermError(field, calc.retired_reason(what, name))
 
 
 def update_service(service: Service, change: ServiceChange, actor: User) -> None:

@@ -60,6 +60,13 @@ def edit_service(code: str, service_id: int) -> Response | str | tuple[str, int]
     try:
         services.update_service(service, change, current_user)
         db.session.commit()
+    except services.RetiredTermError as error:
+        db.session.rollback()
+        form[error.field].errors = [error.message]
+        current = db.session.get(Service, service_id)
+        page = render_template("org/edit_service.html", department=dept, service=current,
+                               form=form)  # fmt: skip
+        return page, 422
     except (services.EditConflict, StaleDataError):
         db.session.rollback()
         return _conflict(dept, service_id, form)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxprogram.dashboard import reading
+from cxprogram.dashboard.tables import department_tight_name
 from cxprogram.reports.facts import ReportFacts, StrategyFacts
 
 WATERFALL_BARS = 8  # departments drawn by name in a waterfall; the rest as one bar
@@ -64,6 +65,7 @@ class DepartmentView:
     strategies: list[tuple[StrategyFacts, list[dict[str, Any]]]]
     review_state: str
     review_comment: str
+    tight: str = ""  # the tight tables' name: short name, else code
 
 
 @dataclass
@@ -245,6 +247,7 @@ def _department_view(
                          if e.get("strategy_id") == s.id])
                     for s in facts.strategies.get(code, [])],
         review_state=state.replace("_", " "), review_comment=comment,
+        tight=department_tight_name(doc, code),
     )  # fmt: skip
 
 

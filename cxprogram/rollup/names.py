@@ -8,7 +8,7 @@ version nor leaves a closed period's final snapshot showing the old name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -20,6 +20,7 @@ class Names:
     departments: dict[str, tuple[str, str | None]]
     metrics: dict[str, tuple[str, str | None]]
     strategies: dict[int, str]
+    short_names: dict[str, str] = field(default_factory=dict)  # department code -> short name
 
 
 def named_codes(document: dict[str, Any]) -> set[str]:
@@ -35,8 +36,9 @@ def add_names(document: dict[str, Any], names: Names) -> dict[str, Any]:
     """The expanded document with department names, metric names and units and strategy
     titles beside the codes and ids (read now: a rename changes no snapshot)."""
     departments = {
-        code: {"name": found[0], "parent": found[1]}
-        if (found := names.departments.get(code)) else {"name": code, "parent": None}
+        code: {"name": found[0], "parent": found[1], "short_name": names.short_names.get(code)}
+        if (found := names.departments.get(code))
+        else {"name": code, "parent": None, "short_name": None}
         for code in sorted(named_codes(document))
     }  # fmt: skip
     metrics = {}

@@ -434,7 +434,7 @@ def document_names(document: dict[str, Any]) -> Names:
     """The names, units and titles of the departments, metrics and strategies named."""
     parent = aliased(Department)
     departments = _rows(
-        select(Department.code, Department.name, parent.code)
+        select(Department.code, Department.name, parent.code, Department.short_name)
         .outerjoin(parent, parent.id == Department.parent_id)
         .where(Department.code.in_(sorted(named_codes(document))))
     )
@@ -443,9 +443,10 @@ def document_names(document: dict[str, Any]) -> Names:
     ids = sorted({e["strategy_id"] for e in document["strategy_effects"]})
     titles = _rows(select(Strategy.id, Strategy.title).where(Strategy.id.in_(ids)))
     return Names(
-        departments={code: (name, parent_code) for code, name, parent_code in departments},
+        departments={code: (name, parent_code) for code, name, parent_code, _ in departments},
         metrics={
             code: (name, unit.value if unit is not None else None) for code, name, unit in metrics
         },
         strategies=dict(titles),  # type: ignore[arg-type]
+        short_names={code: short for code, _, _, short in departments if short},
     )

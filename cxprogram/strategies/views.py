@@ -33,7 +33,7 @@ from cxprogram.core.permissions import (
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Direction, Driver
 from cxprogram.org import queries as org_queries
-from cxprogram.org.models import Department
+from cxprogram.org.models import Channel, Department, JourneyStage
 from cxprogram.org.queries import department_or_404
 from cxprogram.strategies import queries, services
 from cxprogram.strategies.activity import render_detail
@@ -73,8 +73,8 @@ def list_strategies() -> str:
     return render_template(
         "strategies/list_strategies.html", strategies=rows, departments=departments,
         editable=editable, args=request.args,
-        statuses=list(StrategyStatus), drivers=list(Driver), channels=org_queries.channels(),
-        today=date.today(), is_late=queries.is_late,
+        statuses=list(StrategyStatus), drivers=list(Driver),
+        channels=org_queries.channels(every=True), today=date.today(), is_late=queries.is_late,
     )  # fmt: skip
 
 
@@ -98,13 +98,22 @@ def view_history(strategy_id: int) -> str:
 
 def _form(dept: Department, strategy: Strategy | None) -> StrategyForm:
     form = StrategyForm()
-    channels, stages = org_queries.channels(), org_queries.journey_stages()
+    channels, stages = _vocabularies(strategy)
     form.touchpoints.choices = [
         SelectChoice(f"{c.id}-{s.id}", f"{c.name} at {s.name}") for c in channels for s in stages
     ]
     if strategy is not None and not form.is_submitted():
         form.process(data=_initial(strategy))
     return form
+
+
+def _vocabularies(strategy: Strategy | None) -> tuple[list[Channel], list[JourneyStage]]:
+    """The channels and stages offered: current ones, and the retired ones it already has."""
+    touchpoints = strategy.touchpoints if strategy is not None else []
+    return (
+        org_queries.channels({t.channel_id for t in touchpoints}),
+        org_queries.journey_stages({t.stage_id for t in touchpoints}),
+    )
 
 
 def _initial(s: Strategy) -> dict[str, object]:
@@ -156,12 +165,12 @@ def _render_form(
             m.metric_id: m.expected_direction for m in (strategy.metric_links if strategy else [])
         }
     )
+    channels, stages = _vocabularies(strategy)
     return render_template(
         "strategies/edit_strategy.html", department=dept, form=form, strategy=strategy,
         metrics=[(m, chosen.get(m.id)) for m in queries.linkable_metrics(dept.id)],
-        channels=org_queries.channels(), stages=org_queries.journey_stages(),
-        chosen_touchpoints=set(form.touchpoints.data or []), conflict=conflict,
-        errors=errors or [],
+        channels=channels, stages=stages, chosen_touchpoints=set(form.touchpoints.data or []),
+        conflict=conflict, errors=errors or [],
     )  # fmt: skip
 
 

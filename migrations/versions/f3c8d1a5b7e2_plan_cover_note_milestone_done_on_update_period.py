@@ -1,7 +1,7 @@
 """plan cover note, milestone completion date, progress update period
 
 Revision ID: f3c8d1a5b7e2
-Revises: d7f2a4c9e1b3
+Revises: f3c8e1a7b942
 Create Date: 2026-12-07 23:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3c8d1a5b7e2'
-down_revision = "d7f2a4c9e1b3"
+down_revision = "f3c8e1a7b942"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,13 @@
 """An officer imports observations in Chromium: a file with a bad row is refused with the
-row, column and reason; a good file shows its preview and is confirmed. The import pages and
-the export page pass axe-core. Writes only VA's backlog age in FY2021-Q2, which no other
+row, column and reason; a good file shows its preview and is confirmed; a row's label shows
+in the grid and its source key in the row's details. The import pages, the grid and the
+export page pass axe-core. Writes only VA's backlog age in FY2021-Q2, which no other
 browser test reads."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -86,6 +89,39 @@ def test_export_page_is_accessible_and_offers_downloads(page: Page, live_server:
     download = info.value
     assert download.suggested_filename == "observations-2021-2-VA.csv"
     text = Path(download.path()).read_text(encoding="utf-8-sig")
-    assert text.startswith("department,metric,period,value")
-    assert "VA,satisfaction,FY2021-Q2" in text and "2021-01-01,2021-03-31" in text
-    assert "DOS," not in text
+    assert text.startswith("department,department_name,metric,metric_name,period,")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["department"] for r in rows} == {"VA"} and {r["period"] for r in rows} == {
+        "FY2021-Q2"
+    }
+    satisfaction = next(r for r in rows if r["metric"] == "satisfaction")
+    assert satisfaction["metric_name"] == "Satisfaction" and satisfaction["target"] == "4"
+    assert satisfaction["status"] in ("green", "amber", "red")
+    assert (satisfaction["period_start"], satisfaction["period_end"]) == (
+        "2021-01-01",
+        "2021-03-31",
+    )
+
+
+def test_an_imported_label_shows_in_the_grid_and_its_key_in_the_details(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    sign_in(page, live_server, OFFICER.email, OFFICER.password)
+    path = tmp_path / "keyed.csv"
+    path.write_text("department,metric,period,value,n,key,label\n"
+                    "VA,backlog_age,FY2021-Q2,20,15,STD-B1,Cases closed within 30 days\n",
+                    encoding="utf-8")  # fmt: skip
+    page.goto(live_server + "/imports/observations")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("table", name="Rows to add (1)")).to_contain_text("[STD-B1]")
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.get_by_role("status")).to_contain_text("1 added")
+    page.goto(live_server + "/departments/VA/periods/FY2021-Q2/entry")
+    row = page.get_by_role("row").filter(has_text="Cases closed within 30 days")
+    expect(row).to_have_count(1)
+    details = row.locator("details")
+    expect(details).not_to_have_attribute("open", "")
+    details.get_by_text("Details").click()
+    expect(details).to_contain_text("Source key: STD-B1")
+    check_accessibility(page)

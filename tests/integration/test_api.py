@@ -141,3 +141,12 @@ def test_openapi_document_is_public(client: Any) -> None:
     body = client.get("/api/v1/openapi.json").get_json()
     assert body["openapi"].startswith("3.")
     assert "/rollups/{period}" in body["paths"]
+
+
+def test_openapi_documents_key_and_label(client: Any) -> None:
+    """Observations carry the source's `key` and a `label` both ways, with their limits."""
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    posted = schemas["ObservationIn"]["properties"]
+    assert posted["key"]["maxLength"] == 80 and posted["label"]["maxLength"] == 200
+    assert posted["import_key"]["deprecated"] is True
+    assert {"key", "label"} <= set(schemas["ObservationOut"]["required"])

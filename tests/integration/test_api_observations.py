@@ -139,3 +139,33 @@ def test_openapi_document_comes_from_the_validating_schemas(client: Any) -> None
     assert item["additionalProperties"] is False
     batch = body["components"]["schemas"]["ObservationBatch"]
     assert batch["minItems"] == 1 and batch["maxItems"] == 10_000
+
+
+def test_key_and_label_round_trip_through_post_and_get(
+    org: None, client: Any, make_user: Any, db_session: Any
+) -> None:
+    """POST takes `key` (or its former name `import_key`) and `label`; GET gives them back;
+    an omitted label keeps the stored one; the limits are named in the refusals."""
+    officer = make_user("officer", departments=("VA",))
+    body = [_item(key="STD-1", label="Mail answered in 10 days"),
+            _item(value=3.1, import_key="STD-2", label="Calls answered in 60 s")]  # fmt: skip
+    response = _post(client, officer, body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["added"] == 2
+    headers = {"Authorization": f"Bearer {create_token(officer)}"}
+    items = client.get(URL + "?department=VA", headers=headers).get_json()["items"]
+    assert sorted((i["key"], i["label"], i["value"]) for i in items) == [
+        ("STD-1", "Mail answered in 10 days", 4.2), ("STD-2", "Calls answered in 60 s", 3.1)
+    ]  # fmt: skip
+    assert all(i["note"] == "" for i in items)
+    again = _post(client, officer, [_item(key="STD-1"), _item(value=3.1, key="STD-2")])
+    assert again.get_json()["unchanged"] == 2, "an omitted label keeps the stored one"
+    too_long = _post(client, officer, [_item(key="k" * 81), _item(label="x" * 201)])
+    assert too_long.status_code == 422
+    assert too_long.get_json()["errors"] == [
+        {"index": 0, "field": "key",
+         "reason": "longer than 80 characters, the limit of an observation's key"},
+        {"index": 1, "field": "label",
+         "reason": "longer than 200 characters, the limit of an observation's label"},
+    ]  # fmt: skip
+    assert _count(db_session) == 2

@@ -1,11 +1,14 @@
 """Exports: CSV and XLSX filtered by year, quarter and department, the period's dates in
-each row, formula cells neutralised, readable departments only, and an exported
-observations file imports back to exactly the same data."""
+each row, formula cells neutralised, readable departments only, names, target and status
+beside the codes, the XLSX's bold frozen header and widths, numbers alike in both formats,
+and an exported observations file imports back to exactly the same data, warning nothing."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from datetime import date
 from typing import Any
 
@@ -15,7 +18,8 @@ from sqlalchemy import delete, func, select
 
 from cxprogram.imports.framework import apply_plan, plan_file
 from cxprogram.imports.observations import observation_importer
-from cxprogram.metrics.models import Observation
+from cxprogram.metrics.models import MetricDefinition, Observation
+from cxprogram.metrics.queries import metric_rule
 from cxprogram.models import Service, Strategy
 from cxprogram.strategies.models import StrategyStatus
 
@@ -55,7 +59,7 @@ def _snapshot(db_session: Any) -> list[tuple[Any, ...]]:
     rows = db_session.execute(
         select(Observation.department_id, Observation.metric_id, Observation.period_id,
                Observation.service_id, Observation.channel_id, Observation.import_key,
-               Observation.value, Observation.n, Observation.note)
+               Observation.value, Observation.n, Observation.note, Observation.label)
     ).all()  # fmt: skip
     return sorted((tuple(r) for r in rows), key=repr)
 
@@ -81,7 +85,7 @@ def test_csv_export_has_period_dates_and_neutralised_cells(
     assert {(r["period_start"], r["period_end"]) for r in rows} == {("2022-10-01", "2022-12-31")}
     va = rows[1]
     assert va["note"] == '\'=HYPERLINK("x")' and va["service"] == "'-Express lane"
-    assert va["value"] == "4.25" and va["n"] == "120.0"
+    assert va["value"] == "4.25" and va["n"] == "120", "a whole n is written as one"
 
 
 def test_department_filter_and_year_filter(
@@ -134,9 +138,10 @@ def test_xlsx_keeps_numbers_and_dates(org: Any, client: Any, login: Any, make_us
     response = client.get("/exports/observations.xlsx?department=DOS")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("department", "metric", "period", "value")
-    assert rows[1][3] == 1.1234567890123 and rows[1][9].date() == date(2022, 7, 1)
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert header[:5] == ("department", "department_name", "metric", "metric_name", "period")
+    first = dict(zip(header, rows[0], strict=True))
+    assert first["value"] == 1.1234567890123 and first["period_start"].date() == date(2022, 7, 1)
 
 
 def test_strategies_export_filters_by_period_and_neutralises(
@@ -186,3 +191,110 @@ def test_demo_export_imports_back_unchanged(
     plan = plan_file(observation_importer(), f"demo.{fmt}", exported, None, 20 * 1024 * 1024)
     assert plan.errors == [] and total > 1000
     assert (plan.count("add"), plan.count("change"), plan.count("same")) == (0, 0, total)
+
+
+def _xlsx_rows(response: Any) -> list[dict[str, Any]]:
+    return _xlsx_rows_of(openpyxl.load_workbook(io.BytesIO(response.get_data())).active)
+
+
+def test_export_names_target_and_status_beside_the_codes(
+    org: Any, client: Any, login: Any, make_user: Any, db_session: Any
+) -> None:
+    """Names beside codes; the metric's target; the status the grid's own rule decides."""
+    login(make_user("chief").email)
+    rows = _csv_rows(client.get("/exports/observations.csv"))
+    by = {(r["department"], r["metric"]): r for r in rows}
+    va, dos = org["va"], org["dos"]
+    assert by[("VA", "trust")]["department_name"] == va.name
+    assert by[("DOS", "ease")]["department_name"] == dos.name
+    assert by[("VA", "trust")]["metric_name"] == "Trust/confidence"
+    assert by[("VA", "satisfaction")]["target"] == "4"
+    assert by[("DOS", "speed_of_answer")]["target"] == "120"
+    statuses = {key: r["status"] for key, r in by.items()}
+    assert statuses == {("VA", "satisfaction"): "green", ("VA", "trust"): "amber",
+                        ("DOS", "speed_of_answer"): "green", ("DOS", "ease"): "red"}  # fmt: skip
+    for (_, code), row in by.items():  # the one rule, not a copy of it
+        metric = db_session.scalar(select(MetricDefinition).where(MetricDefinition.code == code))
+        assert row["status"] == metric_rule(metric).status(float(row["value"]))
+
+
+def test_xlsx_has_a_bold_frozen_header_and_column_widths(
+    org: Any, client: Any, login: Any, make_user: Any
+) -> None:
+    login(make_user("chief").email)
+    data = client.get("/exports/observations.xlsx").get_data()
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.freeze_panes == "A2"
+    header = next(sheet.iter_rows(max_row=1))
+    assert all(cell.font.b for cell in header) and not sheet["A2"].font.b
+    widths = {c.value: sheet.column_dimensions[c.column_letter].width for c in header}
+    assert widths["department_name"] >= 30 and widths["note"] >= 40 and widths["status"] >= 8
+    rows = _xlsx_rows_of(sheet)
+    trust = next(r for r in rows if r["metric"] == "trust")
+    assert (trust["department_name"], trust["metric_name"]) == (org["va"].name, "Trust/confidence")
+    assert (trust["target"], trust["status"]) == (4, "amber")
+    # The same, read as the XML any spreadsheet reads
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet_xml = book.read("xl/worksheets/sheet1.xml").decode()
+        styles = book.read("xl/styles.xml").decode()
+    assert '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' in sheet_xml
+    assert sheet_xml.index("<cols>") < sheet_xml.index("<sheetData>")
+    bold = re.search(r'<c r="A1" s="(\d+)"', sheet_xml)
+    assert bold is not None
+    xfs = re.findall(r"<xf [^>]*>", styles.split("<cellXfs")[1])
+    font = int(re.search(r'fontId="(\d+)"', xfs[int(bold.group(1))]).group(1))  # type: ignore[union-attr]
+    assert "<b/>" in re.findall(r"<font>.*?</font>", styles)[font]
+
+
+def _xlsx_rows_of(sheet: Any) -> list[dict[str, Any]]:
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_csv_and_xlsx_numbers_agree(org: Any, client: Any, login: Any, make_user: Any) -> None:
+    """The same digits in both formats; in the XLSX numbers are numbers, whole ones ints."""
+    login(make_user("chief").email)
+    csv_rows = _csv_rows(client.get("/exports/observations.csv"))
+    xlsx_rows = _xlsx_rows(client.get("/exports/observations.xlsx"))
+    assert len(csv_rows) == len(xlsx_rows) == 4
+    for text_row, typed_row in zip(csv_rows, xlsx_rows, strict=True):
+        for column in ("value", "n", "target"):
+            text, typed = text_row[column], typed_row[column]
+            if text == "":
+                assert typed is None
+                continue
+            assert isinstance(typed, int | float) and not isinstance(typed, bool), column
+            assert text == str(typed), (column, text, typed)
+    values = {r["value"] for r in csv_rows}
+    assert "1.1234567890123" in values and "95.5" in values, "full precision"
+
+
+KEYED = (
+    "department,metric,period,value,n,service,channel,key,label\n"
+    "VA,satisfaction,FY2023-Q2,4.5,40,,,STD-001,Answer mail within 10 days\n"
+    'VA,satisfaction,FY2023-Q2,3.5,60,,,STD-002,"Answer calls in 60 s, 80 % of the time"\n'
+)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_key_and_label_round_trip_through_export_and_import(
+    org: Any, client: Any, login: Any, make_user: Any, db_session: Any, fmt: str
+) -> None:
+    """Keys keep two rows of one cell apart, labels say what each is; the export carries
+    both, and imported back unchanged it writes nothing, refuses nothing, warns nothing."""
+    assert _import(KEYED)["added"] == 2
+    login(make_user("chief").email)
+    response = client.get(f"/exports/observations.{fmt}?fiscal_year=2023&quarter=2")
+    rows = _csv_rows(response) if fmt == "csv" else _xlsx_rows(response)
+    keyed = [(r["key"], r["label"]) for r in rows if r["key"]]
+    assert keyed == [("STD-001", "Answer mail within 10 days"),
+                     ("STD-002", "Answer calls in 60 s, 80 % of the time")]  # fmt: skip
+    before = _snapshot(db_session)
+    plan = plan_file(observation_importer(), f"back.{fmt}", response.get_data(), None, 2**24)
+    assert plan.errors == [] and getattr(plan, "warnings", []) == []
+    assert (plan.count("add"), plan.count("change"), plan.count("same")) == (0, 0, len(rows))
+    apply_plan(observation_importer(), plan, None)
+    assert _snapshot(db_session) == before
+    labels = db_session.scalars(select(Observation.label).where(Observation.import_key != ""))
+    assert sorted(labels) == ["Answer calls in 60 s, 80 % of the time",
+                              "Answer mail within 10 days"]  # fmt: skip

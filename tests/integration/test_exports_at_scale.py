@@ -25,6 +25,7 @@ import requests
 from sqlalchemy import insert, select
 
 from config import ExportLimits
+from cxprogram.exports.queries import OBSERVATION_COLUMNS
 from tests.conftest import PASSWORD
 from tests.integration.liveserver import Live, live_server, signed_in
 
@@ -157,7 +158,9 @@ def _value(live: Live, dept: str, metric: str, period: str, service: str, channe
 
 def _check_row(live: Live, row: list[Any] | tuple[Any, ...]) -> None:
     """The exported value of a row is the database's, at full precision."""
-    dept, metric, period, value, _n, service, channel = row[:7]
+    cells = dict(zip(OBSERVATION_COLUMNS, row, strict=True))
+    dept, metric, period, value = (cells[c] for c in ("department", "metric", "period", "value"))
+    service, channel = cells["service"], cells["channel"]
     assert float(value) == _value(live, dept, metric, period, service, channel), row
 
 
@@ -218,11 +221,11 @@ def test_csv_of_300000_rows_streams_first_byte_under_2s_memory_bounded(live: Liv
     assert lines == TOTAL + 1
     assert rss.growth_mb < 0.5 * size / 1_048_576, f"+{rss.growth_mb:.0f} MB for {size:,} bytes"
     head = list(csv.reader(io.StringIO(start.decode("utf-8-sig").rsplit("\r\n", 1)[0])))
-    assert head[0][:4] == ["department", "metric", "period", "value"]
-    assert head[1][:3] == ["D00", "ease", "FY2000-Q1"]  # the export's order
+    assert head[0] == list(OBSERVATION_COLUMNS)
+    assert [head[1][i] for i in (0, 2, 4)] == ["D00", "ease", "FY2000-Q1"]  # the export's order
     _check_row(live, head[1])
     tail = list(csv.reader(io.StringIO(last.decode("utf-8").split("\r\n", 1)[1])))
-    assert tail[-1][:3] == ["D59", "trust", "FY2024-Q4"]
+    assert [tail[-1][i] for i in (0, 2, 4)] == ["D59", "trust", "FY2024-Q4"]
     _check_row(live, tail[-1])
 
 
@@ -244,7 +247,8 @@ def test_xlsx_under_the_job_threshold_is_sent_at_once_at_full_precision(live: Li
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     rows = list(book.active.iter_rows(values_only=True))
     assert len(rows) == PER_DEPARTMENT + 1 and {r[0] for r in rows[1:]} == {"D03"}
-    assert all(isinstance(r[3], float) for r in rows[1:])
+    value = OBSERVATION_COLUMNS.index("value")
+    assert all(isinstance(r[value], float) for r in rows[1:])
     for row in (rows[1], rows[2_500], rows[-1]):
         _check_row(live, row)
 
@@ -295,7 +299,7 @@ def _check_workbook(live: Live, data: bytes) -> None:
     assert sheet.count(b"<row ") == TOTAL + 1
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     rows = workbook.active.iter_rows(values_only=True)
-    assert next(rows)[:4] == ("department", "metric", "period", "value")
+    assert next(rows) == OBSERVATION_COLUMNS
     for _, row in zip(range(200), rows, strict=False):
         _check_row(live, row)
     workbook.close()

@@ -308,3 +308,40 @@ def test_a11_collections_of_one_place_show_as_one_group(
     assert "Value, Satisfaction, Licences, Web, record c-18" in page
     assert f'for="{key(sat, licences, web)}-value"' not in page  # no look-alike empty row
     assert "department score 4.20" in page and "pooled over 2 rows" in page
+
+
+def test_the_grid_shows_a_rows_label_and_its_key_in_the_details(
+    client: Any, login: Any, make_user: Any, org: dict[str, Any], make_observation: Any
+) -> None:
+    """Issue 13 item 3: the label says what the row is; the source key is in its details."""
+    sat, licences, web = org["metrics"]["satisfaction"], org["service"], org["channels"]["web"]
+    phone = org["channels"]["phone"]
+    obs = make_observation(org["dept"], sat, org["period"], 4.1, n=50.0, service=licences,
+                           channel=web, import_key="STD-17")  # fmt: skip
+    obs.label = "Licences renewed online within 2 days"
+    for record, text in (("c-1", "First wave"), ("c-2", "")):
+        make_observation(org["dept"], sat, org["period"], 4.0, n=10.0, service=licences,
+                         channel=phone, import_key=record).label = text  # fmt: skip
+    login(make_user("officer", departments=("DMV",)).email)
+    page = client.get(URL).get_data(as_text=True)
+    assert 'Licences, Web<span class="cx-grid__label">Licences renewed online within 2 days' in page
+    assert '<summary>Details</summary>Source key: <span class="cx-grid__key">STD-17</span>' in page
+    assert "Licences, Phone, </span>First wave" in page  # a record of a group by its label
+    assert "Licences, Phone, </span>record c-2" in page  # else by its key
+    assert obs.note == "", "the label is not the note"
+
+
+def test_saving_a_labelled_row_in_the_grid_keeps_its_label(
+    client: Any, login: Any, make_user: Any, org: dict[str, Any], make_observation: Any,
+    db_session: Any,
+) -> None:  # fmt: skip
+    sat = org["metrics"]["satisfaction"]
+    obs = make_observation(org["dept"], sat, org["period"], 4.5, n=30.0, import_key="STD-9")
+    obs.label = "Answered within 2 days"
+    db_session.flush()
+    login(make_user("officer", departments=("DMV",)).email)
+    data = form_of(client.get(URL).get_data(as_text=True))
+    data[f"o{obs.id}-value"] = "4.6"
+    assert post(client, data).status_code == 302
+    db_session.expire_all()
+    assert (obs.value, obs.label, obs.import_key) == (4.6, "Answered within 2 days", "STD-9")

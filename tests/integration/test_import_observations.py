@@ -318,3 +318,73 @@ def test_many_rows_failing_for_one_reason_are_summed_up_first(
     assert html.index("Reasons that several rows share") < html.index("Errors by row")
     assert "2, 3, 4, 5, 6, …" in html and '<th scope="row">300</th>' in html
     assert _count(db_session) == 0
+
+
+KEYED = "department,metric,period,value,n,key,label\n"
+
+
+def test_key_and_label_land_and_keep_rows_apart(org: Any, db_session: Any) -> None:
+    """`key` keeps two records of one cell apart; `label` says what each is; `import_key`
+    is read as `key`; a label-only change is a change; an absent label keeps the stored one."""
+    content = KEYED + (
+        "VA,satisfaction,FY2023-Q1,4.5,40,STD-1,Mail answered in 10 days\n"
+        "VA,satisfaction,FY2023-Q1,3.5,60,STD-2,Calls answered in 60 s\n"
+    )
+    assert _apply(content)["added"] == 2
+    stored = db_session.scalars(select(Observation).order_by(Observation.import_key)).all()
+    assert [(o.import_key, o.label) for o in stored] == [
+        ("STD-1", "Mail answered in 10 days"), ("STD-2", "Calls answered in 60 s")
+    ]  # fmt: skip
+    assert all(o.note == "" for o in stored), "a label is not a note"
+    alias = "department,metric,period,value,import_key\nVA,satisfaction,FY2023-Q1,4.5,STD-1\n"
+    assert _apply(alias) == {"added": 0, "changed": 0, "unchanged": 1, "periods_created": 0}
+    relabel = KEYED + "VA,satisfaction,FY2023-Q1,4.5,40,STD-1,Mail answered in 5 days\n"
+    assert _apply(relabel)["changed"] == 1
+    db_session.expire_all()
+    assert db_session.scalar(
+        select(Observation.label).where(Observation.import_key == "STD-1")
+    ) == "Mail answered in 5 days"  # fmt: skip
+
+
+def test_key_and_label_refusals_name_the_limit_and_write_nothing(org: Any, db_session: Any) -> None:
+    content = KEYED + (
+        f"VA,satisfaction,FY2023-Q1,4.5,40,{'k' * 81},fine\n"
+        f"VA,trust,FY2023-Q1,4.5,40,ok,{'x' * 201}\n"
+        'VA,ease,FY2023-Q1,4.5,40,ok,"two\nlines"\n'
+    )
+    plan = _plan(content)
+    found = {(e.row, e.column, e.reason) for e in plan.errors}
+    assert (2, "key", "longer than 80 characters, the limit of an observation's key") in found
+    assert (3, "label", "longer than 200 characters, the limit of an observation's label") in found
+    assert any(row == 4 and col == "label" and "control character" in why
+               for row, col, why in found)  # fmt: skip
+    both = "department,metric,period,value,key,import_key\nVA,trust,FY2023-Q1,4,a,b\n"
+    errors = [str(e) for e in _plan(both).errors]
+    assert errors == ["row 2, column key: key 'a' and import_key 'b' differ: give the source "
+                      "key in one column"]  # fmt: skip
+    assert _count(db_session) == 0
+
+
+def test_an_exports_descriptive_columns_are_known_not_read(org: Any, db_session: Any) -> None:
+    """Names, target, status and the period's dates are accepted and change nothing: a
+    wrong status or name in the file is not data."""
+    header = ("department,department_name,metric,metric_name,period,value,n,target,status,"
+              "period_start,period_end\n")  # fmt: skip
+    row = "VA,Anything,satisfaction,Whatever,FY2023-Q1,4.5,40,1,red,2022-10-01,2022-12-31\n"
+    plan = _plan(header + row)
+    assert plan.errors == [] and plan.count("add") == 1
+    apply_plan(observation_importer(), plan, None)
+    stored = db_session.scalars(select(Observation)).one()
+    assert (stored.value, stored.n, stored.note, stored.label) == (4.5, 40.0, "", "")
+
+
+def test_the_upload_page_names_key_label_and_the_columns_not_read(
+    org: Any, client: Any, login: Any, make_user: Any
+) -> None:
+    login(make_user("officer", departments=("VA",)).email)
+    page = client.get("/imports/observations").get_data(as_text=True)
+    assert "Optional: n, service, channel, note, key, import_key, label." in page
+    assert "(department_name, metric_name, target, status, period_start, period_end) are " \
+        "accepted and not read" in page  # fmt: skip
+    listing = client.get("/imports/").get_data(as_text=True)
+    assert "optional: n, service, channel, note, key, import_key, label)" in listing

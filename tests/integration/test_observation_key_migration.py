@@ -16,11 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from cxprogram import create_app
 from cxprogram.core.fiscal import FiscalQuarter
-from cxprogram.core.models import AuditEvent
+from cxprogram.core.models import AuditEvent, UTCDateTime
 from cxprogram.extensions import db
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.models import Observation
-from cxprogram.org.models import Department
 from tests.conftest import _throwaway_postgres, make_config
 
 BEFORE = "c3a1f0e2b7d4"  # the revision before the one-row-per-observation index
@@ -47,21 +46,41 @@ def _old_metric() -> int:
     return int(db.session.execute(statement.returning(metrics.c.id)).scalar_one())
 
 
+def _old_observation(dept_id: int, metric_id: int, period_id: int, value: float,
+                     updated_at: datetime) -> int:  # fmt: skip
+    """An observation row as the schema before head holds it (no columns added since)."""
+    names = ("department_id", "metric_id", "period_id", "import_key", "value", "note", "source",
+             "version")  # fmt: skip
+    observations = table(
+        "observations",
+        column("id"),
+        *(column(n) for n in names),
+        column("created_at", UTCDateTime()),
+        column("updated_at", UTCDateTime()),
+    )
+    values = dict(zip(names, (dept_id, metric_id, period_id, "", value, "", "form", 1),
+                      strict=True))  # fmt: skip
+    statement = insert(observations).values(created_at=updated_at, updated_at=updated_at,
+                                            **values)  # fmt: skip
+    return int(db.session.execute(statement.returning(observations.c.id)).scalar_one())
+
+
 def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url: str) -> None:
     app = create_app(make_config(empty_database_url))
     with app.app_context():
         upgrade(revision=BEFORE)
         metric_id = _old_metric()  # the models describe head: write this schema's row by hand
-        dept = Department(code="VA", name="Veterans")
+        departments = table("departments", column("id"), column("code"), column("name"),
+                            column("is_active"), column("version"))  # fmt: skip
+        dept_id = int(db.session.execute(
+            insert(departments).values(code="VA", name="Veterans", is_active=True, version=1)
+            .returning(departments.c.id)
+        ).scalar_one())  # fmt: skip
         period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
         now = datetime.now(UTC)
-        rows = [Observation(department=dept, metric_id=metric_id, period=period, value=value,
-                            updated_at=now - timedelta(hours=hours))
-                for value, hours in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
-        db.session.add_all(rows)
-        db.session.flush()
-        ids = [row.id for row in rows]
-        dept_id, label, period_id = dept.id, period.label, period.id
+        label, period_id = period.label, period.id
+        ids = [_old_observation(dept_id, metric_id, period_id, value, now - timedelta(hours=h))
+               for value, h in ((3.0, 3), (4.5, 1), (2.0, 2))]  # fmt: skip
         db.session.commit()
         db.session.close()  # the upgrade writes on a connection of its own
         upgrade()

@@ -31,6 +31,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/admin/organization": {"admin": 200, "chief": 200, "officer": 403, "viewer": 403},
     "/admin/departments": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
     "/admin/departments/new": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
+    "/admin/vocabularies": {"admin": 200, "chief": 403, "officer": 403, "viewer": 403},
     "/review/plans": {"admin": 403, "chief": 200, "officer": 403, "viewer": 200},
     "/review/plans.csv": {"admin": 403, "chief": 200, "officer": 403, "viewer": 200},
     "/coverage": {"admin": 403, "chief": 200, "officer": 200, "viewer": 200},

@@ -180,7 +180,8 @@ def test_document_names_what_it_mentions(rolled: dict[str, Any], db_session: Any
     stored = {d.code: d for d in db_session.scalars(select(Department))}
     for code, entry in departments.items():
         parent = stored[code].parent
-        assert entry == {"name": stored[code].name, "parent": parent.code if parent else None}
+        assert entry == {"name": stored[code].name, "parent": parent.code if parent else None,
+                         "short_name": stored[code].short_name}  # fmt: skip
     sat = rolled["metrics"]["satisfaction"]
     assert isinstance(sat["name"], str) and sat["name"] and "unit" in sat
     for effect in rolled["strategy_effects"]:

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from config import ConfigError, ExportLimits, from_env
-from cxprogram.exports.formats import iter_csv, iter_workbook
+from cxprogram.exports.formats import iter_csv, iter_workbook, whole
 from cxprogram.exports.models import STALE_AFTER, ExportJob, JobState
 from cxprogram.exports.xlsx import column_letters
 
@@ -75,3 +75,27 @@ def test_export_limits_from_the_environment() -> None:
     assert (limits.job_rows_xlsx, limits.job_keep_hours) == (5000, 2)
     with pytest.raises(ConfigError, match="EXPORT_JOB_ROWS_CSV"):
         from_env({"EXPORT_JOB_ROWS_CSV": "-1"})
+
+
+def test_xlsx_header_is_bold_and_frozen_and_columns_have_widths() -> None:
+    data = b"".join(iter_workbook(["name", "a rather long header"], [("x", 1.5)], "W", [30, 200]))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b and sheet["B1"].font.b and not sheet["A2"].font.b
+    assert sheet.column_dimensions["A"].width == 30
+    assert sheet.column_dimensions["B"].width == 80, "at most MAX_WIDTH"
+    default = b"".join(iter_workbook(["name", "a rather long header"], [], "W"))
+    sheet = openpyxl.load_workbook(io.BytesIO(default)).active
+    assert sheet.column_dimensions["A"].width == 8  # MIN_WIDTH
+    assert sheet.column_dimensions["B"].width == len("a rather long header") + 4
+
+
+def test_whole_numbers_are_typed_alike_in_csv_and_xlsx() -> None:
+    row = [whole(120.0), whole(4.25), whole(None), whole(1e16), whole(-0.0)]
+    text = list(csv.reader(io.StringIO(b"".join(iter_csv(list("abcde"), [row])).decode())))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(iter_workbook(list("abcde"), [row], "T"))))
+    typed = next(book.active.iter_rows(min_row=2, values_only=True))
+    assert text[1] == ["120", "4.25", "", "1e+16", "0"]
+    assert typed == (120, 4.25, None, 1e16, 0)
+    assert [str(v) for v in typed if v is not None] == ["120", "4.25", "1e+16", "0"]

@@ -81,6 +81,19 @@ def test_an_observation_change_reads_as_the_issue_writes_it() -> None:
     assert entry.occurred_at.tzname() == "EST" and entry.occurred_at.hour == 10
 
 
+def test_a_label_change_is_said_and_an_unlabelled_row_reads_as_before() -> None:
+    place = {"metric": "trust", "channel": None, "service": None, "n": 40, "value": 4.0,
+             "record": "STD-1"}  # fmt: skip
+    event = Event("update", "observation", "9", before={"id": 9, **place, "label": "Mail"},
+                  after={"id": 9, **place, "label": "Mail in 10 days"})  # fmt: skip
+    assert _one(event).sentence == (
+        "Dana Ortiz changed Trust, VA, record STD-1, the label to “Mail in 10 days”."
+    )
+    same = Event("update", "observation", "9", before={"id": 9, **place},
+                 after={"id": 9, **place, "label": ""})  # fmt: skip
+    assert _one(same).sentence == "Dana Ortiz saved Trust, VA, record STD-1 unchanged."
+
+
 def test_a_strategy_milestone_on_each_page() -> None:
     event = Event("complete_milestone", "strategy", "5", period_label=None,
                   before={"milestone": "Pick", "done": False},

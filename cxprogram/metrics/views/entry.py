@@ -28,7 +28,6 @@ from cxprogram.metrics.calc import CellError
 from cxprogram.metrics.forms import GridForm
 from cxprogram.metrics.grid_page import metric_groups, shown_row
 from cxprogram.metrics.models import ReportingPeriod
-from cxprogram.metrics.observation_payload import not_offered_reason
 from cxprogram.metrics.observation_writes import ConcurrentChangeError, WriteRefused
 from cxprogram.metrics.periods import reporting_window
 from cxprogram.metrics.queries import (
@@ -199,9 +198,8 @@ def _add_row(
                        add_error="Choose a metric, and a service of this department.")  # fmt: skip
     refused = entry.channel_errors([row]) if row.observation is None else []
     if refused:
-        assert row.service is not None and row.channel is not None
         kept = [r for r in rows if r.key != row.key]
-        reason = not_offered_reason(row.service.name, row.channel.name)
+        reason = refused[0].reason
         return _render(department, period, kept, 200, typed, add_error=f"Not added: {reason}.")
     return _render(department, period, rows, 200, typed, focus=row.key)
 

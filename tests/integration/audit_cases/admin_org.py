@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxprogram.imports.uploads import stash_upload
-from cxprogram.models import Service
+from cxprogram.models import Channel, Service
 from cxprogram.org import services as org_services
 from tests.integration.audit_cases import AuditCase, Ctx
 
@@ -94,6 +94,33 @@ def _import_services(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return f"/imports/services/{token}", {}
 
 
+def _channel(ctx: Ctx, *, retired: bool = False) -> Channel:
+    channel = Channel(code="fax", name="Fax", is_retired=retired)
+    ctx.db_session.add(channel)
+    ctx.db_session.flush()
+    return channel
+
+
+def _new_channel(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    return "/admin/vocabularies/channels/new", {"code": "", "name": "Fax"}
+
+
+def _rename_channel(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    channel = _channel(ctx)
+    url = f"/admin/vocabularies/channels/{channel.id}/edit"
+    return url, {"name": "Fax line", "version": str(channel.version)}
+
+
+def _retire_channel(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    channel = _channel(ctx)
+    return f"/admin/vocabularies/channels/{channel.id}/retire", {"version": str(channel.version)}
+
+
+def _restore_channel(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    channel = _channel(ctx, retired=True)
+    return f"/admin/vocabularies/channels/{channel.id}/restore", {"version": "1"}
+
+
 CASES = [
     AuditCase("admin.edit_settings", "admin", _settings, departments=()),
     AuditCase("admin.edit_settings", "chief", _calendar, departments=(), id="settings chief"),
@@ -105,6 +132,10 @@ CASES = [
     AuditCase("admin.edit_service", "admin", _edit_service, departments=()),
     AuditCase("admin.deactivate_service", "admin", _deactivate_service, departments=()),
     AuditCase("admin.reactivate_service", "admin", _reactivate_service, departments=()),
+    AuditCase("admin.new_term", "admin", _new_channel, departments=()),
+    AuditCase("admin.edit_term", "admin", _rename_channel, departments=()),
+    AuditCase("admin.retire_term", "admin", _retire_channel, departments=()),
+    AuditCase("admin.restore_term", "admin", _restore_channel, departments=()),
     AuditCase("imports.preview_import", "admin", _import_departments, departments=(),
               id="imports.preview_import departments"),
     AuditCase("imports.preview_import", "admin", _import_services, departments=(),
