@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from cxprogram.auth.models import Role, User
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     MetricDefinition,
-    Observation,
 )
 from cxprogram.metrics.periods import ReportingWindow
 from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
 from cxprogram.org.models import Department
-from cxprogram.review.progress import is_late_milestone
+from cxprogram.review.progress import is_late_milestone, missing_metrics
 from cxprogram.strategies.models import Milestone, Strategy
 
 
@@ -49,25 +48,7 @@ def department_detail(
     window: ReportingWindow, department: Department, today: date
 ) -> DepartmentDetail:
     """The metrics not yet entered, the unexplained reds and the late strategies."""
-    entered = set(
-        db.session.scalars(
-            select(Observation.metric_id).where(
-                Observation.period_id == window.period_id,
-                Observation.department_id == department.id,
-            )
-        )
-    )
-    metrics = db.session.scalars(
-        select(MetricDefinition)
-        .where(
-            or_(
-                MetricDefinition.owner_department_id.is_(None),
-                MetricDefinition.owner_department_id == department.id,
-            )
-        )
-        .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
-    )
-    missing = [m.name for m in metrics if m.id not in entered]
+    missing = [m.name for m in missing_metrics(department.id, window.period_id)]
     return DepartmentDetail(
         missing, unexplained_reds(window.period_id, [department.id]), _late(department, today)
     )
