@@ -1,7 +1,7 @@
 """plan cover note, milestone completion date, progress update period
 
 Revision ID: f3c8d1a5b7e2
-Revises: f3c8e1a7b942
+Revises: f3c8a1d5b7e2
 Create Date: 2026-12-07 23:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3c8d1a5b7e2'
-down_revision = "f3c8e1a7b942"
+down_revision = "f3c8a1d5b7e2"
 branch_labels = None
 depends_on = None
 
