@@ -13,7 +13,14 @@ from cxprogram.core.models import AuditEvent
 from cxprogram.exports.models import ExportJob, JobState
 from cxprogram.imports.models import PendingUpload
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
-from cxprogram.org.models import Channel, Department, JourneyStage, OrgSettings, Service
+from cxprogram.org.models import (
+    Channel,
+    Department,
+    JourneyStage,
+    OrgSettings,
+    Service,
+    ServiceStandard,
+)
 from cxprogram.reminders.models import ReminderLog
 from cxprogram.reports.models import QuarterlyReport
 from cxprogram.review.models import PlanReview
@@ -55,6 +62,7 @@ __all__ = [
     "RollupPeriodStamp",
     "RollupSnapshot",
     "Service",
+    "ServiceStandard",
     "Strategy",
     "StrategyDriver",
     "StrategyMetric",

@@ -195,13 +195,18 @@ def make_metrics(db_session: scoped_session[Session]) -> Callable[..., dict[str,
     """Factory: metrics of the standard catalog (every one, or those of the given codes, in
     catalog order) and the channel and journey-stage vocabularies; a dict by code."""
     from cxprogram.metrics import services
-    from cxprogram.metrics.catalog import STANDARD_METRICS
+    from cxprogram.metrics.catalog import SERVICE_STANDARD_METRICS, STANDARD_METRICS
 
     def make(*codes: str) -> dict[str, Any]:
-        unknown = set(codes) - {spec.code for spec in STANDARD_METRICS}
+        catalog = STANDARD_METRICS + SERVICE_STANDARD_METRICS  # the latter only when named
+        unknown = set(codes) - {spec.code for spec in catalog}
         assert not unknown, f"not in the standard catalog: {sorted(unknown)}"
         services.ensure_vocabularies()
-        specs = [spec for spec in STANDARD_METRICS if not codes or spec.code in codes]
+        specs = [
+            spec
+            for spec in catalog
+            if spec.code in codes or (not codes and spec in STANDARD_METRICS)
+        ]
         return {spec.code: services.ensure_metric(spec)[0] for spec in specs}
 
     return make

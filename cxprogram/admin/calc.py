@@ -6,6 +6,7 @@ No Flask, no SQLAlchemy: the forms, the services and the file importers share th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 
@@ -52,6 +53,32 @@ def short_name_problem(short_name: str | None) -> str | None:
     if len(short_name) > SHORT_NAME_MAX or any(not ch.isprintable() for ch in short_name):
         return f"'{short_name}' is not a valid short name ({SHORT_NAME_RULE})"
     return None
+
+
+_NOT_IN_A_NAME = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
+_SHOWN_AS = {"\n": "a line break", "\r": "a line break", "\t": "a tab"}
+
+
+def name_problem(name: str, what: str, limit: int) -> str | None:
+    """Why a department's or service's name is not acceptable (empty, too long, a line break,
+    tab or other control character: names are one line), or None when it is."""
+    if not name:
+        return f"a {what} name is required"
+    if len(name) > limit:
+        return f"the {what} name is longer than {limit} characters"
+    bad = next((ch for ch in name if unicodedata.category(ch) in _NOT_IN_A_NAME), None)
+    if bad is not None:
+        shown = _SHOWN_AS.get(bad, "a control character")
+        return f"the {what} name contains {shown} (U+{ord(bad):04X}); names are one line"
+    return None
+
+
+def repeated(what: str, first_row: int, spelt: str, first_spelt: str) -> str:
+    """A value given twice in one file, saying so when only its case differs."""
+    found = f"{spelt} is also on row {first_row}"
+    if spelt != first_spelt:
+        found += f" (as {first_spelt}: {what} are compared without regard to case)"
+    return found
 
 
 def tight_name(code: str, short_name: str | None) -> str:

@@ -116,6 +116,17 @@ class AdminServiceForm(FlaskForm):  # type: ignore[misc]
     version = HiddenField()
 
 
+class StandardForm(FlaskForm):  # type: ignore[misc]
+    """A service standard as an administrator sets it up (SPEC 3)."""
+
+    code = StringField("Code", validators=[InputRequired(), Length(max=40), no_line_breaks])
+    text = TextAreaField("Text (the promise as published)", validators=[Length(max=2000)])
+    metric = SelectField("Metric", validate_choice=False)
+    target = StringField("Target", validators=[InputRequired(), Length(max=40)])
+    channel = SelectField("Channel (optional)", coerce=int, validate_choice=False)
+    version = HiddenField()
+
+
 class TermForm(FlaskForm):  # type: ignore[misc]
     """A channel or journey stage: code (when adding) and name."""
 

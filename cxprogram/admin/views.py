@@ -18,6 +18,7 @@ from cxprogram.admin import (  # noqa: F401  - their routes join bp
     queries,
     service_views,
     services,
+    standard_views,
     vocabulary_views,
 )
 from cxprogram.admin.blueprint import bp as bp

@@ -110,6 +110,7 @@ def document() -> dict[str, Any]:
             "/metrics": {"get": _get("Metric catalog", _array(schemas.MetricOut))},
             "/periods": {"get": _get("Reporting periods", _array(schemas.PeriodOut))},
             "/strategies": {"get": _get("Strategies", _array(schemas.StrategyOut))},
+            "/standards": {"get": _get("Service standards", _array(schemas.StandardOut))},
             "/observations": _observations(),
             "/rollups/{period}": {"get": _get(
                 "The latest rollup snapshot of a period", _ref(schemas.RollupOut), 400, 404,

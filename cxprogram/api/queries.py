@@ -12,7 +12,7 @@ from cxprogram.auth.models import User
 from cxprogram.core.permissions import limit_to_readable
 from cxprogram.extensions import db
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
-from cxprogram.org.models import Department
+from cxprogram.org.models import Department, Service, ServiceStandard
 from cxprogram.org.queries import departments_query
 from cxprogram.strategies.models import Strategy
 
@@ -79,3 +79,9 @@ def readable_observations(
 def observations_by_id(ids: list[int]) -> Select[tuple[Observation]]:
     """These observations, by id."""
     return select(Observation).where(Observation.id.in_(ids)).order_by(Observation.id)
+
+
+def readable_standards(reader: User) -> Select[tuple[ServiceStandard]]:
+    """The service standards of the departments the reader reads, by code."""
+    query = select(ServiceStandard).join(ServiceStandard.service).order_by(ServiceStandard.code)
+    return limit_to_readable(query, Service.department_id, reader)

@@ -100,12 +100,26 @@ class ObservationOut(_Out):
     n: float | None
     service: str | None
     channel: str | None
+    standard: str | None = Field(description="the service standard's code, or none")
     key: str = Field(description="the source's own record identifier, empty for none")
     label: str = Field(description="what the row is, e.g. a service standard's text")
     distribution: list[int] | None
     note: str
     source: Literal["form", "import", "api"]
     version: int
+
+
+class StandardOut(_Out):
+    """A service's published standard (SPEC 3): its own target judges its observations."""
+
+    code: str
+    department: str
+    service: str
+    text: str
+    metric: str
+    target: float
+    channel: str | None
+    retired: bool
 
 
 class ObservationPage(_Out):
@@ -369,6 +383,9 @@ class ObservationIn(BaseModel):
     )  # fmt: skip
     service: Text | None = Field(None, description="a service of the department, by name")
     channel: Text | None = Field(None, description="channel code or name, e.g. web")
+    standard: Text | None = Field(
+        None, description="the code of a standard of the row's service on the row's metric"
+    )
     note: Text | None = Field(
         None, description="the explanation of a red, nothing else; omitted keeps the stored note"
     )
@@ -431,6 +448,6 @@ class ConflictOut(ErrorOut):
 
 
 COMPONENTS: tuple[type[BaseModel], ...] = (
-    DepartmentOut, MetricOut, PeriodOut, StrategyOut, ObservationPage, RollupOut,
+    DepartmentOut, MetricOut, PeriodOut, StrategyOut, StandardOut, ObservationPage, RollupOut,
     ObservationBatch, ObservationsCreated, ErrorOut, ConflictOut,
 )  # fmt: skip

@@ -26,6 +26,7 @@ from cxprogram.api.schemas import (
     ObservationsCreated,
     PeriodOut,
     RollupOut,
+    StandardOut,
     StrategyOut,
 )
 from cxprogram.auth.models import Role
@@ -113,6 +114,19 @@ def _metric(m: MetricDefinition) -> dict[str, Any]:
     }  # fmt: skip
 
 
+@bp.get("/standards")
+@api()
+def list_standards() -> Response:
+    """The service standards of the departments the caller may read."""
+    rows = db.session.scalars(queries.readable_standards(current_user))
+    return _dump([
+        StandardOut(code=s.code, department=s.service.department.code, service=s.service.name,
+                    text=s.text, metric=s.metric.code, target=s.target,
+                    channel=s.channel.code if s.channel else None, retired=s.is_retired)
+        for s in rows
+    ])  # fmt: skip
+
+
 @bp.get("/periods")
 @api()
 def list_periods() -> Response:
@@ -197,6 +211,7 @@ def _observation(o: Observation) -> dict[str, Any]:
         "period": o.period.label, "month": o.month, "value": o.value, "n": o.n,
         "service": o.service.name if o.service else None,
         "channel": o.channel.code if o.channel else None,
+        "standard": o.standard.code if o.standard else None,
         "key": o.import_key, "label": o.label, "distribution": o.distribution,
         "note": o.note, "source": o.source.value, "version": o.version,
     }  # fmt: skip
@@ -326,7 +341,17 @@ def _row(index: int, item: ObservationIn) -> Row:
     cells = {"department": item.department, "metric": item.metric, "period": item.period,
              "value": repr(item.value)}  # fmt: skip
     given = item.model_dump(exclude_unset=True)  # (getattr warns of the deprecated alias)
-    for name in ("n", "service", "channel", "note", "key", "import_key", "label", "month"):
+    for name in (
+        "n",
+        "service",
+        "channel",
+        "standard",
+        "note",
+        "key",
+        "import_key",
+        "label",
+        "month",
+    ):
         if name in given:
             value = given[name]
             cells[name] = "" if value is None else value if isinstance(value, str) else repr(value)

@@ -225,6 +225,7 @@ def _describe_relabel(event: EventLike, context: Context) -> tuple[str, tuple[st
 
 PLAN_VERBS = {
     "submit": "submitted the plan of {d} for {p}",
+    "reopen": "reopened the approved plan of {d} for {p} and submitted it again",
     "approve": "approved the plan of {d} for {p}",
     "request_changes": "asked for changes to the plan of {d} for {p}",
 }
@@ -234,9 +235,13 @@ def _describe_plan(event: EventLike, context: Context) -> tuple[str, tuple[str, 
     department = context.names.departments.get(event.department_id or 0, "a department")
     template = PLAN_VERBS.get(event.action, "changed the plan of {d} for {p}")
     text = template.format(d=department, p=event.period_label or "the period")
-    comment = (event.after or {}).get("comment") or ""
-    if comment and comment != (event.before or {}).get("comment"):
+    after, before = event.after or {}, event.before or {}
+    comment = after.get("comment") or ""
+    if comment and comment != before.get("comment"):
         text += f", with the comment {quoted(comment)}"
+    note = after.get("cover_note") or ""
+    if note and event.action in ("submit", "reopen"):
+        text += f", with the cover note {quoted(note)}"
     return text, ()
 
 

@@ -126,7 +126,8 @@ def strategy_sentence(
     if action == "cancel":
         return f"cancelled {it}", ()
     if action == "add_update":
-        text = f"posted a progress update{' on ' + subject if subject else ''}: "
+        period = f" for {after['period']}" if after.get("period") else ""
+        text = f"posted a progress update{' on ' + subject if subject else ''}{period}: "
         shown = ("status", "progress")
         moved = field_changes(_only(before, shown), _only(after, shown), names)
         return text + quoted(after.get("update")), moved
@@ -134,7 +135,8 @@ def strategy_sentence(
         due = f", due {after['due_date']}" if after.get("due_date") else ""
         return f"added the milestone {milestone}{' to ' + subject if subject else ''}{due}", ()
     if action == "complete_milestone":
-        return f"marked the milestone {milestone}{of} done", ()
+        day = f" on {after['done_on']}" if after.get("done_on") else ""
+        return f"marked the milestone {milestone}{of} done{day}", ()
     if action == "reopen_milestone":
         return f"reopened the milestone {milestone}{of}", ()
     return f"changed {it}", field_changes(before, after, names)

@@ -10,7 +10,7 @@ imports back to the same data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -26,18 +26,19 @@ from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.metrics.queries import metric_rule
-from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.models import Channel, Department, Service, ServiceStandard
 from cxprogram.org.queries import organization_settings
 from cxprogram.strategies.models import Strategy, StrategyMetric
 
 OBSERVATION_COLUMNS = (
     "department", "department_name", "metric", "metric_name", "period", "month", "service",
-    "channel", "key", "label", "value", "n", "target", "status", "note", "period_start",
+    "channel", "key", "label", "standard", "value", "n", "target", "status", "note",
+    "period_start",
     "period_end",
 )  # fmt: skip
 # Widths in characters of the XLSX columns (a stream cannot measure its rows first)
 OBSERVATION_WIDTHS = (
-    12, 32, 18, 32, 11, 7, 28, 12, 16, 36, 12, 10, 10, 8, 48, 12, 12,
+    12, 32, 18, 32, 11, 7, 28, 12, 16, 36, 18, 12, 10, 10, 8, 48, 12, 12,
 )  # fmt: skip
 STRATEGY_COLUMNS = (
     "department", "id", "title", "status", "progress", "owner", "problem", "description",
@@ -115,7 +116,8 @@ def observations_query(flt: ExportFilter) -> Select[Any]:
         select(
             Observation.department_id, Observation.metric_id, Observation.period_id,
             Observation.value, Observation.n, Observation.service_id, Observation.channel_id,
-            Observation.note, Observation.import_key, Observation.label, Observation.month,
+            Observation.note, Observation.import_key, Observation.label,
+            Observation.standard_id, Observation.month,
         )
         .join(Department, Observation.department_id == Department.id)
         .join(MetricDefinition, Observation.metric_id == MetricDefinition.id)
@@ -152,6 +154,7 @@ class _Labels:
     periods: dict[int, tuple[str, date, date]]
     services: dict[int, str]
     channels: dict[int, str]
+    standards: dict[int, tuple[str, float]]  # id -> code, its own target
 
     @classmethod
     def read(cls) -> _Labels:
@@ -167,20 +170,26 @@ class _Labels:
                 ReportingPeriod.end_date))},
             dict(rows(select(Service.id, Service.name)).tuples().all()),
             dict(rows(select(Channel.id, Channel.code)).tuples().all()),
+            {i: (code, target) for i, code, target in rows(select(
+                ServiceStandard.id, ServiceStandard.code, ServiceStandard.target))},
         )  # fmt: skip
 
     def row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         """An observation row (OBSERVATION_COLUMNS) with its codes and names (KeyError for
         one created since the read); numbers typed once for CSV and XLSX alike."""
-        dept, metric_id, period, value, n, service, channel, note, key, text, month = row
+        dept, metric_id, period, value, n, service, channel, note, key, text, standard, month = row
         label, start, end = self.periods[period]
         code, name = self.departments[dept]
         metric = self.metrics[metric_id]
+        target, rule, standard_code = metric.target, metric.rule, None
+        if standard is not None:  # judged against the standard's own target (SPEC 3)
+            standard_code, own = self.standards[standard]
+            target, rule = whole(own), replace(rule, target=own)
         return (
             code, name, metric.code, metric.name, label, month,
             None if service is None else self.services[service],
-            None if channel is None else self.channels[channel], key, text,
-            whole(value), whole(n), metric.target, metric.rule.status(value), note, start, end,
+            None if channel is None else self.channels[channel], key, text, standard_code,
+            whole(value), whole(n), target, rule.status(value), note, start, end,
         )  # fmt: skip
 
 

@@ -220,7 +220,7 @@ def _existing_a11_observations() -> dict[ObservationKey, Existing]:
 def _item(number: int, answer: A11Answer, metric_id: int, target: _Target) -> ObservationRow:
     """One answered question as a row to write; the counts are the source of truth."""
     key = (target.department_id, metric_id, target.period_label, target.service_id,
-           target.channel_id, target.record_key, None)  # fmt: skip
+           target.channel_id, target.record_key, None, None)  # fmt: skip
     return ObservationRow(
         number, key, answer.value, float(answer.n), None, True, list(answer.counts)
     )

@@ -68,6 +68,8 @@ for _importer in importers().values():
 def run_import(importer: Importer, file: Path) -> None:
     """Validate the whole file; print every error and exit 1, or write it all and print counts."""
     plan = plan_file(importer, file.name, file.read_bytes(), None)
+    for warning in plan.warnings:
+        click.echo(f"{file.name}: warning: {warning}", err=True)
     if not plan.is_valid:
         for group in plan.error_groups:
             click.echo(f"{file.name}: {group}", err=True)

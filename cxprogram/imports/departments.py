@@ -134,22 +134,25 @@ def _parse_rows(
     """Rows with a well-formed, first-seen code and a name; errors for the others."""
     parsed: list[DepartmentRow] = []
     first: dict[str, int] = {}
+    spelt: dict[str, str] = {}
     for row in rows:
-        code = calc.normalise_code(unneutralise(row.get("code")))
+        raw = unneutralise(row.get("code")).strip()
+        code = calc.normalise_code(raw)
         name = unneutralise(row.get("name"))
         problem = None if code in stored else calc.code_problem(code)
         if problem:
             errors.append(RowError(row.number, "code", problem))
         elif code in first:
-            errors.append(RowError(row.number, "code", f"{code} is also on row {first[code]}"))
+            reason = calc.repeated("codes", first[code], raw, spelt[code])
+            errors.append(RowError(row.number, "code", reason))
         first.setdefault(code, row.number)
-        if not name:
-            errors.append(RowError(row.number, "name", "a name is required"))
-        elif len(name) > 200:
-            errors.append(RowError(row.number, "name", "the name is longer than 200 characters"))
+        spelt.setdefault(code, raw)
+        name_problem = calc.name_problem(name, "department", 200)
+        if name_problem:
+            errors.append(RowError(row.number, "name", name_problem))
         active = _active(row, errors)
         short_name, short_ok = _short_name(row, errors)
-        if not problem and first[code] == row.number and name and len(name) <= 200 and short_ok:
+        if not problem and first[code] == row.number and not name_problem and short_ok:
             parent = calc.normalise_code(unneutralise(row.get("parent"))) or None
             parsed.append(DepartmentRow(row.number, code, name, parent, active, short_name,
                                         "short_name" in row.cells))  # fmt: skip

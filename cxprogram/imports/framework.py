@@ -23,7 +23,13 @@ from flask import current_app, has_app_context
 from config import ImportLimits
 from cxprogram.auth.models import User
 from cxprogram.core import audit
-from cxprogram.imports.tabular import RowError, Table, TableError, read_table
+from cxprogram.imports.tabular import (
+    RowError,
+    Table,
+    TableError,
+    ignored_warnings,
+    read_table,
+)
 
 SHOWN = 200  # errors listed, and rows shown per action, on the preview page
 KINDS = 20  # reasons counted one by one beyond the listed errors
@@ -102,6 +108,7 @@ class ImportPlan(_Errors):
     more_errors: dict[str, int] = field(default_factory=dict)  # beyond SHOWN, by reason
     error_groups: list[ErrorGroup] = field(default_factory=list)  # over every error
     in_groups: int = 0
+    warnings: list[str] = field(default_factory=list)  # what was read but not used, and why
 
     def count(self, action: str) -> int:
         """How many rows add, change or leave things the same."""
@@ -156,6 +163,8 @@ def plan_table(importer: Importer, table: Table, actor: User | None, filename: s
     """Validate rows already read; the first SHOWN errors listed, the rest counted."""
     plan = importer.plan(table, actor)
     plan.filename = filename
+    known = (*importer.required, *importer.optional)
+    plan.warnings = ignored_warnings(table, known) + plan.warnings
     return bound_errors(plan)
 
 
@@ -211,13 +220,14 @@ class Preview(_Errors):
     more_errors: dict[str, int]
     error_groups: list[ErrorGroup] = field(default_factory=list)
     in_groups: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def of_plan(cls, plan: ImportPlan) -> Preview:
         """The preview of a (bounded) plan."""
         rows = {action: plan.of(action)[:SHOWN] for action in ("add", "change")}
         return cls(plan.filename, plan.counts(), rows, list(plan.errors), dict(plan.more_errors),
-                   list(plan.error_groups), plan.in_groups)  # fmt: skip
+                   list(plan.error_groups), plan.in_groups, list(plan.warnings))  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Preview:
@@ -226,7 +236,7 @@ class Preview(_Errors):
         errors = [RowError(*e) for e in data["errors"]]
         groups = [ErrorGroup(**g) for g in data.get("error_groups", [])]
         return cls(data["filename"], data["counts"], rows, errors, data["more_errors"], groups,
-                   data.get("in_groups", 0))  # fmt: skip
+                   data.get("in_groups", 0), data.get("warnings", []))  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """Plain values for a JSON column."""
@@ -235,7 +245,7 @@ class Preview(_Errors):
                 "errors": [[e.row, e.column, e.reason] for e in self.errors],
                 "more_errors": self.more_errors,
                 "error_groups": [asdict(g) for g in self.error_groups],
-                "in_groups": self.in_groups}  # fmt: skip
+                "in_groups": self.in_groups, "warnings": self.warnings}  # fmt: skip
 
     def count(self, action: str) -> int:
         """How many rows add, change or leave things the same."""

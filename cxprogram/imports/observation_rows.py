@@ -7,7 +7,9 @@ database, so 100,000 rows cost 100,000 dictionary look-ups, not queries.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import cast
 
@@ -17,7 +19,7 @@ from cxprogram.auth.models import User
 from cxprogram.core.fiscal import MonthError, PeriodLabelError, parse_value_period
 from cxprogram.core.permissions import editable_department_ids
 from cxprogram.extensions import db
-from cxprogram.imports.tabular import Row, RowError, unneutralise
+from cxprogram.imports.tabular import Row, RowError, did_you_mean, unneutralise
 from cxprogram.metrics.display import describe_scale
 from cxprogram.metrics.models import MetricDefinition, PeriodState, ReportingPeriod
 from cxprogram.metrics.observation_payload import (
@@ -25,11 +27,13 @@ from cxprogram.metrics.observation_payload import (
     MetricInfo,
     ObservationRow,
     PeriodInfo,
+    StandardInfo,
     is_offered,
     not_offered_reason,
+    standard_refusal,
     text_problem,
 )
-from cxprogram.org.models import Channel, Department, Service, service_channels
+from cxprogram.org.models import Channel, Department, Service, ServiceStandard, service_channels
 from cxprogram.org.queries import organization_settings
 
 NOT_ASSIGNED = "you are not assigned to this department"
@@ -42,7 +46,8 @@ INFORMATIONAL: tuple[str, ...] = (
     "department_name", "metric_name", "target", "status", "period_start", "period_end",
 )  # fmt: skip
 OPTIONAL: tuple[str, ...] = (
-    "n", "service", "channel", "note", "key", KEY_ALIAS, "label", "month", *INFORMATIONAL,
+    "n", "service", "channel", "note", "key", KEY_ALIAS, "label", "standard", "month",
+    *INFORMATIONAL,
 )  # fmt: skip
 
 
@@ -77,8 +82,19 @@ def load_lookups(actor: User | None) -> Lookups:
         start_month=organization_settings().fiscal_year_start_month,
         today=datetime.now(UTC).date(),
         offered=offered_channels(),
+        standards=standards_by_code(),
         retired_channels=retired,
     )  # fmt: skip
+
+
+def standards_by_code() -> dict[str, StandardInfo]:
+    """Every service standard by its code (case-folded), retired ones too (one query)."""
+    s = ServiceStandard.__table__.c
+    query = select(s.id, s.code, s.service_id, s.metric_id, s.target, s.is_retired)
+    return {
+        code.casefold(): StandardInfo(sid, code, service, metric, target, retired)
+        for sid, code, service, metric, target, retired in db.session.execute(query)
+    }
 
 
 def offered_channels() -> dict[int, set[int]]:
@@ -144,6 +160,7 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow
     if not is_offered(look.offered, service_id, channel_id):
         reason = not_offered_reason(cells["service"], cells["channel"])
         errors.append(RowError(number, "channel", reason))
+    standard_id = _standard(number, cells, look, service_id, metric, errors)
     source_key = _source_key(number, cells, errors)
     _stored_text(number, cells, errors)
     if len(errors) > start:
@@ -151,7 +168,8 @@ def parse_row(row: Row, look: Lookups, errors: list[RowError]) -> ObservationRow
     assert dept_id is not None and metric is not None and when is not None
     assert value is not None
     period_label, month = when
-    key = (dept_id, metric.id, period_label, service_id, channel_id, source_key, month)
+    key = (dept_id, metric.id, period_label, service_id, channel_id, source_key, standard_id,
+           month)  # fmt: skip
     note = cells.get("note")
     return ObservationRow(number, key, value, n, note, "n" in cells, label=cells.get("label"))
 
@@ -170,7 +188,7 @@ def _department(
 ) -> int | None:
     code = cells.get("department", "")
     dept_id = look.departments.get(code.upper())
-    if not _known(number, "department", code, dept_id, errors):
+    if not _known(number, "department", code, dept_id, errors, look.departments):
         return None
     if look.editable is not None and dept_id not in look.editable:
         errors.append(RowError(number, "department", f"{NOT_ASSIGNED} ({code.upper()})"))
@@ -178,13 +196,28 @@ def _department(
     return dept_id
 
 
-def _known(number: int, field: str, code: str, found: object, errors: list[RowError]) -> bool:
-    """False, with the row's error, when the cell is empty or names nothing known."""
+def _known(
+    number: int,
+    field: str,
+    code: str,
+    found: object,
+    errors: list[RowError],
+    known: Iterable[str] = (),
+) -> bool:
+    """False, with the row's error, when the cell is empty or names nothing known (with the
+    nearest known name, if one is near)."""
     if not code:
         errors.append(RowError(number, field, "required"))
     elif found is None:
-        errors.append(RowError(number, field, f"unknown {field} '{code}'"))
+        hint = suggestion(code, tuple(known))
+        errors.append(RowError(number, field, f"unknown {field} '{code}'{hint}"))
     return bool(code) and found is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def suggestion(name: str, known: tuple[str, ...]) -> str:
+    """did_you_mean, once per misspelling: a file repeats the same one on many rows."""
+    return did_you_mean(name, known)
 
 
 def _metric(
@@ -192,7 +225,7 @@ def _metric(
 ) -> MetricInfo | None:
     code = cells.get("metric", "")
     metric = look.metrics.get(code.casefold())
-    if not _known(number, "metric", code, metric, errors) or metric is None:
+    if not _known(number, "metric", code, metric, errors, look.metrics) or metric is None:
         return None
     if dept_id is not None and metric.owner_department_id not in (None, dept_id):
         errors.append(RowError(number, "metric", f"metric '{code}' belongs to another department"))
@@ -295,7 +328,11 @@ def _service(
         return None
     service_id = look.services.get((dept_id, name.casefold()))
     if service_id is None:
-        errors.append(RowError(number, "service", f"unknown service '{name}' for this department"))
+        names = tuple(n for d, n in look.services if d == dept_id)
+        hint = suggestion(name, names)
+        errors.append(
+            RowError(number, "service", f"unknown service '{name}' for this department{hint}")
+        )
     return service_id  # fmt: skip
 
 
@@ -322,10 +359,38 @@ def _channel(
         return None
     channel_id = look.channels.get(name.casefold())
     if channel_id is None:
-        errors.append(RowError(number, "channel", f"unknown channel '{name}'"))
+        hint = suggestion(name, tuple(look.channels))
+        errors.append(RowError(number, "channel", f"unknown channel '{name}'{hint}"))
     return channel_id
 
 
 def is_permission_error(error: RowError) -> bool:
     """True for the error an officer gets on another department's row."""
     return error.column == "department" and error.reason.startswith(NOT_ASSIGNED)
+
+
+def _standard(
+    number: int, cells: dict[str, str], look: Lookups, service_id: int | None,
+    metric: MetricInfo | None, errors: list[RowError],
+) -> int | None:  # fmt: skip
+    """The standard the row names by its code (SPEC 3), checked as the write service checks
+    it (observation_payload.standard_refusal); None when the cell is empty."""
+    code = cells.get("standard", "")
+    if not code:
+        return None
+    standard = look.standards.get(code.casefold())
+    if standard is None:
+        errors.append(RowError(number, "standard", f"unknown standard '{code}'"))
+        return None
+    if metric is None or (cells.get("service") and service_id is None):
+        return standard.id  # the metric's or the service's own error says what is wrong
+    if service_id is None:
+        reason = f"the standard '{standard.code}' needs the row's service"
+        errors.append(RowError(number, "service", reason))
+        return None
+    # a retired standard is refused on new rows by the write service, which knows them
+    refusal = standard_refusal(standard, service_id, metric.id, is_new=False)
+    if refusal is not None:
+        errors.append(RowError(number, "standard", refusal))
+        return None
+    return standard.id

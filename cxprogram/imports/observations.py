@@ -152,10 +152,11 @@ class _Names:
         self.metrics = {m.id: m.code for m in look.metrics.values()}
         self.services = {i: name for (_, name), i in look.services.items()}
         self.channels = {i: c for c, i in look.channels.items()}
+        self.standards = {s.id: s.code for s in look.standards.values()}
 
     def label(self, key: Key) -> str:
         """`VA satisfaction FY2023-Q1` with service, channel and key when present."""
-        dept, metric, period, service, channel, import_key, month = key
+        dept, metric, period, service, channel, import_key, standard, month = key
         parts = [self.departments[dept], self.metrics[metric], period]
         if month is not None:
             parts.append(month_name(month))
@@ -163,6 +164,8 @@ class _Names:
             parts.append(self.services[service])
         if channel is not None:
             parts.append(self.channels[channel])
+        if standard is not None:
+            parts.append(self.standards.get(standard, "?"))
         if import_key:
             parts.append(f"[{import_key}]")
         return " ".join(parts)
@@ -178,12 +181,12 @@ def _existing(parsed: list[ObservationRow], look: Lookups) -> dict[Key, Existing
     o = Observation.__table__.c
     query = select(
         o.id, o.department_id, o.metric_id, o.period_id, o.service_id, o.channel_id,
-        o.import_key, o.month, o.value, o.n, o.note, o.version, o.label,
+        o.import_key, o.standard_id, o.month, o.value, o.n, o.note, o.version, o.label,
     ).where(o.period_id.in_(period_ids), o.department_id.in_(dept_ids))  # fmt: skip
     found: dict[Key, Existing] = {}
     for r in db.session.execute(query):
         key = (r.department_id, r.metric_id, period_ids[r.period_id], r.service_id,
-               r.channel_id, r.import_key, r.month)  # fmt: skip
+               r.channel_id, r.import_key, r.standard_id, r.month)  # fmt: skip
         found[key] = Existing(r.id, r.value, r.n, r.note or "", r.version, label=r.label or "")
     return found
 

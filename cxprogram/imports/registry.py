@@ -11,12 +11,14 @@ def importers() -> dict[str, Importer]:
     from cxprogram.imports.departments import DepartmentImporter
     from cxprogram.imports.observations import observation_importer
     from cxprogram.imports.services_import import ServiceImporter
+    from cxprogram.imports.standards_import import StandardImporter
     from cxprogram.imports.users_import import user_importer
 
     found: list[Importer] = [
         observation_importer(),
         DepartmentImporter(),
         ServiceImporter(),
+        StandardImporter(),
         user_importer(),
     ]
     return {importer.kind: importer for importer in found}

@@ -24,7 +24,7 @@ from cxprogram.auth.models import Role, User
 from cxprogram.core import audit
 from cxprogram.extensions import db
 from cxprogram.imports.framework import ImportPlan, PlannedRow
-from cxprogram.imports.tabular import Row, RowError, Table, unneutralise
+from cxprogram.imports.tabular import Row, RowError, Table, did_you_mean, unneutralise
 from cxprogram.metrics import services as metric_services
 from cxprogram.metrics.catalog import A11_CHANNEL_ALIASES, CHANNELS, JOURNEY_STAGES
 from cxprogram.org.models import (
@@ -292,17 +292,16 @@ class _Parser:
             name.casefold(): self.departments[code] for _, code, name in departments
         }
         self.stored = stored_services()
-        self.seen: dict[tuple[str, str], int] = {}
+        self.seen: dict[tuple[str, str], tuple[int, str]] = {}
 
     def parse(self, row: Row) -> ServiceRow | None:
         """A ServiceRow, or None after recording every problem of the row."""
         before = len(self.errors)
         dept = self._department(row)
         name = unneutralise(row.get("service"))
-        if not name:
-            self._error(row, "service", "a service name is required")
-        elif len(name) > 300:
-            self._error(row, "service", "the service name is longer than 300 characters")
+        name_problem = calc.name_problem(name, "service", 300)
+        if name_problem:
+            self._error(row, "service", name_problem)
         elif dept is not None:
             self._check_repeat(row, dept.code, name)
         channels = self._codes(row, "channels", self.channels)
@@ -334,15 +333,18 @@ class _Parser:
             raw.casefold()
         )
         if dept is None:
-            reason = f"unknown department {raw}" if raw else "a department code is required"
+            hint = did_you_mean(raw, self.departments) if raw else ""
+            reason = f"unknown department {raw}{hint}" if raw else "a department code is required"
             self._error(row, "department", reason)
         return dept
 
     def _check_repeat(self, row: Row, code: str, name: str) -> None:
         key = (code, name.casefold())
         if key in self.seen:
-            self._error(row, "service", f"{code} {name} is also on row {self.seen[key]}")
-        self.seen.setdefault(key, row.number)
+            first_row, first_name = self.seen[key]
+            reason = calc.repeated("service names", first_row, name, first_name)
+            self._error(row, "service", f"{code} {reason}")
+        self.seen.setdefault(key, (row.number, name))
 
     def _codes(self, row: Row, column: str, vocabulary: Vocabulary) -> list[str] | None:
         if column not in self.columns:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -72,6 +73,7 @@ class Table:
 
     columns: list[str]
     rows: Iterable[Row] = ()
+    ignored: list[str] = field(default_factory=list)  # columns no importer reads: warned of
 
 
 def refuse(reason: str, row: int = 0, column: str = "") -> TableError:
@@ -152,8 +154,8 @@ def read_table(
         raw = xlsx_rows(data, limits)
     else:
         raw = csv_rows(data)
-    columns = _header(next(raw, []), list(required), list(optional), limits)
-    return Table(columns, PackedRows.pack(columns, _bounded(raw, columns, limits)))
+    columns, ignored = _header(next(raw, []), list(required), list(optional), limits)
+    return Table(columns, PackedRows.pack(columns, _bounded(raw, columns, limits)), ignored)
 
 
 def _mb(size: int) -> str:
@@ -195,17 +197,38 @@ def _first_line(text: str) -> str:
 
 
 def _header(raw: list[str], required: list[str], optional: list[str], limits: ImportLimits
-) -> list[str]:  # fmt: skip
+) -> tuple[list[str], list[str]]:  # fmt: skip
+    """The normalised header, and the columns this import does not read (to warn of)."""
     _check_row(1, raw, [], limits)
     if not any(c.strip() for c in raw):
         raise refuse("the file has no header row", 1)
     header = [normalise_header(c) for c in raw]
-    errors = [RowError(1, c, "required column is missing") for c in required if c not in header]
     known = set(required) | set(optional)
-    errors += [RowError(1, c, "unknown column") for c in header if c and c not in known]
+    ignored = [c for c in header if c and c not in known]
+    errors = [
+        RowError(1, c, "required column is missing" + did_you_mean(c, ignored, "the file has"))
+        for c in required
+        if c not in header
+    ]
     if errors:
         raise TableError(errors)
-    return header
+    return header, ignored
+
+
+def did_you_mean(name: str, candidates: Iterable[str], lead: str = "did you mean") -> str:
+    """ " (did you mean 'x'?)" for the candidate closest to name, ignoring case, or ""."""
+    by_folded = {c.casefold(): c for c in candidates if c}
+    found = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.75)
+    return f" ({lead} '{by_folded[found[0]]}'?)" if found else ""
+
+
+def ignored_warnings(table: Table, known: Iterable[str]) -> list[str]:
+    """One sentence per column of the file that the import does not read."""
+    known = list(known)
+    return [
+        f"column '{c}' is not read by this import and was ignored" + did_you_mean(c, known)
+        for c in table.ignored
+    ]
 
 
 def _bounded(

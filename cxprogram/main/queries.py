@@ -8,17 +8,14 @@ from datetime import date
 from sqlalchemy import Select, func, select
 
 from cxprogram.auth.models import Role, User
-from cxprogram.core.fiscal import parse_period
 from cxprogram.extensions import db
 from cxprogram.metrics.models import (
     MetricDefinition,
-    Observation,
 )
 from cxprogram.metrics.periods import ReportingWindow
-from cxprogram.metrics.queries import reported_metrics_query
 from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
 from cxprogram.org.models import Department
-from cxprogram.review.progress import is_late_milestone
+from cxprogram.review.progress import is_late_milestone, missing_metrics
 from cxprogram.strategies.models import Milestone, Strategy
 
 
@@ -51,17 +48,7 @@ def department_detail(
     window: ReportingWindow, department: Department, today: date
 ) -> DepartmentDetail:
     """The metrics not yet entered, the unexplained reds and the late strategies."""
-    entered = set(
-        db.session.scalars(
-            select(Observation.metric_id).where(
-                Observation.period_id == window.period_id,
-                Observation.department_id == department.id,
-            )
-        )
-    )
-    quarter = parse_period(window.label).quarter  # only the metrics due in it are missing
-    metrics = db.session.scalars(reported_metrics_query(department.id, quarter))
-    missing = [m.name for m in metrics if m.id not in entered]
+    missing = [m.name for m in missing_metrics(department.id, window.period_id)]
     return DepartmentDetail(
         missing, unexplained_reds(window.period_id, [department.id]), _late(department, today)
     )

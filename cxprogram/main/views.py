@@ -19,7 +19,7 @@ from cxprogram.metrics.views.catalog import can_edit_metric
 from cxprogram.org.models import Department
 from cxprogram.org.queries import active_departments_query
 from cxprogram.review.progress import department_progress
-from cxprogram.review.queries import plan_review
+from cxprogram.review.queries import plan_review, user_names
 
 bp = Blueprint("main", __name__)
 
@@ -39,9 +39,10 @@ def home() -> Response | str:
         progress = department_progress(window, own, today)
         details = {d.id: queries.department_detail(window, d, today) for d in own}
         reviews = {d.id: plan_review(d.id, window.period_id) for d in own if window.period_id}
+        deciders = user_names({r.decided_by_id for r in reviews.values() if r and r.decided_by_id})
         return render_template(
             "main/home_officer.html", window=window, progress=progress, details=details,
-            links=_links(), reviews=reviews,
+            links=_links(), reviews=reviews, deciders=deciders,
         )  # fmt: skip
     abort(403)
 

@@ -105,6 +105,28 @@ OPERATIONAL_METRICS: tuple[MetricSpec, ...] = (
     ),
 )  # fmt: skip
 
+# The metrics of service standards (SPEC 3, 4.5), created with the organization's first
+# standard (admin/standards.py), so an organization without standards sees no change (no
+# grid rows, nothing more due). within_standard is the metric most standards promise on;
+# standards_met is computed by the rollup from the observations that name a standard, never
+# entered. Their targets and tolerances are edited in the catalog like any.
+WITHIN_STANDARD = _operational(
+    "within_standard", "Within standard",
+    "Share of transactions that met the service standard's promise (each standard's own "
+    "target judges its values).",
+    Unit.PERCENT, Direction.HIGHER, 80.0, 5.0, "transactions",
+)  # fmt: skip
+STANDARDS_MET_CODE = "standards_met"
+STANDARDS_MET = MetricSpec(
+    STANDARDS_MET_CODE, "Standards met",
+    "Share of the department's service standards whose values in the period met their own "
+    "target (computed from the standards' observations, not entered).",
+    MetricKind.OPERATIONAL, Unit.PERCENT, Direction.HIGHER, Aggregation.WEIGHTED_MEAN,
+    Weighting.VOLUME, 80.0, 10.0, (0.0, 100.0), None, decimals=1, n_counts="standards",
+)  # fmt: skip
+DERIVED_CODES = frozenset({STANDARDS_MET_CODE})
+SERVICE_STANDARD_METRICS: tuple[MetricSpec, ...] = (WITHIN_STANDARD, STANDARDS_MET)
+
 STANDARD_METRICS: tuple[MetricSpec, ...] = SURVEY_METRICS + OPERATIONAL_METRICS
 
 CHANNELS: tuple[tuple[str, str], ...] = (

@@ -151,7 +151,8 @@ def _vanished(
     for row in rows:
         if row.month != month:  # a monthly metric's other months are other cells
             continue
-        if cell and row.observation is not None and row.cell == cell and not row.record:
+        if (cell and row.observation is not None and row.cell == cell and not row.record
+                and row.standard is None):  # fmt: skip
             moved[row.key] = replace(sent, version=str(row.observation.version))
             return Conflict(row.key, row.label, observation_state(row.observation))
     return Conflict(key, f"row {key}", None)
@@ -222,14 +223,20 @@ def channel_errors(rows: list[GridRow]) -> list[CellError]:
 
 def note_errors(rows: list[GridRow], parsed: list[ParsedRow]) -> list[CellError]:
     """The notes due (SPEC 4.5) on each metric this save changes: its rows as they will
-    stand, stored ones and the typed ones, pooled as the department's score."""
+    stand, stored ones and the typed ones, pooled as the department's score; a service
+    standard's rows pooled apart, against the standard's own target (as metrics/reds.py)."""
     typed = {p.key: p for p in parsed if p.value is not None}
     errors: list[CellError] = []
-    for metric_id in dict.fromkeys(row.metric.id for row in rows if row.key in typed):
-        metric_rows = [row for row in rows if row.metric.id == metric_id]
+    for judged in dict.fromkeys(_judged(row) for row in rows if row.key in typed):
+        metric_rows = [row for row in rows if _judged(row) == judged]
         cells = [cell for row in metric_rows if (cell := _pooled(row, typed)) is not None]
         errors += compute_note_errors(metric_rows[0].rule, cells)
     return errors
+
+
+def _judged(row: GridRow) -> tuple[int, int | None]:
+    """What a row is judged with: its metric, and its standard if it names one."""
+    return row.metric.id, row.standard.id if row.standard else None
 
 
 def _pooled(row: GridRow, typed: dict[str, ParsedRow]) -> PooledCell | None:
@@ -261,7 +268,8 @@ def _plan(
     obs = row.observation
     key = (
         department.id, row.metric.id, period.label, row.service.id if row.service else None,
-        row.channel.id if row.channel else None, obs.import_key if obs else "", row.month,
+        row.channel.id if row.channel else None, obs.import_key if obs else "",
+        row.standard.id if row.standard else None, row.month,
     )  # fmt: skip
     item = ObservationRow(number, key, float(cells.value or 0.0), cells.n, cells.note, True)
     if obs is None:

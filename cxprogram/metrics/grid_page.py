@@ -12,7 +12,7 @@ from cxprogram.metrics.calc import PooledCell, compute_pooled_score, parse_numbe
 from cxprogram.metrics.display import format_full
 from cxprogram.metrics.entry import Submitted
 from cxprogram.metrics.models import MetricDefinition
-from cxprogram.metrics.queries import GridRow
+from cxprogram.metrics.queries import GridRow, metric_rule
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ def metric_groups(rows: list[ShownRow]) -> list[MetricGroup]:
 
 
 def _group(members: list[ShownRow]) -> MetricGroup:
-    metric, rule = members[0].row.metric, members[0].row.rule
+    metric = members[0].row.metric
+    rule = metric_rule(metric)  # the department's score: the metric's own target
     cells = []
     for s in members:
         value = _number(s.value)

@@ -26,7 +26,7 @@ from cxprogram.metrics import display
 from cxprogram.metrics.observation_payload import KEY_MAX_CHARS, LABEL_MAX_CHARS
 
 if TYPE_CHECKING:
-    from cxprogram.org.models import Channel, Department, Service
+    from cxprogram.org.models import Channel, Department, Service, ServiceStandard
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -203,6 +203,8 @@ class Observation(Base):
     import_key: Mapped[str] = mapped_column(String(KEY_MAX_CHARS), default="")
     # What the row is, in the source's words (a standard's text); never an explanation.
     label: Mapped[str] = mapped_column(String(LABEL_MAX_CHARS), default="", server_default="")
+    # The service standard the value reports on (SPEC 3): judged against its own target.
+    standard_id: Mapped[int | None] = mapped_column(ForeignKey("service_standards.id"))
     # A monthly metric's month (calendar month 1..12, one of the period's three); None for
     # quarterly and annual metrics. Part of the key: three months of a quarter are three rows.
     month: Mapped[int | None] = mapped_column(Integer)
@@ -222,6 +224,7 @@ class Observation(Base):
     period: Mapped[ReportingPeriod] = relationship()
     service: Mapped[Service | None] = relationship()
     channel: Mapped[Channel | None] = relationship()
+    standard: Mapped[ServiceStandard | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -237,6 +240,7 @@ KEY_INDEX = Index(
     func.coalesce(Observation.service_id, 0),
     func.coalesce(Observation.channel_id, 0),
     Observation.import_key,
+    func.coalesce(Observation.standard_id, 0),
     func.coalesce(Observation.month, 0),
     unique=True,
 )

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-# (department id, metric id, period label, service id, channel id, source key, month): the
-# month (calendar 1..12) is a monthly metric's, None for the others
-Key = tuple[int, int, str, int | None, int | None, str, int | None]
+# (department id, metric id, period label, service id, channel id, source key, standard id,
+# month): the month (calendar 1..12) is a monthly metric's, None for the others
+Key = tuple[int, int, str, int | None, int | None, str, int | None, int | None]
 
 # An observation's source key (`key`: the source's own record id, which keeps rows apart)
 # and its label (what the row is, e.g. a standard's text): one line each, within a limit.
@@ -71,6 +71,33 @@ class PeriodInfo:
     is_closed: bool
 
 
+@dataclass(frozen=True)
+class StandardInfo:
+    """What row validation needs of a service standard (SPEC 3)."""
+
+    id: int
+    code: str
+    service_id: int
+    metric_id: int
+    target: float
+    is_retired: bool
+
+
+def standard_refusal(
+    standard: StandardInfo, service_id: int | None, metric_id: int, is_new: bool
+) -> str | None:
+    """Why a row may not name this standard (None when it may), in the same words on every
+    path: the standard belongs to the row's service, is on the row's metric, and a new row
+    may not name a retired one (older rows keep theirs)."""
+    if service_id != standard.service_id:
+        return f"the standard '{standard.code}' belongs to another service than the row's"
+    if metric_id != standard.metric_id:
+        return f"the standard '{standard.code}' is on another metric than the row's"
+    if is_new and standard.is_retired:
+        return f"the standard '{standard.code}' is retired: new values may not name it"
+    return None
+
+
 @dataclass
 class Lookups:
     """Every name a row may use, mapped to ids; `editable` None means every department."""
@@ -86,6 +113,7 @@ class Lookups:
     # (raw text, frequency, month) -> (label, month) or error
     labels: dict[tuple[str, str, int | None], object] = field(default_factory=dict)
     offered: dict[int, set[int]] = field(default_factory=dict)  # service id -> channel ids
+    standards: dict[str, StandardInfo] = field(default_factory=dict)  # code (lower) -> standard
     retired_channels: dict[int, str] = field(default_factory=dict)  # id -> name
 
 

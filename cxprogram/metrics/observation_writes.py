@@ -11,7 +11,7 @@ Lives in `metrics/` because observations are that feature's: the planners in `im
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, column, func, insert, select, table, update
@@ -25,6 +25,7 @@ from cxprogram.core.fiscal import MonthError, PeriodLabelError, parse_period, pa
 from cxprogram.core.models import utcnow
 from cxprogram.core.permissions import can_edit_department
 from cxprogram.extensions import db
+from cxprogram.metrics.catalog import DERIVED_CODES
 from cxprogram.metrics.models import (
     Direction,
     Frequency,
@@ -38,11 +39,13 @@ from cxprogram.metrics.observation_payload import (
     Key,
     ObservationPayload,
     ObservationRow,
+    StandardInfo,
     is_offered,
     not_offered_reason,
+    standard_refusal,
 )
 from cxprogram.metrics.services import PeriodClosedError, ensure_period
-from cxprogram.org.models import Channel, Department, Service, service_channels
+from cxprogram.org.models import Channel, Department, Service, ServiceStandard, service_channels
 from cxprogram.org.queries import codes_by_id, organization_settings
 from cxprogram.rollup.calc import compute_status
 
@@ -90,6 +93,16 @@ class RetiredChannelError(RuleError):
         self.reason = reason
 
 
+class StandardRefusedError(RuleError):
+    """A row names a standard it may not (another service or metric, or retired)."""
+
+    def __init__(self, number: int, reason: str) -> None:
+        super().__init__(f"{reason} (row {number})")
+        self.number = number
+        self.field = "standard"
+        self.reason = reason
+
+
 class ConcurrentChangeError(WriteRefused):
     """An observation changed between planning and writing; nothing is written."""
 
@@ -104,6 +117,7 @@ class _Rule:
     target: float | None
     tolerance: float | None
     higher_is_better: bool
+    is_derived: bool = False
 
 
 def write_observations(
@@ -116,6 +130,7 @@ def write_observations(
     rules = _require_rules(rows)
     _require_frequency(rows, payload.start_month)
     _require_offered(rows)
+    _require_standards(payload)
     _require_current_channels(payload.adds)
     now, actor_id = utcnow(), (actor.id if actor is not None else None)
     _insert(payload.adds, period_ids, actor_id, source, now)
@@ -167,6 +182,10 @@ def _require_rules(rows: list[ObservationRow]) -> dict[int, _Rule]:
     """Each value within its metric's scale, n not negative; the metrics' rules."""
     rules = _rules({row.key[1] for row in rows})
     bounds = {mid: (rule.low, rule.high) for mid, rule in rules.items()}
+    derived = [row for row in rows if rules[row.key[1]].is_derived]
+    if derived:
+        raise RuleError(f"this metric is computed from the service standards' values, not "
+                        f"entered (row {derived[0].number})")  # fmt: skip
     for row in rows:  # 100,000 rows of an import: kept to the bare comparisons
         low, high = bounds[row.key[1]]
         if not low <= row.value <= high:
@@ -184,13 +203,18 @@ def _require_explained(
     Imports bring values measured elsewhere, as they always have."""
     from cxprogram.metrics.reds import department_reds  # reds reads the rollup's queries
 
-    suspects: dict[tuple[str, int, int], int] = {}
+    suspects: dict[tuple[str, int, int, int | None], int] = {}
+    targets = {i: s.target for i, s in standard_infos({r.key[6] for r in rows if r.key[6]}).items()}
     for row in rows:
-        if not row.note and _is_red(row.value, rules[row.key[1]]):
-            suspects.setdefault((row.key[2], row.key[0], row.key[1]), row.number)
-    for (label, dept_id, metric_id), number in suspects.items():
+        rule = rules[row.key[1]]
+        if row.key[6] in targets:  # a standard's row: judged against the standard's target
+            rule = replace(rule, target=targets[row.key[6]])
+        if not row.note and _is_red(row.value, rule):
+            suspects.setdefault((row.key[2], row.key[0], row.key[1], row.key[6]), row.number)
+    for (label, dept_id, metric_id, standard_id), number in suspects.items():
         reds = department_reds(period_ids[label], [dept_id])
-        if any(red.metric_id == metric_id and not red.is_explained for red in reds):
+        if any(red.metric_id == metric_id and red.standard_id == standard_id
+               and not red.is_explained for red in reds):  # fmt: skip
             raise RuleError(f"a red value needs a note: the department's score is red "
                             f"(row {number})")  # fmt: skip
 
@@ -205,14 +229,14 @@ def _require_frequency(rows: list[ObservationRow], start_month: int | None) -> N
     query = select(m.id, m.frequency).where(m.id.in_(metric_ids))
     frequencies = {mid: Frequency(f) for mid, f in db.session.execute(query).tuples()}
     if all(f == Frequency.QUARTERLY for f in frequencies.values()) and not any(
-        row.key[6] is not None for row in rows
+        row.key[7] is not None for row in rows
     ):
         return  # the usual case: no rule to apply row by row
     if start_month is None:
         start_month = organization_settings().fiscal_year_start_month
     for row in rows:
         try:
-            parse_value_period(row.key[2], row.key[6], frequencies[row.key[1]], start_month)
+            parse_value_period(row.key[2], row.key[7], frequencies[row.key[1]], start_month)
         except MonthError as error:
             raise FrequencyError(row.number, "month", str(error)) from error
         except PeriodLabelError as error:
@@ -239,6 +263,39 @@ def _require_offered(rows: list[ObservationRow]) -> None:
             raise ChannelNotOfferedError(row.number, reason)
 
 
+def standard_infos(standard_ids: set[int]) -> dict[int, StandardInfo]:
+    """What validation needs of these standards, by id."""
+    if not standard_ids:
+        return {}
+    s = ServiceStandard.__table__.c
+    query = select(s.id, s.code, s.service_id, s.metric_id, s.target, s.is_retired)
+    return {
+        sid: StandardInfo(sid, code, service, metric, target, retired)
+        for sid, code, service, metric, target, retired in db.session.execute(
+            query.where(s.id.in_(standard_ids))
+        )
+    }
+
+
+def _require_standards(payload: ObservationPayload) -> None:
+    """Every standard a row names belongs to its service and metric, and a new row names no
+    retired standard (SPEC 3); refused with the row and the reason, as on every path."""
+    rows = [(row, True) for row in payload.adds]
+    rows += [(row, False) for row, _ in payload.changes]
+    found = standard_infos({row.key[6] for row, _ in rows if row.key[6] is not None})
+    for row, is_new in rows:
+        if row.key[6] is None:
+            continue
+        standard = found.get(row.key[6])
+        reason = (
+            "the standard does not exist"
+            if standard is None
+            else standard_refusal(standard, row.key[3], row.key[1], is_new)
+        )
+        if reason is not None:
+            raise StandardRefusedError(row.number, reason)
+
+
 def _require_current_channels(adds: list[ObservationRow]) -> None:
     """A new observation names no retired channel; changes to stored ones keep theirs."""
     channel_ids = {row.key[4] for row in adds if row.key[4] is not None}
@@ -255,14 +312,14 @@ def _require_current_channels(adds: list[ObservationRow]) -> None:
 
 def _rules(metric_ids: set[int]) -> dict[int, _Rule]:
     m = MetricDefinition.__table__.c
-    query = select(m.id, m.scale_min, m.scale_max, m.target, m.tolerance, m.direction)
+    query = select(m.id, m.scale_min, m.scale_max, m.target, m.tolerance, m.direction, m.code)
     rules = {}
-    for mid, low, high, target, tolerance, direction in db.session.execute(
+    for mid, low, high, target, tolerance, direction, code in db.session.execute(
         query.where(m.id.in_(metric_ids))
     ):
         rules[mid] = _Rule(
             -math.inf if low is None else low, math.inf if high is None else high,
-            target, tolerance, direction == Direction.HIGHER,
+            target, tolerance, direction == Direction.HIGHER, code in DERIVED_CODES,
         )  # fmt: skip
     return rules
 
@@ -285,8 +342,8 @@ def _insert(
     rows = [
         {
             "department_id": k[0], "metric_id": k[1], "period_id": period_ids[k[2]],
-            "service_id": k[3], "channel_id": k[4], "import_key": k[5],
-            "month": k[6], "value": item.value, "n": item.n, "note": item.note or "",
+            "service_id": k[3], "channel_id": k[4], "import_key": k[5], "standard_id": k[6],
+            "month": k[7], "value": item.value, "n": item.n, "note": item.note or "",
             "label": item.label or "", **fixed,
         }
         for item in adds
@@ -414,6 +471,7 @@ class _Names:
     metrics: dict[int, str]
     services: dict[int, str]
     channels: dict[int, str]
+    standards: dict[int, str]
 
     @classmethod
     def of(cls, rows: list[ObservationRow]) -> _Names:
@@ -421,10 +479,12 @@ class _Names:
         metric_ids = {r.key[1] for r in rows}
         service_ids = {r.key[3] for r in rows if r.key[3] is not None}
         channel_ids = {r.key[4] for r in rows if r.key[4] is not None}
+        standard_ids = {r.key[6] for r in rows if r.key[6] is not None}
         return cls(
             _names(MetricDefinition.id, MetricDefinition.code, metric_ids),
             _names(Service.id, Service.name, service_ids),
             _names(Channel.id, Channel.code, channel_ids),
+            _names(ServiceStandard.id, ServiceStandard.code, standard_ids),
         )
 
 
@@ -490,12 +550,12 @@ def _new_ids(adds: list[ObservationRow], period_ids: dict[str, int]) -> dict[Key
     o = OBSERVATIONS.c
     labels = {pid: label for label, pid in period_ids.items()}
     query = select(o.id, o.department_id, o.metric_id, o.period_id, o.service_id, o.channel_id,
-                   o.import_key, o.month).where(
+                   o.import_key, o.standard_id, o.month).where(
         o.period_id.in_({period_ids[r.key[2]] for r in adds}),
         o.department_id.in_({r.key[0] for r in adds}))  # fmt: skip
     return {
-        (d, m, labels[p], s, c, k, month): oid
-        for oid, d, m, p, s, c, k, month in db.session.execute(query)
+        (d, m, labels[p], s, c, k, st, month): oid
+        for oid, d, m, p, s, c, k, st, month in db.session.execute(query)
     }
 
 
@@ -508,7 +568,8 @@ def _entry(k: Key, values: Values, names: _Names) -> dict[str, Any]:
         "service": names.services.get(k[3]) if k[3] is not None else None,
         "channel": names.channels.get(k[4]) if k[4] is not None else None,
         "record": k[5] or None,
-        **({"month": k[6]} if k[6] is not None else {}),
+        **({"standard": names.standards.get(k[6])} if k[6] is not None else {}),
+        **({"month": k[7]} if k[7] is not None else {}),
         "value": value, "n": n, "note": note,
     }  # fmt: skip
     if label:

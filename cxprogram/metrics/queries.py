@@ -17,6 +17,7 @@ from cxprogram.core.fiscal import (
 from cxprogram.core.inputs import to_int
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
+from cxprogram.metrics.catalog import DERIVED_CODES
 from cxprogram.metrics.models import (
     Direction,
     Frequency,
@@ -25,7 +26,7 @@ from cxprogram.metrics.models import (
     PeriodState,
     ReportingPeriod,
 )
-from cxprogram.org.models import Channel, Department, Service
+from cxprogram.org.models import Channel, Department, Service, ServiceStandard
 from cxprogram.org.queries import organization_settings
 
 Cell = tuple[int, int | None, int | None]
@@ -71,6 +72,7 @@ class GridRow:
     observation: Observation | None
     previous: float | None
     records: tuple[str, ...] = ()
+    standard: ServiceStandard | None = None  # the service standard the row reports on
     month: int | None = None  # a monthly metric's month (calendar 1..12)
     month_text: str = ""  # the month as a person reads it ("October 2023")
 
@@ -92,6 +94,8 @@ class GridRow:
             parts.append(self.channel.name)
         if self.month_text:
             parts.append(self.month_text)
+        if self.standard is not None:
+            parts.append(f"standard {self.standard.code}")
         if self.record:
             parts.append(f"record {self.record}")
         return ", ".join(parts)
@@ -103,8 +107,8 @@ class GridRow:
 
     @property
     def rule(self) -> MetricRule:
-        """The metric's scale and target, for the pure checks."""
-        return metric_rule(self.metric)
+        """The metric's scale and target (its standard's target on a standard's row)."""
+        return metric_rule(self.metric, self.standard)
 
     @property
     def cell(self) -> tuple[int, int | None, int | None]:
@@ -113,15 +117,22 @@ class GridRow:
                 self.channel.id if self.channel else None)  # fmt: skip
 
 
-def metric_rule(metric: MetricDefinition) -> MetricRule:
-    """A metric definition as the pure grid checks see it."""
+def metric_rule(metric: MetricDefinition, standard: ServiceStandard | None = None) -> MetricRule:
+    """A metric definition as the pure grid checks see it; a service standard's own target
+    replaces the metric's for the standard's observations (SPEC 3)."""
     return MetricRule(
-        name=metric.name, target=metric.target, tolerance=metric.tolerance,
+        name=metric.name, target=judged_target(metric.target, standard),
+        tolerance=metric.tolerance,
         higher_is_better=metric.direction == Direction.HIGHER,
         scale_min=metric.scale_min, scale_max=metric.scale_max,
         aggregation=metric.aggregation.value, scale_text=metric.scale_text,
         decimals=metric.shown_decimals,
     )  # fmt: skip
+
+
+def judged_target(metric_target: float | None, standard: ServiceStandard | None) -> float | None:
+    """The target an observation is judged against: its standard's, else its metric's."""
+    return standard.target if standard is not None else metric_target
 
 
 def new_row_key(
@@ -137,6 +148,11 @@ def new_row_month(key: str) -> int | None:
     """The month of a monthly metric's new-row key (None for the others)."""
     parts = key.split("-")
     return to_int(parts[3]) if key.startswith("n") and len(parts) == 4 else None
+
+
+def new_standard_row_key(standard: ServiceStandard) -> str:
+    """The form key of a standard's empty row: s<standard id>."""
+    return f"s{standard.id}"
 
 
 def parse_new_row_key(key: str) -> tuple[int, int | None, int | None] | None:
@@ -161,7 +177,8 @@ def reported_metrics_query(
             or_(
                 MetricDefinition.owner_department_id.is_(None),
                 MetricDefinition.owner_department_id == department_id,
-            )
+            ),
+            MetricDefinition.code.not_in(DERIVED_CODES),  # computed, never entered
         )
         .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
     )
@@ -207,7 +224,11 @@ def previous_values(department_id: int, label: str) -> dict[Cell, float]:
     rows = db.session.execute(
         select(*cols, func.coalesce(weighted, func.avg(Observation.value)))
         .join(Observation.period)
-        .where(ReportingPeriod.label == label, Observation.department_id == department_id)
+        .where(
+            ReportingPeriod.label == label,
+            Observation.department_id == department_id,
+            Observation.standard_id.is_(None),
+        )
         .group_by(*cols)
     )
     return {(m, s, c): float(v) for m, s, c, v in rows.tuples()}
@@ -222,6 +243,7 @@ def department_observations(department_id: int, period_id: int) -> list[Observat
             joinedload(Observation.metric),
             joinedload(Observation.service),
             joinedload(Observation.channel),
+            joinedload(Observation.standard),
         )
         .order_by(Observation.id)
     )
@@ -253,12 +275,18 @@ def grid_rows(
     metric's three months in order), grouped by metric."""
     quarter = parse_period(period.label)
     stored: dict[Cell, list[Observation]] = {}
+    by_standard: dict[int, list[Observation]] = {}
     for obs in department_observations(department.id, period.id):
+        if obs.standard_id is not None:
+            by_standard.setdefault(obs.standard_id, []).append(obs)
+            continue
         stored.setdefault((obs.metric_id, obs.service_id, obs.channel_id), []).append(obs)
     metrics = [
         m for m in db.session.scalars(reported_metrics_query(department.id))
         if is_due_in(m.frequency, quarter.quarter) or any(c[0] == m.id for c in stored)
+        or any(o.metric_id == m.id for obs in by_standard.values() for o in obs)
     ]  # fmt: skip
+    standards = _grid_standards(department, set(by_standard))
     previous = _previous_by_frequency(department.id, quarter)
     months = _months(quarter)
     laid_out = laid_out_places(department)
@@ -275,6 +303,8 @@ def grid_rows(
                 rows += [replace(r, month=month, month_text=text) for r in _cell_rows(
                     metric, service, channel, [o for o in found if o.month == month], before,
                     month)]  # fmt: skip
+        for standard in standards.get(metric.id, []):
+            rows += _standard_rows(metric, standard, by_standard.get(standard.id, []))
     return rows
 
 
@@ -299,6 +329,44 @@ def _previous_by_frequency(
     last_quarter, last_year = values(1), values(4)
     return {Frequency.MONTHLY: last_quarter, Frequency.QUARTERLY: last_quarter,
             Frequency.ANNUAL: last_year}  # fmt: skip
+
+
+def _grid_standards(department: Department, stored: set[int]) -> dict[int, list[ServiceStandard]]:
+    """The standards of the department's active services that are in force, and any other
+    its stored observations name, by metric (in code order)."""
+    query = (
+        select(ServiceStandard)
+        .join(ServiceStandard.service)
+        .where(
+            Service.department_id == department.id,
+            or_(
+                (Service.is_active.is_(True)) & (ServiceStandard.is_retired.is_(False)),
+                ServiceStandard.id.in_(stored),
+            ),
+        )
+        .options(joinedload(ServiceStandard.service), joinedload(ServiceStandard.channel))
+        .order_by(ServiceStandard.code)
+    )
+    out: dict[int, list[ServiceStandard]] = {}
+    for standard in db.session.scalars(query):
+        out.setdefault(standard.metric_id, []).append(standard)
+    return out
+
+
+def _standard_rows(
+    metric: MetricDefinition, standard: ServiceStandard, stored: list[Observation]
+) -> list[GridRow]:
+    """A standard's rows: its stored observations, or one empty row to fill."""
+    service, channel = standard.service, standard.channel
+    if not stored:
+        key = new_standard_row_key(standard)
+        return [GridRow(key, metric, service, channel, "", None, None, (), standard)]
+    ordered = sorted(stored, key=lambda o: o.import_key)
+    records = tuple(o.import_key for o in ordered) if len(ordered) > 1 else ()
+    return [
+        GridRow(f"o{o.id}", metric, service, channel, o.import_key, o, None, records, standard)
+        for o in ordered
+    ]
 
 
 def _places(

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cxprogram.admin.calc import tight_name
 from cxprogram.extensions import Base
 from cxprogram.org.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from cxprogram.metrics.models import MetricDefinition
 
 
 class OrgSettings(Base):
@@ -121,5 +136,30 @@ class Service(Base):
     department: Mapped[Department] = relationship(back_populates="services")
     channels: Mapped[list[Channel]] = relationship(secondary=service_channels)
     journey_stages: Mapped[list[JourneyStage]] = relationship(secondary=service_journey_stages)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+STANDARD_CODE_LENGTH = 40  # SPEC 3: the publisher's own identifier, up to 40 characters
+
+
+class ServiceStandard(Base):
+    """A service's published promise on one metric, with its own target (SPEC 3): kept when
+    a period closes, never deleted, only retired."""
+
+    __tablename__ = "service_standards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(STANDARD_CODE_LENGTH), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metric_definitions.id"))
+    target: Mapped[float] = mapped_column(Float)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    is_retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    service: Mapped[Service] = relationship()
+    metric: Mapped[MetricDefinition] = relationship()
+    channel: Mapped[Channel | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}

@@ -13,6 +13,9 @@ class SubmitForm(FlaskForm):  # type: ignore[misc]
     approved plan carries confirm_reopen=yes, sent only by the confirmation page."""
 
     confirm_reopen = HiddenField()
+    # The length limit is the service's (review.services.cover_note_error), so the grid page
+    # and the plan page refuse with the same words.
+    cover_note = TextAreaField("Cover note to the chief (optional)")
 
 
 class DecisionForm(FlaskForm):  # type: ignore[misc]

@@ -45,6 +45,8 @@ class PlanReview(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # The officer's optional note to the chief with the latest submission.
+    cover_note: Mapped[str] = mapped_column(Text, default="")
     # The plan's strategies as they stood when it was last submitted: what the chief
     # decides on, and what a past period's plan shows (the strategies change afterwards).
     strategies_snapshot: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

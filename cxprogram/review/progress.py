@@ -1,7 +1,8 @@
 """How far each department is with a reporting period: metrics reported of those expected,
-the plan's review state, open strategies and late milestones, unexplained reds, lateness.
+the plan's review state, open strategies and late milestones, unexplained reds, lateness;
+and, for one department, what is left to do in the period (the grid page's list of steps).
 
-The chief's completion tracker, the home pages and the reminders all read it from here.
+The chief's completion tracker, the home pages, the grid and the reminders read it here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from cxprogram.core.fiscal import parse_period
 from cxprogram.extensions import db
-from cxprogram.metrics.models import MetricDefinition, Observation
+from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.metrics.periods import ReportingWindow
-from cxprogram.metrics.queries import is_due_clause
-from cxprogram.metrics.reds import unexplained_reds
+from cxprogram.metrics.queries import is_due_clause, reported_metrics_query
+from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
 from cxprogram.org.models import Department
 from cxprogram.review.models import PlanReview, ReviewState
 from cxprogram.strategies.models import Milestone, Strategy, StrategyStatus
@@ -142,3 +143,54 @@ def _expected_metrics(ids: list[int], quarter: int) -> dict[int, int]:
 
 def _count_by_department(query: Select[tuple[int, int]]) -> dict[int, int]:
     return {dept: int(count) for dept, count in db.session.execute(query).tuples()}
+
+
+def missing_metrics(department_id: int, period_id: int | None) -> list[MetricDefinition]:
+    """The metrics the department reports with no value of it in the period, in catalog
+    order (the home page and the grid's list of what is left say the same)."""
+    entered = set(
+        db.session.scalars(
+            select(Observation.metric_id).where(
+                Observation.period_id == period_id, Observation.department_id == department_id
+            )
+        )
+    )
+    quarter = db.session.scalar(select(ReportingPeriod.quarter).where(
+        ReportingPeriod.id == period_id)) if period_id is not None else None  # fmt: skip
+    metrics = db.session.scalars(reported_metrics_query(department_id, quarter))
+    return [m for m in metrics if m.id not in entered]  # only those due in the period
+
+
+@dataclass(frozen=True)
+class WhatIsLeft:
+    """What a department still has to do in a period: reds to explain (SPEC 4.5, the rule
+    of metrics.reds), metrics without a value, and the plan to submit."""
+
+    period_label: str
+    reds: list[DepartmentRed]
+    missing: list[MetricDefinition]
+    plan_state: ReviewState
+
+    @property
+    def is_plan_due(self) -> bool:
+        """The plan waits for the department (a draft, or sent back with changes)."""
+        return self.plan_state in (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)
+
+    @property
+    def can_submit(self) -> bool:
+        """The plan is due and no red blocks it (review.services.submit_plan's rule)."""
+        return self.is_plan_due and not self.reds
+
+    @property
+    def is_done(self) -> bool:
+        """Nothing left: every red explained, every metric entered, the plan sent."""
+        return not (self.reds or self.missing or self.is_plan_due)
+
+
+def what_is_left(department: Department, period: ReportingPeriod) -> WhatIsLeft:
+    """The department's steps still open in the period, in the order an officer takes them."""
+    reds = unexplained_reds(period.id, [department.id])
+    state = _plan_states(period.id, [department.id]).get(department.id, ReviewState.DRAFT)
+    return WhatIsLeft(
+        period.label, reds, missing_metrics(department.id, period.id), ReviewState(state)
+    )

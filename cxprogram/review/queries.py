@@ -272,7 +272,11 @@ def strategy_at(strategy: Strategy, moment: datetime | None) -> PlanStrategy:
 def _done_by(milestone: Milestone, moment: datetime | None) -> bool:
     if not milestone.is_done:
         return False
-    return moment is None or milestone.done_at is None or milestone.done_at <= moment
+    if moment is None:
+        return True
+    if milestone.done_on is not None:  # the real completion date, whenever it was recorded
+        return milestone.done_on <= moment.date()
+    return milestone.done_at is None or milestone.done_at <= moment
 
 
 def _iso(day: date | None) -> str | None:

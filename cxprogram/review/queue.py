@@ -27,7 +27,7 @@ from cxprogram.review.models import PlanReview
 READERS = (Role.CHIEF, Role.VIEWER)  # viewers read the queue; only the chief decides
 CSV_COLUMNS = (
     "period", "department", "department_name", "submitted_at_utc", "submitted_by",
-    "days_waiting", "strategies", "reds", "reds_explained",
+    "days_waiting", "strategies", "reds", "reds_explained", "cover_note",
 )  # fmt: skip
 
 
@@ -43,6 +43,7 @@ class QueueRow:
     strategies: int | None  # None: submitted before snapshots were kept
     reds: int
     reds_explained: int
+    cover_note: str = ""
 
 
 def _period() -> ReportingPeriod | None:
@@ -71,7 +72,8 @@ def queue_rows(period: ReportingPeriod) -> list[QueueRow]:
         QueueRow(period.label, dept, review.submitted_at,
                  names.get(review.submitted_by_id or 0, ""),
                  (now - review.submitted_at).days if review.submitted_at else None,
-                 _strategy_count(review), total[dept.id], explained[dept.id])
+                 _strategy_count(review), total[dept.id], explained[dept.id],
+                 review.cover_note)
         for review, dept in pairs
     ]  # fmt: skip
 
@@ -104,7 +106,7 @@ def download_queue() -> Response:
     rows = [
         [row.period, row.department.code, row.department.name,
          row.submitted_at.isoformat() if row.submitted_at else "", row.submitted_by,
-         row.days_waiting, row.strategies, row.reds, row.reds_explained]
+         row.days_waiting, row.strategies, row.reds, row.reds_explained, row.cover_note]
         for row in (queue_rows(period) if period is not None else [])
     ]  # fmt: skip
     name = f"review-queue-{period.label if period else 'none'}.csv"

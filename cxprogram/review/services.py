@@ -28,8 +28,15 @@ ALLOWED_FROM: dict[str, frozenset[ReviewState]] = {
 }
 
 
+COVER_NOTE_LIMIT = 2000  # characters of the officer's cover note to the chief
+
+
 class ReviewError(Exception):
     """A review action that the plan's state (or the period, or its data) does not allow."""
+
+
+class CoverNoteInvalid(ReviewError):
+    """The cover note breaks its rule (its length); nothing was written."""
 
 
 class NeedsConfirmation(ReviewError):
@@ -38,7 +45,18 @@ class NeedsConfirmation(ReviewError):
 
 def review_state(review: PlanReview) -> dict[str, object]:
     """A plan review as plain data, for audit events."""
-    return {"state": review.state.value, "comment": review.comment}
+    return {"state": review.state.value, "comment": review.comment,
+            "cover_note": review.cover_note}  # fmt: skip
+
+
+def cover_note_error(note: str) -> str | None:
+    """Why a cover note is refused (the field and the limit), or None."""
+    if len(note.strip()) > COVER_NOTE_LIMIT:
+        return (
+            f"Cover note to the chief: at most {COVER_NOTE_LIMIT:,} characters "
+            f"({len(note.strip()):,} written). Shorten it, then submit again."
+        )
+    return None
 
 
 def get_or_create(department: Department, period: ReportingPeriod) -> PlanReview:
@@ -80,10 +98,18 @@ def _record(
 
 
 def submit_plan(
-    department: Department, period: ReportingPeriod, actor: User, confirm_reopen: bool = False
+    department: Department,
+    period: ReportingPeriod,
+    actor: User,
+    confirm_reopen: bool = False,
+    cover_note: str = "",
 ) -> PlanReview:
-    """Submit the plan for the chief's review, keeping its strategies as they stand now;
-    refused while reds wait for a note, and for an approved plan unless confirmed."""
+    """Submit the plan for the chief's review, with an optional cover note, keeping its
+    strategies as they stand now; refused while reds wait for a note, for a cover note over
+    the limit, and for an approved plan unless confirmed."""
+    refused = cover_note_error(cover_note)
+    if refused:
+        raise CoverNoteInvalid(refused)
     review = get_or_create(department, period)
     _check("submit", review, period)
     is_reopen = review.state == ReviewState.APPROVED
@@ -103,6 +129,7 @@ def submit_plan(
     review.submitted_at = utcnow()
     review.submitted_by_id = actor.id
     review.strategies_snapshot = strategies_snapshot(department, period)
+    review.cover_note = cover_note.strip()
     after = {**review_state(review), "strategies": review.strategies_snapshot}
     reason = "reopened the approved plan (confirmed)" if is_reopen else None
     _record("reopen" if is_reopen else "submit", review, before, actor, period, after, reason)

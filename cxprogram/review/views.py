@@ -51,6 +51,7 @@ def _render(
     period: ReportingPeriod,
     decision: DecisionForm | None = None,
     error: str | None = None,
+    submit: SubmitForm | None = None,
 ) -> str:
     review = queries.plan_review(dept.id, period.id)
     state = review.state if review is not None else ReviewState.DRAFT
@@ -68,16 +69,20 @@ def _render(
         explained=queries.reds_with_notes(period.id, dept.id), computed_at=utcnow(),
         names=queries.user_names({i for r in [review] if r for i in
                                   (r.submitted_by_id, r.decided_by_id) if i}),
-        submit_form=SubmitForm(formdata=None),
+        submit_form=submit or SubmitForm(formdata=None), cover_limit=services.COVER_NOTE_LIMIT,
         decision_form=decision or DecisionForm(formdata=None), events=events,
     )  # fmt: skip
 
 
 def _refused(
-    dept: Department, period: ReportingPeriod, message: str, decision: DecisionForm | None = None
+    dept: Department,
+    period: ReportingPeriod,
+    message: str,
+    decision: DecisionForm | None = None,
+    submit: SubmitForm | None = None,
 ) -> tuple[str, int]:
     db.session.rollback()
-    return _render(dept, period, decision=decision, error=message), 409
+    return _render(dept, period, decision=decision, error=message, submit=submit), 409
 
 
 @bp.route(PLAN + "/reopen")
@@ -89,13 +94,16 @@ def confirm_reopen(code: str, label: str) -> str:
     return _confirmation(dept, period)
 
 
-def _confirmation(dept: Department, period: ReportingPeriod, message: str | None = None) -> str:
+def _confirmation(
+    dept: Department, period: ReportingPeriod, message: str | None = None, note: str = ""
+) -> str:
     review = queries.plan_review(dept.id, period.id)
     form = SubmitForm(formdata=None)
     form.confirm_reopen.data = "yes"
+    form.cover_note.data = note
     return render_template(
         "review/confirm_reopen.html", department=dept, period=period, review=review,
-        form=form, message=message,
+        form=form, message=message, cover_limit=services.COVER_NOTE_LIMIT,
         is_approved=review is not None and review.state == ReviewState.APPROVED,
     )  # fmt: skip
 
@@ -109,16 +117,24 @@ def submit_plan(code: str, label: str) -> Response | tuple[str, int]:
     form = SubmitForm()
     if not form.validate_on_submit():
         abort(400)
+    note = form.cover_note.data or ""
     try:
-        services.submit_plan(dept, period, current_user, form.confirm_reopen.data == "yes")
+        services.submit_plan(
+            dept, period, current_user, form.confirm_reopen.data == "yes", cover_note=note
+        )
         db.session.commit()
     except services.NeedsConfirmation as error:
         db.session.rollback()
-        return _confirmation(dept, period, str(error)), 409
+        return _confirmation(dept, period, str(error), note), 409
+    except services.CoverNoteInvalid as error:
+        db.session.rollback()
+        form.cover_note.errors = [str(error)]
+        return _render(dept, period, error=str(error), submit=form), 422
     except services.ReviewError as error:
-        return _refused(dept, period, str(error))
+        return _refused(dept, period, str(error), submit=form)
     except (StaleDataError, IntegrityError):
-        return _refused(dept, period, "Someone else changed this plan's review just now.")
+        message = "Someone else changed this plan's review just now."
+        return _refused(dept, period, message, submit=form)
     flash(f"Submitted {dept.code}'s plan for {period.label} for review.", "success")
     return redirect(url_for("review.view_plan", code=dept.code, label=period.label))
 

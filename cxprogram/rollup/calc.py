@@ -500,3 +500,38 @@ def compute_assurance(
     if higher_is_better:
         return "pass" if target <= lpl else "fail" if target >= upl else "hit or miss"
     return "pass" if target >= upl else "fail" if target <= lpl else "hit or miss"
+
+
+@dataclass(frozen=True)
+class JudgedStandard:
+    """One service standard's observations in a period, pooled (SPEC 4.1), with what judges
+    them: the standard's own target and its metric's direction."""
+
+    department: str
+    standard: str
+    aggregate: DepartmentAggregate
+    aggregation: str
+    target: float
+    higher_is_better: bool
+
+
+def compute_standard_is_met(judged: JudgedStandard) -> bool:
+    """Whether a standard's pooled value meets its own target (SPEC 4.5): the status rule of
+    compute_status, green against the standard's target."""
+    value = compute_department_score(judged.aggregate, judged.aggregation).score
+    return compute_status(value, judged.target, None, judged.higher_is_better) == "green"
+
+
+def compute_standards_met(standards: Iterable[JudgedStandard]) -> dict[str, DepartmentAggregate]:
+    """standards_met_d as the aggregate of a weighted-mean metric (SPEC 4.5): per department,
+    100 x (standards met) over N_d = the standards judged, so 4.1 gives s_d = 100 met / N_d
+    and the organization's volume-weighted score is the share of all standards met."""
+    counts: dict[str, list[int]] = {}
+    for judged in standards:
+        count = counts.setdefault(judged.department, [0, 0])
+        count[0] += compute_standard_is_met(judged)
+        count[1] += 1
+    return {
+        dept: DepartmentAggregate(dept, 100.0 * met, float(total), 100.0 * met, total)
+        for dept, (met, total) in sorted(counts.items())
+    }

@@ -115,6 +115,52 @@ def status_column(
     return status.tolist()  # type: ignore[no-any-return]
 
 
+def standards_met_column(
+    scores: FloatColumn, targets: FloatColumn, higher_is_better: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """calc.compute_standard_is_met for each standard: its pooled score against its own
+    target, in its metric's direction."""
+    return np.where(higher_is_better, scores >= targets, scores <= targets)
+
+
+@dataclass(frozen=True)
+class StandardColumns:
+    """Parallel columns over the standards judged in one period: each one's department id,
+    the SPEC 4.1 sums of its observations, its metric's aggregation and direction, and its
+    own target."""
+
+    department_ids: Sequence[int]
+    weighted_sums: Sequence[float]
+    weight_totals: Sequence[float]
+    plain_sums: Sequence[float]
+    counts: Sequence[int]
+    aggregations: Sequence[str]
+    targets: Sequence[float]
+    higher_is_better: Sequence[bool]
+
+
+def standards_met_columns(standards: StandardColumns) -> list[tuple[int, float, float]]:
+    """calc.compute_standards_met over columns: (department id, 100 x met, N_d) by id."""
+    if not standards.department_ids:
+        return []
+    columns = score_columns(
+        standards.weighted_sums, standards.weight_totals, standards.plain_sums, standards.counts
+    )
+    aggregation = np.asarray(standards.aggregations)
+    scores = np.where(
+        aggregation == "weighted_mean",
+        columns["wm_score"],
+        np.where(aggregation == "sum", columns["plain_sum"], columns["mean_score"]),
+    )
+    met = standards_met_column(
+        scores, np.asarray(standards.targets, np.float64), np.asarray(standards.higher_is_better)
+    )
+    ids, where = np.unique(np.asarray(standards.department_ids, np.int64), return_inverse=True)
+    met_counts = np.bincount(where, weights=met.astype(np.float64), minlength=len(ids))
+    totals = np.bincount(where, minlength=len(ids)).astype(np.float64)
+    return list(zip(ids.tolist(), (100.0 * met_counts).tolist(), totals.tolist(), strict=True))
+
+
 def series_columns(
     matrix: FloatColumn, higher_is_better: bool, target: float | None
 ) -> dict[str, list[Any]]:

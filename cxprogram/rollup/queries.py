@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
 from cxprogram.extensions import db
+from cxprogram.metrics.catalog import STANDARDS_MET_CODE
 from cxprogram.metrics.models import (
     Direction,
     Frequency,
@@ -28,10 +29,10 @@ from cxprogram.metrics.models import (
     Observation,
     ReportingPeriod,
 )
-from cxprogram.org.models import Department
+from cxprogram.org.models import Department, ServiceStandard
 from cxprogram.org.queries import organization_settings
 from cxprogram.rollup.cache import AggregateRow, Weighing, unpack
-from cxprogram.rollup.columns import FloatColumn
+from cxprogram.rollup.columns import FloatColumn, StandardColumns, standards_met_columns
 from cxprogram.rollup.compose import (
     DepartmentColumns,
     MetricInput,
@@ -52,6 +53,7 @@ _periods = ReportingPeriod.__table__.c
 _stamps = RollupPeriodStamp.__table__.c
 _aggregates = RollupPeriodAggregates.__table__.c
 _departments_table = Department.__table__.c
+_metric_table = MetricDefinition.__table__.c
 
 
 def periods_up_to(period: ReportingPeriod) -> dict[int, str]:
@@ -137,8 +139,52 @@ def period_aggregate_rows(period_id: int) -> list[AggregateRow]:
     """One GROUP BY over the period's observations: the sums of SPEC 4.1 per metric and
     department (weighted sums over observations with n > 0 only). Core, built once: this is
     the one query a rollup runs over observations, and the ORM layer would add a third to
-    its time. The drivers already give floats for the sums and an int for the count."""
-    return [tuple(row) for row in _rows(AGGREGATE_QUERY, period_id=period_id)]
+    its time. The drivers already give floats for the sums and an int for the count.
+    With them, standards_met's rows when the organization has that metric (SPEC 4.5)."""
+    rows: list[AggregateRow] = [tuple(row) for row in _rows(AGGREGATE_QUERY, period_id=period_id)]
+    return rows + standards_met_rows(period_id)
+
+
+def standards_met_rows(period_id: int) -> list[AggregateRow]:
+    """standards_met per department as aggregate rows of its metric: 100 x (standards met)
+    as the weighted sum and the plain sum, the standards judged as the weight and the count,
+    each standard's observations pooled and judged against its own target (SPEC 4.5)."""
+    metric_id = _rows(select(_metric_table.id).where(_metric_table.code == STANDARDS_MET_CODE))
+    if not metric_id:
+        return []
+    o, s, m = Observation.__table__.c, ServiceStandard.__table__.c, _metric_table
+    has_n = o.n > 0
+    query = (
+        select(
+            o.department_id,
+            func.coalesce(func.sum(case((has_n, o.value * o.n))), 0.0),
+            func.coalesce(func.sum(case((has_n, o.n))), 0.0),
+            func.sum(o.value),
+            func.count(),
+            m.aggregation,
+            s.target,
+            m.direction,
+        )  # fmt: skip
+        .join(ServiceStandard.__table__, s.id == o.standard_id)
+        .join(MetricDefinition.__table__, m.id == o.metric_id)
+        .where(o.period_id == period_id)
+        .group_by(o.department_id, o.standard_id, m.aggregation, s.target, m.direction)
+    )
+    found = _rows(query)
+    columns = StandardColumns(
+        [r[0] for r in found], [float(r[1]) for r in found], [float(r[2]) for r in found],
+        [float(r[3]) for r in found], [int(r[4]) for r in found],
+        [_enum_value(r[5]) for r in found], [float(r[6]) for r in found],
+        [_enum_value(r[7]) == Direction.HIGHER.value for r in found],
+    )  # fmt: skip
+    sm = int(metric_id[0][0])
+    return [(sm, dept, met, total, met, int(total)) for dept, met, total in
+            standards_met_columns(columns)]  # fmt: skip
+
+
+def _enum_value(value: Any) -> str:
+    """A stored enum as its text (Core reads the column's type: the enum or its value)."""
+    return str(getattr(value, "value", value))
 
 
 def load_inputs(

@@ -11,7 +11,7 @@
   var leavingBySubmit = false;
 
   function hasUnsaved() {
-    var inputs = form.querySelectorAll("input[data-saved]");
+    var inputs = form.querySelectorAll("[data-saved]");
     for (var i = 0; i < inputs.length; i += 1) {
       if (inputs[i].value !== inputs[i].getAttribute("data-saved")) {
         return true;

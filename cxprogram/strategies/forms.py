@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -40,6 +41,14 @@ def parse_status(text: str | None) -> StrategyStatus | None:
 def parse_version(text: str | None) -> int:
     """The version a form carried (-1, which never matches, when it is not a number)."""
     return inputs.version(text)
+
+
+def parse_date(text: str | None) -> date | None:
+    """The date a YYYY-MM-DD field holds, None when empty or not a date."""
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
 
 
 def parse_percent(text: str | None) -> int | None:
@@ -81,6 +90,9 @@ class UpdateForm(FlaskForm):  # type: ignore[misc]
         "New status", choices=[SelectChoice("", "Keep the current status")], validate_choice=False
     )
     update_progress = StringField("New progress (%)", validators=[_percent])
+    # The open periods, latest first; the view sets the choices and the default (the
+    # current period); the service refuses a closed or unknown one.
+    update_period = SelectField("Reporting period", choices=[], validate_choice=False)
     version = HiddenField(validators=[InputRequired()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -102,6 +114,7 @@ class TickForm(FlaskForm):  # type: ignore[misc]
     """Mark a milestone done (done=1) or reopen it (done=0)."""
 
     done = HiddenField(validators=[InputRequired()])
+    done_on = StringField("Done on")  # YYYY-MM-DD; empty is today (services.done_on_error)
     version = HiddenField(validators=[InputRequired()])
 
 

@@ -24,7 +24,7 @@ from cxprogram.metrics.models import Direction, Driver
 
 if TYPE_CHECKING:
     from cxprogram.auth.models import User
-    from cxprogram.metrics.models import MetricDefinition
+    from cxprogram.metrics.models import MetricDefinition, ReportingPeriod
     from cxprogram.org.models import Channel, Department, JourneyStage
 
 
@@ -97,7 +97,8 @@ class Milestone(Base):
     title: Mapped[str] = mapped_column(String(300))
     due_date: Mapped[date | None] = mapped_column(Date)
     is_done: Mapped[bool] = mapped_column(Boolean, default=False)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was recorded
+    done_on: Mapped[date | None] = mapped_column(Date)  # when it was really done
     strategy: Mapped[Strategy] = relationship(back_populates="milestones")
 
 
@@ -113,8 +114,11 @@ class StrategyUpdate(Base):
     status: Mapped[StrategyStatus | None] = mapped_column(_enum(StrategyStatus))
     progress: Mapped[int | None] = mapped_column(Integer)
     commentary: Mapped[str] = mapped_column(Text)
+    # The reporting period the update reports on (None: written before periods were kept).
+    period_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_periods.id"))
     strategy: Mapped[Strategy] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()
+    period: Mapped[ReportingPeriod | None] = relationship()
 
 
 class StrategyMetric(Base):

@@ -11,7 +11,7 @@ from cxprogram.auth.models import User
 from cxprogram.core.models import AuditEvent
 from cxprogram.core.permissions import limit_to_readable
 from cxprogram.extensions import db
-from cxprogram.metrics.models import Driver, MetricDefinition
+from cxprogram.metrics.models import Driver, MetricDefinition, PeriodState, ReportingPeriod
 from cxprogram.org.models import Department
 from cxprogram.org.queries import active_departments_query
 from cxprogram.strategies.models import (
@@ -91,4 +91,13 @@ def history_query(strategy_id: int) -> Select[tuple[AuditEvent]]:
         select(AuditEvent)
         .where(AuditEvent.entity_type == "strategy", AuditEvent.entity_id == str(strategy_id))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+
+
+def open_periods_query() -> Select[tuple[ReportingPeriod]]:
+    """The open reporting periods, latest first: those a progress update may report on."""
+    return (
+        select(ReportingPeriod)
+        .where(ReportingPeriod.state == PeriodState.OPEN)
+        .order_by(ReportingPeriod.end_date.desc())
     )

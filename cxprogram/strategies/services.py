@@ -16,7 +16,7 @@ from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.core.models import utcnow
 from cxprogram.extensions import db
-from cxprogram.metrics.models import Direction, Driver, MetricDefinition
+from cxprogram.metrics.models import Direction, Driver, MetricDefinition, ReportingPeriod
 from cxprogram.org.models import Department
 from cxprogram.strategies.models import (
     Milestone,
@@ -49,11 +49,16 @@ class StrategyData:
 
 @dataclass(frozen=True)
 class UpdateData:
-    """A dated progress note, optionally moving the strategy's status and progress."""
+    """A dated progress note on a reporting period, optionally moving the strategy's status
+    and progress."""
 
     commentary: str
     status: StrategyStatus | None = None
     progress: int | None = None
+    period: ReportingPeriod | None = None
+
+
+COMMENTARY_LIMIT = 10_000  # characters of a progress update (the form's limit too)
 
 
 class EditConflict(Exception):
@@ -242,27 +247,43 @@ def cancel_strategy(strategy: Strategy, reason: str, version: int, actor: User) 
     _record("cancel", strategy, actor, before, reason=reason.strip())
 
 
-def add_update(strategy: Strategy, data: UpdateData, version: int, actor: User) -> StrategyUpdate:
-    """Log a dated progress note; it may also set the strategy's status and progress."""
-    _check(strategy, version)
+def update_errors(data: UpdateData) -> dict[str, list[str]]:
+    """Every broken rule of a progress update, by field name (empty when valid)."""
     errors: dict[str, list[str]] = {}
     if not data.commentary.strip():
         errors["commentary"] = ["Write what happened: the commentary is required."]
+    elif len(data.commentary.strip()) > COMMENTARY_LIMIT:
+        errors["commentary"] = [f"What happened: at most {COMMENTARY_LIMIT:,} characters."]
     if data.progress is not None and not 0 <= data.progress <= 100:
         errors["update_progress"] = ["Progress must be a whole number from 0 to 100."]
+    if data.period is None:
+        errors["update_period"] = ["Reporting period: choose the period the update is about."]
+    elif data.period.is_closed:
+        errors["update_period"] = [
+            f"Reporting period: {data.period.label} is closed; choose an open period."
+        ]
+    return errors
+
+
+def add_update(strategy: Strategy, data: UpdateData, version: int, actor: User) -> StrategyUpdate:
+    """Log a dated progress note on a reporting period; it may also set the strategy's
+    status and progress."""
+    _check(strategy, version)
+    errors = update_errors(data)
     if errors:
         raise StrategyInvalid(errors)
     before = strategy_state(strategy)
     update = StrategyUpdate(
         author_id=actor.id, status=data.status, progress=data.progress,
-        commentary=data.commentary.strip(),
+        commentary=data.commentary.strip(), period=data.period,
     )  # fmt: skip
     strategy.updates.append(update)
     strategy.status = data.status or strategy.status
     strategy.progress = data.progress if data.progress is not None else strategy.progress
     strategy.updated_at = utcnow()
     db.session.flush()
-    after = {**strategy_state(strategy), "update": update.commentary}
+    period = data.period.label if data.period else None
+    after = {**strategy_state(strategy), "update": update.commentary, "period": period}
     _record("add_update", strategy, actor, before, after=after)
     return update
 
@@ -283,16 +304,43 @@ def add_milestone(
     return milestone
 
 
+def done_on_error(done_on: date | None, today: date) -> str | None:
+    """Why a milestone's completion date is refused (the field and the reason), or None."""
+    if done_on is None:
+        return "Done on: enter the date the milestone was done, as YYYY-MM-DD."
+    if done_on > today:
+        return (
+            f"Done on: {done_on.isoformat()} is in the future; a milestone is marked done on "
+            f"or before today ({today.isoformat()})."
+        )
+    return None
+
+
 def set_milestone_done(
-    strategy: Strategy, milestone: Milestone, is_done: bool, version: int, actor: User
+    strategy: Strategy,
+    milestone: Milestone,
+    is_done: bool,
+    version: int,
+    actor: User,
+    done_on: date | None = None,
+    today: date | None = None,
 ) -> None:
-    """Tick a milestone done (or reopen it); bumps the strategy's version."""
+    """Tick a milestone done on its real completion date (today unless given, never in the
+    future), or reopen it; bumps the strategy's version."""
     _check(strategy, version)
-    before = {"milestone": milestone.title, "done": milestone.is_done, "version": strategy.version}
+    today = today or date.today()
+    done_on = (done_on or today) if is_done else None
+    refused = done_on_error(done_on, today) if is_done else None
+    if refused:
+        raise StrategyInvalid({"done_on": [refused]})
+    before = {"milestone": milestone.title, "done": milestone.is_done,
+              "done_on": _iso(milestone.done_on), "version": strategy.version}  # fmt: skip
     milestone.is_done = is_done
     milestone.done_at = utcnow() if is_done else None
+    milestone.done_on = done_on
     strategy.updated_at = utcnow()
     db.session.flush()
-    after = {"milestone": milestone.title, "done": is_done, "version": strategy.version}
+    after = {"milestone": milestone.title, "done": is_done, "done_on": _iso(done_on),
+             "version": strategy.version}  # fmt: skip
     _record("complete_milestone" if is_done else "reopen_milestone", strategy, actor, before,
             after=after)  # fmt: skip

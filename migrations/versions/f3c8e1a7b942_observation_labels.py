@@ -1,7 +1,7 @@
 """observation labels: what a row is (e.g. a standard's text), beside its source key
 
 Revision ID: f3c8e1a7b942
-Revises: d7f2a4c9e1b3
+Revises: a4c9e2f7b1d3
 Create Date: 2026-12-07 23:20:00.000000
 
 The source key stays in the column `import_key` (the model attribute and every index keep
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3c8e1a7b942'
-down_revision = "d7f2a4c9e1b3"
+down_revision = "a4c9e2f7b1d3"
 branch_labels = None
 depends_on = None
 

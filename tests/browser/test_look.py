@@ -71,7 +71,8 @@ def test_histories_read_as_sentences_and_are_accessible(page: Page, live_server:
     page.get_by_role("link", name="History of changes").click()
     own = page.get_by_role("list", name="Changes to the strategy, newest first")
     expect(own.locator("> li").first).to_contain_text(
-        "Olivia Officer posted a progress update: “Call-backs now offered on every line.”"
+        "Olivia Officer posted a progress update for FY2023-Q1: "
+        "“Call-backs now offered on every line.”"
     )
     check_accessibility(page)
 

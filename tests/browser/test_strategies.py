@@ -69,20 +69,28 @@ def test_officer_updates_a_strategy_and_ticks_a_milestone(page: Page, live_serve
     expect(log.locator("li").first).to_contain_text("status on track, progress 35%")
     expect(page.locator(".usa-intro")).to_contain_text("Progress: 35%")
 
-    # Tick the milestone by keyboard.
+    # Tick the milestone by keyboard, on the day it was really done (yesterday).
+    done_on = page.get_by_label("Done on, Launch the online renewal", exact=True)
+    expect(done_on).to_have_value(date.today().isoformat())  # today by default
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    done_on.fill(yesterday)
     page.get_by_role("button", name=re.compile(r"^Mark done\W+Launch the online renewal$")).focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status").first).to_contain_text("done")
+    expect(page.get_by_role("status").first).to_contain_text(f"done on {yesterday}")
     milestones = page.get_by_role("table", name="Milestones of this strategy, by due date")
     row = milestones.get_by_role("row").filter(has_text="Launch the online renewal")
-    expect(row).to_contain_text("done " + date.today().isoformat())
+    expect(row).to_contain_text("done on " + yesterday)
     check_accessibility(page)
 
     page.get_by_role("link", name="History of changes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("History of a strategy")
     log = page.get_by_role("list", name="Changes to the strategy, newest first")
-    expect(log).to_contain_text("marked the milestone “Launch the online renewal” done.")
-    expect(log).to_contain_text("posted a progress update: “Pilot opened to 500 veterans")
+    expect(log).to_contain_text(
+        f"marked the milestone “Launch the online renewal” done on {yesterday}."
+    )
+    expect(log).to_contain_text(
+        "posted a progress update for FY2023-Q1: “Pilot opened to 500 veterans"
+    )
     check_accessibility(page)
 
     page.go_back()

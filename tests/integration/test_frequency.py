@@ -245,10 +245,22 @@ def test_the_write_service_refuses_what_planning_let_through(org: Any, make_user
 
     va = org["depts"][0]
     cases = [
-        ((va.id, org["annual"].id, "FY2024-Q2", None, None, "", None), "period", "last quarter"),
-        ((va.id, org["monthly"].id, "FY2024-Q1", None, None, "", None), "month", "give the month"),
-        ((va.id, org["monthly"].id, "FY2024-Q1", None, None, "", 3), "month", "not in FY2024-Q1"),
-        ((va.id, org["quarterly"].id, "FY2024-Q1", None, None, "", 11), "month", "no month"),
+        (
+            (va.id, org["annual"].id, "FY2024-Q2", None, None, "", None, None),
+            "period",
+            "last quarter",
+        ),
+        (
+            (va.id, org["monthly"].id, "FY2024-Q1", None, None, "", None, None),
+            "month",
+            "give the month",
+        ),
+        (
+            (va.id, org["monthly"].id, "FY2024-Q1", None, None, "", None, 3),
+            "month",
+            "not in FY2024-Q1",
+        ),
+        ((va.id, org["quarterly"].id, "FY2024-Q1", None, None, "", None, 11), "month", "no month"),
     ]
     for key, field, words in cases:
         payload = ObservationPayload(adds=[ObservationRow(4, key, 1.0, 1.0, "", True)])

@@ -287,7 +287,8 @@ def test_the_write_service_refuses_it_whatever_plans_the_rows(
     from cxprogram.metrics.observation_writes import ChannelNotOfferedError, write_observations
 
     sat, licences = org["metrics"]["satisfaction"], org["service"]
-    row_key = (org["dept"].id, sat.id, PERIOD, licences.id, org["channels"]["chat"].id, "", None)
+    row_key = (org["dept"].id, sat.id, PERIOD, licences.id, org["channels"]["chat"].id, "", None,
+               None)  # fmt: skip
     payload = ObservationPayload(adds=[ObservationRow(7, row_key, 4.0, 10.0, "", True)])
     with pytest.raises(ChannelNotOfferedError, match=r"'Licences'.*'Chat'.*\(row 7\)"):
         write_observations(payload, None, Source.API)

@@ -94,9 +94,12 @@ def test_bad_department_file_lists_every_row_and_writes_nothing(
     result = cli("import", "departments", str(_write(tmp_path, "d.csv", BAD_DEPARTMENTS)))
     assert result.exit_code == 1
     out = result.output
-    assert "row 3, column code: ONB1 is also on row 2" in out
+    assert (
+        "row 3, column code: onb1 is also on row 2 (as ONB1: codes are compared without regard"
+        " to case)" in out
+    )
     assert "row 4, column code: 'X' is not a valid code" in out
-    assert "row 5, column name: a name is required" in out
+    assert "row 5, column name: a department name is required" in out
     assert "row 6, column parent: unknown parent NOWHERE" in out
     assert "row 7, column parent: CYA would be its own ancestor (CYA -> CYB -> CYA)" in out
     assert "row 8, column parent: CYB would be its own ancestor" in out
@@ -168,7 +171,10 @@ def test_bad_service_file_lists_every_row_and_writes_nothing(
     assert "row 3, column service: a service name is required" in out
     assert "row 4, column channels: unknown channel 'fax', 'pigeon'" in out
     assert "row 5, column journey_stages: unknown journey stage 'teleport'" in out
-    assert "row 6, column service: DMV licences is also on row 4" in out
+    assert (
+        "row 6, column service: DMV licences is also on row 4 (as Licences: service names are"
+        " compared without regard to case)" in out
+    )
     assert "row 7" not in out  # names of the vocabulary work as well as codes
     assert _count(db_session, Service) == 0
 
@@ -309,3 +315,25 @@ def test_admin_uploads_previews_and_confirms(
     token = csrf_token(client, preview_url)
     assert client.post(preview_url, data={"csrf_token": token}).status_code == 302
     assert _count(db_session, Department) == 3
+
+
+def test_names_with_line_breaks_or_tabs_are_refused_with_their_row(
+    cli: Any, db_session: Any, make_department: Any, tmp_path: Path
+) -> None:
+    """Issue 13: control characters in names are refused with the row, nothing written."""
+    make_department("DMV")
+    departments = 'code,name\nTAB1,"Parks\tand recreation"\nNL1,"Water\nworks"\n'
+    result = cli("import", "departments", str(_write(tmp_path, "d.csv", departments)))
+    assert result.exit_code == 1
+    assert "row 2, column name: the department name contains a tab (U+0009)" in result.output
+    assert "row 3, column name: the department name contains a line break (U+000A)" in (
+        result.output
+    )
+    services = 'department,service,channels\nDMV,"Licence\nrenewals",web\nDMVV,Plates,web\n'
+    result = cli("import", "services", str(_write(tmp_path, "s.csv", services)))
+    assert result.exit_code == 1
+    assert "row 2, column service: the service name contains a line break" in result.output
+    assert "row 3, column department: unknown department DMVV (did you mean 'DMV'?)" in (
+        result.output
+    )
+    assert _count(db_session, Department) == 1 and _count(db_session, Service) == 0

@@ -246,8 +246,56 @@ def test_wrong_type_and_missing_columns_are_named(org: Any) -> None:
     assert "larger than the 0.0 MB limit" in str(too_big.errors[0])
     plan = _plan("department,metric,value,colour\nVA,satisfaction,4,red\n")
     assert {(e.column, e.reason) for e in plan.errors} == {
-        ("period", "required column is missing"), ("colour", "unknown column")
+        ("period", "required column is missing")
     }  # fmt: skip
+    plan = _plan("department,metric,perod,value\nVA,satisfaction,FY2023-Q1,4\n")
+    assert [e.reason for e in plan.errors] == ["required column is missing (the file has 'perod'?)"]
+
+
+def test_columns_not_read_are_named_in_a_warning_and_the_rest_imports(
+    org: Any, app: Any, runner: Any, client: Any, login: Any, make_user: Any,
+    db_session: Any, tmp_path: Path,
+) -> None:  # fmt: skip
+    """Issue 13: a column the import does not read is named in a warning, never ignored
+    silently; a near miss of a column it reads says which one."""
+    content = (
+        "department,metric,period,value,chanel,colour\nVA,satisfaction,FY2023-Q1,4.25,web,red\n"
+    )
+    plan = _plan(content)
+    assert plan.is_valid, [str(e) for e in plan.errors]
+    assert plan.warnings == [
+        "column 'chanel' is not read by this import and was ignored (did you mean 'channel'?)",
+        "column 'colour' is not read by this import and was ignored",
+    ]
+    path = tmp_path / "extra.csv"
+    path.write_text(content)
+    with app.app_context():
+        result = runner.invoke(args=["import", "observations", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: column 'chanel' is not read" in result.output and "added: 1" in result.output
+    db_session.expire_all()
+    assert _count(db_session) == 1
+    from tests.conftest import csrf_token
+
+    login(make_user("chief").email)
+    token = csrf_token(client, "/imports/observations")
+    data = {"csrf_token": token, "file": (io.BytesIO(content.encode()), "extra.csv")}
+    page = client.post("/imports/observations", data=data, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="import-warnings"' in text
+    assert "(did you mean &#39;channel&#39;?)" in text
+
+
+def test_unknown_names_suggest_the_nearest_known_one(org: Any) -> None:
+    plan = _plan(HEADER + "VAA,satisfaction,FY2023-Q1,4,1,,,\n"
+                 "VA,satisfacton,FY2023-Q1,4,1,,,\nVA,trust,FY2023-Q1,4,1,Benefit,web,\n"
+                 "VA,trust,FY2023-Q1,4,1,,phnoe,\nVA,trust,FY2023-Q1,4,1,,fax,\n")  # fmt: skip
+    reasons = {e.column: e.reason for e in plan.errors}
+    assert reasons["department"] == "unknown department 'VAA' (did you mean 'VA'?)"
+    assert reasons["metric"] == "unknown metric 'satisfacton' (did you mean 'satisfaction'?)"
+    assert reasons["service"].startswith("unknown service 'Benefit' for this department (did you")
+    channel = [e.reason for e in plan.errors if e.column == "channel"]
+    assert channel == ["unknown channel 'phnoe' (did you mean 'phone'?)", "unknown channel 'fax'"]
 
 
 def test_command_exit_codes(
@@ -383,8 +431,10 @@ def test_the_upload_page_names_key_label_and_the_columns_not_read(
 ) -> None:
     login(make_user("officer", departments=("VA",)).email)
     page = client.get("/imports/observations").get_data(as_text=True)
-    assert "Optional: n, service, channel, note, key, import_key, label, month." in page
+    assert "Optional: n, service, channel, note, key, import_key, label, standard, month." in page
     assert "(department_name, metric_name, target, status, period_start, period_end) are " \
         "accepted and not read" in page  # fmt: skip
     listing = client.get("/imports/").get_data(as_text=True)
-    assert "optional: n, service, channel, note, key, import_key, label, month)" in listing
+    assert "optional: n, service, channel, note, key, import_key, label, standard, month)" in (
+        listing
+    )

@@ -46,14 +46,6 @@ def _old_metric() -> int:
     return int(db.session.execute(statement.returning(metrics.c.id)).scalar_one())
 
 
-def _old_department() -> int:
-    """A department row as the schema before head holds it (no short name)."""
-    departments = table("departments", column("id"), column("code"), column("name"),
-                        column("is_active"), column("version"))  # fmt: skip
-    statement = insert(departments).values(code="VA", name="Veterans", is_active=True, version=1)
-    return int(db.session.execute(statement.returning(departments.c.id)).scalar_one())
-
-
 def _old_observation(dept_id: int, metric_id: int, period_id: int, value: float,
                      updated_at: datetime) -> int:  # fmt: skip
     """An observation row as the schema before head holds it (no columns added since)."""
@@ -78,7 +70,12 @@ def test_duplicates_are_merged_keeping_the_latest_and_audited(empty_database_url
     with app.app_context():
         upgrade(revision=BEFORE)
         metric_id = _old_metric()  # the models describe head: write this schema's row by hand
-        dept_id = _old_department()
+        departments = table("departments", column("id"), column("code"), column("name"),
+                            column("is_active"), column("version"))  # fmt: skip
+        dept_id = int(db.session.execute(
+            insert(departments).values(code="VA", name="Veterans", is_active=True, version=1)
+            .returning(departments.c.id)
+        ).scalar_one())  # fmt: skip
         period, _ = metric_services.ensure_period(FiscalQuarter(2024, 1), 10)
         now = datetime.now(UTC)
         label, period_id = period.label, period.id

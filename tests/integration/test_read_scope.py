@@ -18,6 +18,8 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from cxprogram.admin import standards as standard_services
+from cxprogram.admin.standards import StandardData
 from cxprogram.auth.tokens import create_token
 from cxprogram.core import audit
 from cxprogram.core.fiscal import FiscalQuarter
@@ -87,6 +89,7 @@ SHOWS_DEPARTMENT_DATA: dict[str, Case] = {
     "api.list_departments": Case(READ),
     "api.list_observations": Case(READ, filter="department"),
     "api.list_strategies": Case(READ),
+    "api.list_standards": Case(READ),
     "api.get_rollup": Case(PUBLISHED),  # the org rollup: every department's scores
 }
 
@@ -112,6 +115,9 @@ SHOWS_NO_DEPARTMENT_DATA: dict[str, str] = {
     "admin.edit_department": "the structure admins administer",
     "admin.new_service": "the structure admins administer",
     "admin.edit_service": "the structure admins administer",
+    "admin.list_standards": "the structure admins administer (a service's standards)",
+    "admin.new_standard": "the structure admins administer",
+    "admin.edit_standard": "the structure admins administer",
     "admin.list_vocabularies": "the channel and journey-stage vocabularies, with use counts",
     "admin.new_term": "the vocabularies admins administer",
     "admin.edit_term": "the vocabularies admins administer",
@@ -171,6 +177,10 @@ def world(db_session: Any, make_department: Any, make_user: Any, runner: Any) ->
         )  # fmt: skip
         db_session.add_all([service, strategy, observation])
         db_session.flush()
+        standard_services.create_standard(
+            service, StandardData(f"{code}-STD", "Answer within 60 s", "within_standard", 80.0),
+            chief,
+        )  # fmt: skip
         audit.record("create", "strategy", strategy.id, actor=chief,
                      after={"title": strategy.title}, department_id=dept.id)  # fmt: skip
         audit.record("update", "observation", observation.id, actor=chief,
@@ -286,4 +296,4 @@ def test_each_answer_shows_only_the_departments_the_role_reads(
                                 f"expected {status} showing {expected or '-'}")  # fmt: skip
             walked += 1
     assert problems == [], f"{role}:\n" + "\n".join(problems)
-    assert walked == 51  # 13 endpoints naming a department x 2, 25 URLs of lists
+    assert walked == 52  # 13 endpoints naming a department x 2, 26 URLs of lists

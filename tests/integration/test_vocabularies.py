@@ -269,7 +269,7 @@ def test_the_write_service_refuses_it_whatever_plans_the_rows(
     from cxprogram.metrics.observation_writes import RetiredChannelError, write_observations
 
     trust, licences = org["metrics"]["trust"], org["service"]
-    row_key = (org["dept"].id, trust.id, PERIOD, licences.id, org["fax"].id, "", None)
+    row_key = (org["dept"].id, trust.id, PERIOD, licences.id, org["fax"].id, "", None, None)
     payload = ObservationPayload(adds=[ObservationRow(7, row_key, 4.0, 10.0, "", True)])
     with pytest.raises(RetiredChannelError, match=r"'Fax' is retired.*\(row 7\)"):
         write_observations(payload, None, Source.API)

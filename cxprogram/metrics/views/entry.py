@@ -5,6 +5,7 @@ them (chiefs, who edit every department, open it read-only and switch to editing
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -37,10 +38,15 @@ from cxprogram.metrics.queries import (
     reported_metrics_query,
 )
 from cxprogram.metrics.services import PeriodClosedError
+from cxprogram.metrics.views import progress
 from cxprogram.metrics.views.blueprint import bp, load_period
 from cxprogram.org import queries as org_queries
 from cxprogram.org.models import Department
 from cxprogram.org.queries import department_or_404
+from cxprogram.review.forms import SubmitForm
+from cxprogram.review.progress import what_is_left
+from cxprogram.review.services import COVER_NOTE_LIMIT
+from cxprogram.strategies.services import EditConflict
 
 Page = tuple[str, int]
 
@@ -106,6 +112,14 @@ def _previous_label(period: ReportingPeriod, back: int = 1) -> str:
         return "the previous period"
 
 
+@dataclass(frozen=True)
+class Steps:
+    """The grid page's other steps: progress updates as typed (with their errors)."""
+
+    updates: dict[int, progress.TypedUpdate] = field(default_factory=dict)
+    errors: dict[int, dict[str, str]] = field(default_factory=dict)
+
+
 def _render(
     department: Department,
     period: ReportingPeriod,
@@ -116,13 +130,15 @@ def _render(
     conflicts: list[entry.Conflict] | None = None,
     add_error: str = "",
     focus: str = "",
+    steps: Steps | None = None,
 ) -> Page:
-    typed, errors = typed or {}, errors or []
+    typed, errors, steps = typed or {}, errors or [], steps or Steps()
     by_row: dict[str, dict[str, str]] = {}
     for error in errors:
         by_row.setdefault(error.key, {})[error.field] = error.reason
     shown = [shown_row(r, typed.get(r.key), by_row.get(r.key, {})) for r in rows]
     editing = _is_editing(department, period)
+    strategies = progress.open_strategies(department, period) if editing else []
     page = render_template(
         "metrics/edit_grid.html", department=department, period=period,
         groups=metric_groups(shown), errors=errors, conflicts=conflicts or [], form=GridForm(),
@@ -134,8 +150,20 @@ def _render(
         ).all(),
         channels=org_queries.channels(),
         has_history="audit.view_history" in current_app.view_functions,
+        strategies=strategies, updates=steps.updates, update_errors=steps.errors,
+        status_options=progress.STATUS_OPTIONS, **_left(department, period, editing, status),
     )  # fmt: skip
     return page, status
+
+
+def _left(
+    department: Department, period: ReportingPeriod, editing: bool, status: int
+) -> dict[str, object]:
+    """What is left in the period, for an editor's grid as stored (not a refused save's)."""
+    if not editing or status != 200 or request.method == "POST":
+        return {"left": None}
+    return {"left": what_is_left(department, period), "submit_form": SubmitForm(formdata=None),
+            "cover_limit": COVER_NOTE_LIMIT}  # fmt: skip
 
 
 @bp.route("/departments/<code>/periods/<label>/entry", methods=["GET", "POST"])
@@ -167,7 +195,7 @@ def _add_row(
     """Add a row and show the grid again with everything typed so far, saved or not."""
     keys = _add_request()
     cell = parse_new_row_key(keys[0]) if keys else None
-    row = next((r for r in rows if cell and r.cell == cell), None)
+    row = next((r for r in rows if cell and r.cell == cell and r.standard is None), None)
     if row is None:
         return _render(department, period, rows, 200, typed,
                        add_error="Choose a metric, and a service of this department.")  # fmt: skip
@@ -185,8 +213,14 @@ def _save(
     rows: list[GridRow],
     typed: dict[str, entry.Submitted],
 ) -> Response | Page:
+    """Save the values and the progress updates together: all of them, or nothing."""
+    updates = progress.typed_updates(progress.open_strategies(department, period))
+    steps = Steps(updates, progress.update_errors(updates, period))
     try:
         count = entry.save_grid(department, period, rows, typed, current_user)
+        if steps.errors:
+            raise UpdatesInvalid
+        added = progress.write_updates(updates, period, current_user)
         db.session.commit()
     except PeriodClosedError as closed:
         db.session.rollback()
@@ -195,18 +229,42 @@ def _save(
     except entry.GridInvalid as invalid:
         db.session.rollback()
         # 200, as for any form shown again with its errors (nothing was written)
-        return _render(department, period, rows, 200, typed, errors=invalid.errors)
+        return _render(department, period, rows, 200, typed, errors=invalid.errors, steps=steps)
+    except UpdatesInvalid:
+        db.session.rollback()
+        return _render(department, period, rows, 200, typed, steps=steps)
+    except EditConflict:
+        db.session.rollback()
+        flash(STALE_STRATEGY, "error")
+        return _render(department, period, rows, 409, typed, steps=Steps(updates))
     except (entry.GridConflict, ConcurrentChangeError, StaleDataError) as conflict:
         db.session.rollback()
         return _conflict(department, period, typed, conflict)
     except WriteRefused as refused:  # the write service's own rules (the grid checks first)
         db.session.rollback()
         flash(f"Nothing was saved: {refused}.", "error")
-        return _render(department, period, rows, 200, typed)
-    flash(f"Saved {count} value{'s' if count != 1 else ''} for {period.label}.", "success")
+        return _render(department, period, rows, 200, typed, steps=steps)
+    flash(_saved_message(count, added, period), "success")
     edit = 1 if request.args.get("edit") else None
     return redirect(url_for("metrics.edit_grid", code=department.code, label=period.label,
                             edit=edit))  # fmt: skip
+
+
+class UpdatesInvalid(Exception):
+    """A progress update typed on the grid breaks a rule; nothing was written."""
+
+
+STALE_STRATEGY = (
+    "Nothing was saved: someone else changed one of the strategies below since you opened "
+    "the page. Your values and your updates are still here; save again to send them."
+)
+
+
+def _saved_message(count: int, added: int, period: ReportingPeriod) -> str:
+    text = f"Saved {count} value{'s' if count != 1 else ''} for {period.label}."
+    if added:
+        text += f" Added {added} progress update{'s' if added != 1 else ''} for {period.label}."
+    return text
 
 
 def _conflict(

@@ -39,6 +39,7 @@ def _cancel(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 def _update(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     s = _strategy(ctx)
+    _period()  # an update reports on a period: the current one unless chosen
     data = {"commentary": "Vendor chosen.", "update_progress": "20", "version": str(s.version)}
     return f"/strategies/{s.id}/updates", data
 
