@@ -126,6 +126,8 @@ STANDARDS_MET = MetricSpec(
 )  # fmt: skip
 DERIVED_CODES = frozenset({STANDARDS_MET_CODE})
 SERVICE_STANDARD_METRICS: tuple[MetricSpec, ...] = (WITHIN_STANDARD, STANDARDS_MET)
+# entered only against a service standard: due only from departments that have one
+STANDARD_ONLY_CODES = frozenset({WITHIN_STANDARD.code})
 
 STANDARD_METRICS: tuple[MetricSpec, ...] = SURVEY_METRICS + OPERATIONAL_METRICS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from cxprogram.core.fiscal import (
     FiscalQuarter,
@@ -17,7 +17,7 @@ from cxprogram.core.fiscal import (
 from cxprogram.core.inputs import to_int
 from cxprogram.extensions import db
 from cxprogram.metrics.calc import MetricRule
-from cxprogram.metrics.catalog import DERIVED_CODES
+from cxprogram.metrics.catalog import DERIVED_CODES, STANDARD_ONLY_CODES
 from cxprogram.metrics.models import (
     Direction,
     Frequency,
@@ -166,20 +166,40 @@ def parse_new_row_key(key: str) -> tuple[int, int | None, int | None] | None:
     return metric_id, service_id or None, channel_id or None
 
 
+def reported_clause(
+    department_id: ColumnElement[int] | QueryableAttribute[int] | int,
+) -> ColumnElement[bool]:
+    """The one rule of which metrics a department reports: the standard ones and its own,
+    never a derived one (computed, not entered), and a metric only service standards use
+    (within_standard) only when one of the department's services has such a standard."""
+    has_standard = (
+        select(ServiceStandard.id)
+        .join(Service, Service.id == ServiceStandard.service_id)
+        .where(
+            ServiceStandard.metric_id == MetricDefinition.id,
+            Service.department_id == department_id,
+            ServiceStandard.is_retired.is_(False),
+        )
+        .exists()
+    )
+    return and_(
+        or_(
+            MetricDefinition.owner_department_id.is_(None),
+            MetricDefinition.owner_department_id == department_id,
+        ),
+        MetricDefinition.code.not_in(DERIVED_CODES),
+        or_(MetricDefinition.code.not_in(STANDARD_ONLY_CODES), has_standard),
+    )
+
+
 def reported_metrics_query(
     department_id: int, quarter: int | None = None
 ) -> Select[tuple[MetricDefinition]]:
-    """The metrics a department reports: the standard ones and its own, in catalog order;
-    with a fiscal quarter (1..4), only those due in it."""
+    """The metrics a department reports (reported_clause), in catalog order; with a fiscal
+    quarter (1..4), only those due in it."""
     query = (
         select(MetricDefinition)
-        .where(
-            or_(
-                MetricDefinition.owner_department_id.is_(None),
-                MetricDefinition.owner_department_id == department_id,
-            ),
-            MetricDefinition.code.not_in(DERIVED_CODES),  # computed, never entered
-        )
+        .where(reported_clause(department_id))
         .order_by(MetricDefinition.owner_department_id.is_not(None), MetricDefinition.id)
     )
     return query if quarter is None else query.where(is_due_clause(quarter))

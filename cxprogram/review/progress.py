@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from cxprogram.core.fiscal import parse_period
 from cxprogram.extensions import db
 from cxprogram.metrics.models import MetricDefinition, Observation, ReportingPeriod
 from cxprogram.metrics.periods import ReportingWindow
-from cxprogram.metrics.queries import is_due_clause, reported_metrics_query
+from cxprogram.metrics.queries import is_due_clause, reported_clause, reported_metrics_query
 from cxprogram.metrics.reds import DepartmentRed, unexplained_reds
 from cxprogram.org.models import Department
 from cxprogram.review.models import PlanReview, ReviewState
@@ -58,7 +58,7 @@ def department_progress(
         select(Observation.department_id, func.count(func.distinct(Observation.metric_id)))
         .join(Observation.metric)
         .where(Observation.period_id == window.period_id, Observation.department_id.in_(ids))
-        .where(_reported_by_department(), is_due_clause(quarter))
+        .where(reported_clause(Observation.department_id), is_due_clause(quarter))
         .group_by(Observation.department_id)
     )
     plans = _plan_states(window.period_id, ids)
@@ -113,32 +113,17 @@ def is_late_milestone(today: date) -> ColumnElement[bool]:
     )
 
 
-def _reported_by_department() -> ColumnElement[bool]:
-    """Standard metrics, or metrics owned by the observation's own department."""
-    return or_(
-        MetricDefinition.owner_department_id.is_(None),
-        MetricDefinition.owner_department_id == Observation.department_id,
-    )
-
-
 def _expected_metrics(ids: list[int], quarter: int) -> dict[int, int]:
-    """How many metrics each department reports in a fiscal quarter: every standard one plus
-    its own, of those due in that quarter."""
-    standard = int(
-        db.session.scalar(
-            select(func.count(MetricDefinition.id)).where(
-                MetricDefinition.owner_department_id.is_(None), is_due_clause(quarter)
-            )
-        )
-        or 0
-    )
+    """How many metrics each department reports in a fiscal quarter (the one rule,
+    metrics.queries.reported_clause), of those due in that quarter."""
     rows = db.session.execute(
-        select(MetricDefinition.owner_department_id, func.count(MetricDefinition.id))
-        .where(MetricDefinition.owner_department_id.in_(ids), is_due_clause(quarter))
-        .group_by(MetricDefinition.owner_department_id)
+        select(Department.id, func.count(MetricDefinition.id))
+        .join(MetricDefinition, reported_clause(Department.id))
+        .where(Department.id.in_(ids), is_due_clause(quarter))
+        .group_by(Department.id)
     )
-    own = {dept: int(count) for dept, count in rows.tuples()}
-    return {i: standard + own.get(i, 0) for i in ids}
+    found = {dept: int(count) for dept, count in rows.tuples()}
+    return {i: found.get(i, 0) for i in ids}
 
 
 def _count_by_department(query: Select[tuple[int, int]]) -> dict[int, int]:

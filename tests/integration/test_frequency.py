@@ -36,11 +36,11 @@ NOW = datetime(2024, 12, 1, tzinfo=UTC)
 def org(
     db_session: Any, make_settings: Any, make_metric: Any, make_department: Any, make_period: Any
 ) -> dict[str, Any]:
-    """Two departments; an annual metric (share within standard) and a monthly one (calls
+    """Two departments; an annual metric (a yearly share) and a monthly one (calls
     answered), standard; FY2023-Q4 .. FY2024-Q4 open (October start)."""
     make_settings()
     depts = [make_department("VA"), make_department("DOS")]
-    annual = make_metric("within_standard", aggregation=Aggregation.WEIGHTED_MEAN,
+    annual = make_metric("annual_share", aggregation=Aggregation.WEIGHTED_MEAN,
                          frequency=Frequency.ANNUAL, target=80.0, tolerance=5.0,
                          scale_min=0.0, scale_max=100.0)  # fmt: skip
     monthly = make_metric("calls_wait", aggregation=Aggregation.WEIGHTED_MEAN,
@@ -74,9 +74,9 @@ def _stored(db_session: Any, metric: Any) -> list[tuple[str, str, int | None, fl
 
 
 def test_annual_years_land_in_the_years_last_quarter(org: Any, db_session: Any) -> None:
-    counts = _apply(HEADER + "VA,within_standard,2023-2024,82.5,400,\n"
-                             "DOS,within_standard,FY2024,71,100,\n"
-                             "VA,within_standard,2022-23,79,300,\n")  # fmt: skip
+    counts = _apply(HEADER + "VA,annual_share,2023-2024,82.5,400,\n"
+                             "DOS,annual_share,FY2024,71,100,\n"
+                             "VA,annual_share,2022-23,79,300,\n")  # fmt: skip
     assert counts["added"] == 3 and counts["periods_created"] == 0
     assert _stored(db_session, org["annual"]) == [
         ("DOS", "FY2024-Q4", None, 71.0), ("VA", "FY2023-Q4", None, 79.0),
@@ -85,8 +85,8 @@ def test_annual_years_land_in_the_years_last_quarter(org: Any, db_session: Any) 
 
 
 def test_annual_and_monthly_refusals_name_row_field_and_reason(org: Any) -> None:
-    plan = _plan(HEADER + "VA,within_standard,FY2024-Q2,82.5,400,\n"
-                          "VA,within_standard,FY2024,82.5,400,3\n"
+    plan = _plan(HEADER + "VA,annual_share,FY2024-Q2,82.5,400,\n"
+                          "VA,annual_share,FY2024,82.5,400,3\n"
                           "VA,calls_wait,FY2024-Q1,40,100,\n"
                           "VA,calls_wait,FY2024-Q1,40,100,3\n"
                           "VA,calls_wait,FY2024-Q1,40,100,13\n"
@@ -161,14 +161,14 @@ def test_an_annual_rollup_compares_with_the_previous_year(
              "FY2024": (82.0, 71.0)}  # fmt: skip
     for year, (va_value, dos_value) in years.items():
         _apply(
-            HEADER + f"VA,within_standard,{year},{va_value},300,\n"
-            f"DOS,within_standard,{int(year[2:]) - 1}-{year[4:]},{dos_value},100,\n"
+            HEADER + f"VA,annual_share,{year},{va_value},300,\n"
+            f"DOS,annual_share,{int(year[2:]) - 1}-{year[4:]},{dos_value},100,\n"
         )
     # a quarterly metric's values in every quarter, to show the annual one ignores them
     for label in ("FY2024-Q3", "FY2024-Q4"):
         make_observation(va, org["quarterly"], org["periods"][label], 5.0)
     doc = snapshot_document(run_rollup(org["periods"]["FY2024-Q4"], NOW).snapshot)
-    block = doc["metrics"]["within_standard"]
+    block = doc["metrics"]["annual_share"]
     assert doc["previous_period"] == "FY2024-Q3"
     assert block["frequency"] == "annual" and block["compared_with"] == "FY2023-Q4"
     s0 = (78.0 * 300 + 64.0 * 100) / 400
@@ -190,9 +190,9 @@ def test_an_annual_rollup_compares_with_the_previous_year(
     quarterly = doc["metrics"]["backlog"]
     assert quarterly["compared_with"] == "FY2024-Q3" and quarterly["frequency"] == "quarterly"
     login(make_user("chief").email)
-    html = client.get("/dashboard?period=FY2024-Q4&metric=within_standard").get_data(as_text=True)
+    html = client.get("/dashboard?period=FY2024-Q4&metric=annual_share").get_data(as_text=True)
     assert "(since FY2023-Q4)" in html  # the change column says it is a year's change
-    assert "Parts of the change in overall metric within_standard from FY2023-Q4" in html
+    assert "Parts of the change in overall metric annual_share from FY2023-Q4" in html
 
 
 def test_the_api_takes_month_and_year_labels(
@@ -203,7 +203,7 @@ def test_the_api_takes_month_and_year_labels(
     body = [
         {
             "department": "VA",
-            "metric": "within_standard",
+            "metric": "annual_share",
             "period": "2023-24",
             "value": 80.0,
             "n": 50.0,
@@ -225,7 +225,7 @@ def test_the_api_takes_month_and_year_labels(
     assert _stored(db_session, org["annual"]) == [("VA", "FY2024-Q4", None, 80.0)]
     metrics = client.get("/api/v1/metrics", headers=headers).get_json()
     assert {m["code"]: m["frequency"] for m in metrics} == {
-        "within_standard": "annual", "calls_wait": "monthly", "backlog": "quarterly"
+        "annual_share": "annual", "calls_wait": "monthly", "backlog": "quarterly"
     }  # fmt: skip
     listed = client.get("/api/v1/observations?metric=calls_wait", headers=headers).get_json()
     assert sorted(item["month"] for item in listed["items"]) == [10, 12]
@@ -305,7 +305,7 @@ def test_an_export_of_monthly_values_imports_back_unchanged(
 ) -> None:
     _apply(HEADER + "VA,calls_wait,FY2024-M10,30,100,\n"
                     "VA,calls_wait,FY2024-M11,60,300,\n"
-                    "VA,within_standard,2023-2024,82.5,400,\n")  # fmt: skip
+                    "VA,annual_share,2023-2024,82.5,400,\n")  # fmt: skip
     chief = make_user("chief")
     login(chief.email)
     exported = client.get("/exports/observations.csv").get_data(as_text=True)

@@ -497,3 +497,27 @@ def test_the_export_carries_the_standard_its_target_and_its_status(
                 for row in observation_rows(ExportFilter(make_user("chief")))]  # fmt: skip
     found = {row["standard"]: (row["target"], row["status"]) for row in rows}
     assert found == {"VA-STRICT": (99, "red"), None: (80, "green")}
+
+
+def test_within_standard_is_due_only_from_departments_with_a_standard(
+    db_session: Any, make_department: Any, make_metrics: Any, make_period: Any,
+    make_settings: Any,
+) -> None:  # fmt: skip
+    """The metric standards use is missing, and expected by the tracker, only where a
+    service of the department has a standard of it; standards_met (computed) never is."""
+    from cxprogram.review.progress import _expected_metrics, missing_metrics
+
+    make_settings()
+    metrics = make_metrics("satisfaction", "within_standard", "standards_met")
+    period = make_period("FY2024-Q1")
+    with_one, without = make_department("VA"), make_department("SSA")
+    service = Service(department=with_one, name="Benefits")
+    db_session.add(service)
+    db_session.flush()
+    _standard(service, "VA-30-DAYS", metrics["within_standard"], 80.0)
+    db_session.flush()
+    assert [m.code for m in missing_metrics(with_one.id, period.id)] == [
+        "satisfaction", "within_standard"
+    ]  # fmt: skip
+    assert [m.code for m in missing_metrics(without.id, period.id)] == ["satisfaction"]
+    assert _expected_metrics([with_one.id, without.id], 1) == {with_one.id: 2, without.id: 1}
