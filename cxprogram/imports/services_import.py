@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table as SqlTable
 from sqlalchemy import insert, select
@@ -179,8 +179,10 @@ def _add_services(items: list[ServiceRow], actor: User | None) -> None:
              "description": item.description or ""} for item in items]  # fmt: skip
     # RETURNING without sort_by_parameter_order keeps one multi-row statement on SQLite;
     # department and name (unique among the new rows) pair each id with its row
-    returned = db.session.execute(
-        insert(Service).returning(Service.id, Service.department_id, Service.name), rows
+    table = cast(SqlTable, Service.__table__)
+    # Core, not the ORM's bulk insert: it would build a result row object per service
+    returned = db.session.connection().execute(
+        insert(table).returning(table.c.id, table.c.department_id, table.c.name), rows
     )
     by_key = {(dept_id, name): sid for sid, dept_id, name in returned}
     ids = [by_key[(item.department_id, item.name)] for item in items]
