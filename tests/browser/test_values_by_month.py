@@ -51,3 +51,48 @@ def test_officer_enters_a_monthly_value(page: Page, live_server: str) -> None:
     october = page.get_by_label(f"Value, {NAME}, department level, October 2022", exact=True)
     expect(october).to_have_value("")
     check_accessibility(page)
+
+
+def test_admin_adds_a_channel_and_a_standard_and_the_officer_enters_a_monthly_value(
+    page: Page, live_server: str
+) -> None:
+    """Issue 13's walk in one story: the administrator adds a channel and a service
+    standard; the officer enters a monthly value and a value on the standard's row, and
+    sees the standard judged by its own target (40: 45 % meets it; within_standard's 80
+    would call it red). Runs after the test above (the monthly metric exists)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    admin = next(login for login in DEMO_LOGINS if login.role.value == "admin")
+    sign_in(page, live_server, admin.email, admin.password)
+    page.goto(live_server + "/admin/vocabularies")
+    page.get_by_role("link", name="Add a channel").click()
+    page.get_by_label("Name", exact=True).fill("Video call")
+    page.get_by_role("button", name="Add channel").click()
+    expect(page.get_by_role("status").first).to_contain_text("Added the channel Video call")
+    check_accessibility(page)
+    page.goto(live_server + "/admin/departments/VA/edit")
+    page.get_by_role("link", name=re.compile("^Standards of ")).first.click()
+    page.get_by_role("link", name="Add a standard").click()
+    page.get_by_label("Code", exact=True).fill("VA-WALK-01")
+    page.get_by_label("Text (the promise as published)").fill("Answer within 10 days")
+    page.get_by_label("Target", exact=True).fill("40")
+    page.get_by_role("button", name="Add standard").click()
+    expect(page.get_by_role("table", name=re.compile("^Standards of "))).to_contain_text(
+        "VA-WALK-01"
+    )
+    check_accessibility(page)
+
+    page.get_by_role("button", name=re.compile("^Sign out")).click()
+    sign_in(page, live_server, OFFICER.email, OFFICER.password)
+    page.goto(live_server + GRID)
+    month = f"{NAME}, department level, December 2022"
+    page.get_by_label(f"Value, {month}", exact=True).fill("980")
+    page.get_by_label(f"n, {month}", exact=True).fill("980")
+    page.get_by_label(re.compile("^Value, Within standard, .*standard VA-WALK-01$")).fill("45")
+    page.get_by_label(re.compile("^n, Within standard, .*standard VA-WALK-01$")).fill("200")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("Saved 2 values")
+    expect(page.get_by_label(f"Value, {month}", exact=True)).to_have_value("980")
+    row = page.get_by_role("row").filter(has_text="standard VA-WALK-01")
+    expect(row).to_contain_text("its own target 40.0")
+    expect(row.locator(".cx-status")).to_have_text("green")
+    check_accessibility(page)
