@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from cxprogram.admin.calc import retired_reason
 from cxprogram.auth.models import User
 from cxprogram.core import audit
 from cxprogram.extensions import db
@@ -178,7 +179,7 @@ def checked_code(raw: str, standard: ServiceStandard | None) -> str:
 
 
 def _fill(standard: ServiceStandard, service: Service, data: StandardData) -> None:
-    target, channel = checked_promise(service, data, promise_metrics())
+    target, channel = checked_promise(service, data, promise_metrics(), standard.channel)
     standard.metric = db.session.scalars(
         select(MetricDefinition).where(MetricDefinition.code == data.metric)
     ).one()
@@ -192,16 +193,20 @@ def clean_text(text: str) -> str:
 
 
 def checked_promise(
-    service: Service, data: StandardData, metrics: dict[str, PromiseMetric]
+    service: Service,
+    data: StandardData,
+    metrics: dict[str, PromiseMetric],
+    had: Channel | None = None,
 ) -> tuple[float, Channel | None]:
     """The target and channel a standard of this service may have on its metric (writes
-    nothing); StandardError on the first that may not be."""
+    nothing); StandardError on the first that may not be. A retired channel stays on a
+    standard that had it (`had`) and is refused on any other."""
     metric = metrics.get(data.metric)
     if metric is None:
         raise StandardError("metric", "choose the metric the standard promises on")
     if metric.owner_department_id not in (None, service.department_id):
         raise StandardError("metric", f"{metric.name} is another department's own metric")
-    return _target(metric, data.target), _channel(service, data.channel_id)
+    return _target(metric, data.target), _channel(service, data.channel_id, had)
 
 
 def _target(metric: PromiseMetric, target: float | None) -> float:
@@ -214,12 +219,14 @@ def _target(metric: PromiseMetric, target: float | None) -> float:
     return target
 
 
-def _channel(service: Service, channel_id: int | None) -> Channel | None:
+def _channel(service: Service, channel_id: int | None, had: Channel | None) -> Channel | None:
     if channel_id is None:
         return None
     channel = db.session.get(Channel, channel_id)
     if channel is None:
         raise StandardError("channel", "unknown channel")
+    if channel.is_retired and channel is not had:
+        raise StandardError("channel", retired_reason("channel", channel.name))
     if service.channels and channel not in service.channels:
         raise StandardError("channel", f"{service.name} is not offered through {channel.name}: "
                                        "add the channel to the service first")  # fmt: skip

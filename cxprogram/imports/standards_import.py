@@ -128,12 +128,12 @@ class _Parser:
             return None
         data = writes.StandardData(code, unneutralise(row.get("text")), metric.code, target,
                                    channel.id if channel else None)  # fmt: skip
+        stored = self.stored.get(code.casefold())
         try:
-            writes.checked_promise(service, data, self.promised)
+            writes.checked_promise(service, data, self.promised, stored.channel if stored else None)
         except writes.StandardError as error:
             self._error(row, error.field, error.message)
             return None
-        stored = self.stored.get(code.casefold())
         after = {"service": service.name, "text": writes.clean_text(data.text),
                  "metric": metric.code, "target": target,
                  "channel": channel.code if channel else None}  # fmt: skip

@@ -521,3 +521,31 @@ def test_within_standard_is_due_only_from_departments_with_a_standard(
     ]  # fmt: skip
     assert [m.code for m in missing_metrics(without.id, period.id)] == ["satisfaction"]
     assert _expected_metrics([with_one.id, without.id], 1) == {with_one.id: 2, without.id: 1}
+
+
+def test_a_retired_channel_stays_on_its_standard_and_is_refused_on_new_ones(
+    db_session: Any, make_department: Any, make_metrics: Any, make_settings: Any
+) -> None:
+    from cxprogram.org.models import Channel
+
+    make_settings()
+    metric = make_metrics("within_standard")["within_standard"]
+    fax = Channel(code="fax", name="Fax")
+    service = Service(department=make_department("VA"), name="One", channels=[fax])
+    db_session.add(service)
+    db_session.flush()
+    kept = standard_services.create_standard(
+        service, StandardData("VA-FAX-1", "", metric.code, 80.0, fax.id), None
+    )
+    fax.is_retired = True
+    db_session.flush()
+    with pytest.raises(StandardError) as refused:
+        standard_services.create_standard(
+            service, StandardData("VA-FAX-2", "", metric.code, 80.0, fax.id), None
+        )
+    assert refused.value.field == "channel" and "'Fax' is retired" in refused.value.message
+    assert standard_services.update_standard(
+        kept, StandardData("VA-FAX-1", "", metric.code, 85.0, fax.id), kept.version, None
+    )
+    assert kept.channel is fax and kept.target == 85.0
+    assert db_session.scalar(select(func.count(ServiceStandard.id))) == 1
