@@ -36,6 +36,7 @@ from cxprogram.auth import services as auth_services  # noqa: E402
 from cxprogram.auth.models import Role  # noqa: E402
 from cxprogram.extensions import db  # noqa: E402
 from cxprogram.metrics.models import Observation, ReportingPeriod  # noqa: E402
+from cxprogram.org.models import Department  # noqa: E402
 from cxprogram.rollup.services import run_rollup  # noqa: E402
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a throwaway database
@@ -62,17 +63,25 @@ def build(url: str, departments: int, quarters: int) -> str:
     return label
 
 
-def new_snapshot(url: str, label: str) -> None:
-    """Change one observation of the period and store its new snapshot."""
+def new_snapshot(url: str, label: str, department: str) -> None:
+    """Change one observation of each metric of the drilled-down department in the period
+    (so every chart of both pages has new data and is drawn again) and store the new
+    snapshot."""
     app = create_app(Config(database_url=url, environment="test"))
     with app.app_context():
         period = db.session.scalars(
             select(ReportingPeriod).where(ReportingPeriod.label == label)
         ).one()
-        obs = db.session.scalars(
-            select(Observation).where(Observation.period_id == period.id).limit(1)
-        ).one()
-        obs.value += 0.001
+        dept = db.session.scalars(select(Department).where(Department.code == department)).one()
+        seen: set[int] = set()
+        for obs in db.session.scalars(
+            select(Observation).where(
+                Observation.period_id == period.id, Observation.department_id == dept.id
+            )
+        ):
+            if obs.metric_id not in seen:
+                seen.add(obs.metric_id)
+                obs.value += 0.001
         db.session.flush()
         run_rollup(period, datetime.now(UTC))
         db.session.commit()
@@ -161,7 +170,7 @@ def main() -> None:
                 print(f"{name:<20} {clients} client{'s' if clients > 1 else ' '}: "
                       f"n={len(times)} p50 {percentile(times, 50):7.1f} ms  "
                       f"p95 {percentile(times, 95):7.1f} ms  errors {errors}")  # fmt: skip
-        new_snapshot(url, label)
+        new_snapshot(url, label, "D007")
         for name in ("dashboard", "drill-down"):
             seconds, ok = timed_get(sessions[0], pages[name])
             print(f"cold first view of a new snapshot, {name}: {seconds * 1000:.0f} ms"
