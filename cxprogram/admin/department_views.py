@@ -21,7 +21,7 @@ from cxprogram.auth.models import Role
 from cxprogram.core import inputs
 from cxprogram.core.permissions import roles
 from cxprogram.extensions import db
-from cxprogram.org.models import Department
+from cxprogram.org.models import Department, Service
 from cxprogram.org.queries import department_by_code
 
 
@@ -31,6 +31,15 @@ def load_department(code: str) -> Department:
     if dept is None:
         abort(404)
     return dept
+
+
+def load_service(code: str, service_id: int) -> tuple[Department, Service]:
+    """The department with this code and its service with this id, or 404."""
+    dept = load_department(code)
+    service = db.session.get(Service, service_id)
+    if service is None or service.department_id != dept.id:
+        abort(404)
+    return dept, service
 
 
 @bp.route("/departments")

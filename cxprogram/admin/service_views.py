@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from cxprogram.admin import services
 from cxprogram.admin.blueprint import bp
-from cxprogram.admin.department_views import load_department
+from cxprogram.admin.department_views import load_department, load_service
 from cxprogram.admin.forms import AdminServiceForm, StatusForm
 from cxprogram.auth.models import Role
 from cxprogram.core import inputs
@@ -45,7 +45,7 @@ def new_service(code: str) -> Response | str | tuple[str, int]:
 @roles(Role.ADMIN)
 def edit_service(code: str, service_id: int) -> Response | str | tuple[str, int]:
     """Edit a service's name, description, channels and journey stages."""
-    dept, service = _load(code, service_id)
+    dept, service = load_service(code, service_id)
     form = _service_form(service)
     if not form.validate_on_submit():
         return _service_page(dept, service, form)
@@ -56,7 +56,7 @@ def edit_service(code: str, service_id: int) -> Response | str | tuple[str, int]
     except services.StructureError as error:
         db.session.rollback()
         form[error.field].errors = [error.message]
-        return _service_page(*_load(code, service_id), form, 422)
+        return _service_page(*load_service(code, service_id), form, 422)
     except (services.EditConflict, StaleDataError):
         db.session.rollback()
         return _conflict(code, service_id, form)
@@ -79,7 +79,7 @@ def reactivate_service(code: str, service_id: int) -> Response | tuple[str, int]
 
 
 def _set_status(code: str, service_id: int, *, active: bool) -> Response | tuple[str, int]:
-    dept, service = _load(code, service_id)
+    dept, service = load_service(code, service_id)
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -89,17 +89,11 @@ def _set_status(code: str, service_id: int, *, active: bool) -> Response | tuple
         db.session.commit()
     except (services.EditConflict, StaleDataError):
         db.session.rollback()
-        return _conflict(code, service_id, _service_form(_load(code, service_id)[1], fresh=True))
+        return _conflict(
+            code, service_id, _service_form(load_service(code, service_id)[1], fresh=True)
+        )
     flash(f"{service.name} is {'active again' if active else 'inactive'}.", "success")
     return redirect(url_for("admin.edit_department", code=dept.code))
-
-
-def _load(code: str, service_id: int) -> tuple[Department, Service]:
-    dept = load_department(code)
-    service = db.session.get(Service, service_id)
-    if service is None or service.department_id != dept.id:
-        abort(404)
-    return dept, service
 
 
 def _service_form(service: Service | None, *, fresh: bool = False) -> AdminServiceForm:
@@ -132,7 +126,7 @@ def _service_page(
 
 def _conflict(code: str, service_id: int, form: AdminServiceForm) -> tuple[str, int]:
     """Show what the other person saved and keep what this person typed (409)."""
-    dept, current = _load(code, service_id)
+    dept, current = load_service(code, service_id)
     form.version.data = str(current.version)
     theirs = {**service_state(current), "is_active": current.is_active}
     return _service_page(dept, current, form, 409, conflict=theirs)

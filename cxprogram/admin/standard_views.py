@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from cxprogram.admin import standards
 from cxprogram.admin.blueprint import bp
-from cxprogram.admin.department_views import load_department
+from cxprogram.admin.department_views import load_service
 from cxprogram.admin.forms import StandardForm, StatusForm
 from cxprogram.auth.models import Role
 from cxprogram.core import inputs
@@ -33,7 +33,7 @@ BASE = "/departments/<code>/services/<int:service_id>/standards"
 @roles(Role.ADMIN)
 def list_standards(code: str, service_id: int) -> str:
     """A service's standards, in force and retired."""
-    dept, service = _load(code, service_id)
+    dept, service = load_service(code, service_id)
     query = (
         select(ServiceStandard)
         .where(ServiceStandard.service_id == service.id)
@@ -48,7 +48,7 @@ def list_standards(code: str, service_id: int) -> str:
 @roles(Role.ADMIN)
 def new_standard(code: str, service_id: int) -> Response | str | tuple[str, int]:
     """Add a standard to a service."""
-    dept, service = _load(code, service_id)
+    dept, service = load_service(code, service_id)
     form = _form(service, None)
     if not form.validate_on_submit():
         return _page(dept, service, None, form)
@@ -119,18 +119,10 @@ def _set_retired(
     return redirect(url_for("admin.list_standards", code=dept.code, service_id=service.id))
 
 
-def _load(code: str, service_id: int) -> tuple[Department, Service]:
-    dept = load_department(code)
-    service = db.session.get(Service, service_id)
-    if service is None or service.department_id != dept.id:
-        abort(404)
-    return dept, service
-
-
 def _load_standard(
     code: str, service_id: int, standard_id: int
 ) -> tuple[Department, Service, ServiceStandard]:
-    dept, service = _load(code, service_id)
+    dept, service = load_service(code, service_id)
     standard = db.session.get(ServiceStandard, standard_id)
     if standard is None or standard.service_id != service.id:
         abort(404)
@@ -184,7 +176,7 @@ def _refused(
     error: standards.StandardError,
 ) -> tuple[str, int]:  # fmt: skip
     """The page again with the refusal on its field (422)."""
-    dept, service = _load(code, service_id)
+    dept, service = load_service(code, service_id)
     standard = _load_standard(code, service_id, standard_id)[2] if standard_id else None
     form[error.field].errors = [error.message]
     return _page(dept, service, standard, form, 422)
