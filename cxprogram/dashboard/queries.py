@@ -3,15 +3,13 @@ serves it, and a department's observations, reds, plan review and strategies."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 
 from cxprogram.auth.models import User
+from cxprogram.core.lru import Lru
 from cxprogram.core.models import AuditEvent
 from cxprogram.extensions import db
 from cxprogram.metrics.models import Observation, ReportingPeriod
@@ -26,7 +24,6 @@ from cxprogram.rollup.models import RollupSnapshot
 from cxprogram.rollup.queries import latest_snapshot
 from cxprogram.strategies.models import Strategy
 
-V = TypeVar("V")
 DOCUMENT_CACHE_SIZE = 16  # expanded documents kept per process (a snapshot never changes)
 
 
@@ -48,28 +45,6 @@ class Rollup:
     period: ReportingPeriod
     key: tuple[int, int, str, str]  # id, version, inputs hash, computed at: one snapshot
     doc: dict[str, Any]
-
-
-class Lru(Generic[V]):
-    """A bounded, thread-safe store of what was built from one snapshot: a stored snapshot
-    is immutable (a new version is a new row), so a key naming it never goes stale."""
-
-    def __init__(self, size: int) -> None:
-        self._size, self._lock = size, threading.Lock()
-        self._items: OrderedDict[Hashable, V] = OrderedDict()
-
-    def get(self, key: Hashable, build: Callable[[], V]) -> V:
-        """The value under key, built (outside the lock) the first time."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
 
 
 _documents: Lru[dict[str, Any]] = Lru(DOCUMENT_CACHE_SIZE)

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from cxprogram.auth.models import Role
+from cxprogram.core.lru import Lru
 from cxprogram.core.permissions import (
     can_edit_department,
     can_read_department,
@@ -37,7 +38,7 @@ DASHBOARD_TABLES = ("metrics", "consistency", "heatmap", "waterfall", "moved", "
 DEPARTMENT_TABLES = ("scores", "series", "effects")
 DEFAULT_METRIC = "satisfaction"
 BODY_CACHE_SIZE = 32  # rendered dashboards (below the live snapshot note) kept per process
-_bodies: queries.Lru[str] = queries.Lru(BODY_CACHE_SIZE)
+_bodies: Lru[str] = Lru(BODY_CACHE_SIZE)
 # the macros (templates/dashboard/_macros.html) say numbers and states through reading.py
 bp.record_once(lambda setup: setup.app.jinja_env.globals.update(cx_reading=reading))
 

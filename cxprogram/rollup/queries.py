@@ -8,8 +8,6 @@ as services.run_rollup does.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +18,7 @@ from sqlalchemy import ColumnElement, Executable, Row, Select, bindparam, case, 
 from sqlalchemy.orm import aliased, defer
 
 from cxprogram.core.fiscal import parse_period, quarter_of
+from cxprogram.core.lru import Lru
 from cxprogram.extensions import db
 from cxprogram.metrics.catalog import STANDARDS_MET_CODE
 from cxprogram.metrics.models import (
@@ -259,7 +258,7 @@ def _cached_scores(
     for pid, digest, computed_at in states:
         digests[str(index_of[pid])] = digest
         key = (pid, digest, computed_at, context)
-        found = _DECODED.get(key)
+        found = _DECODED.find(key)
         if found is None:
             missing[pid] = key
         else:
@@ -277,8 +276,8 @@ def _cached_scores(
                 )
     scores: dict[str, dict[int, DepartmentColumns]] = {}
     for pid, by_metric in decoded.items():
-        for code, found in by_metric.items():
-            scores.setdefault(code, {})[index_of[pid]] = found
+        for code, columns in by_metric.items():
+            scores.setdefault(code, {})[index_of[pid]] = columns
     return digests, scores
 
 
@@ -299,37 +298,16 @@ def _decode(
     return out
 
 
-class _Memo:
-    """A small least-recently-used map, safe to share between a worker's threads."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.items = size, OrderedDict[Any, Any]()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key: Any, value: Any) -> Any:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_DECODED = _Memo(512)  # periods' decoded columns: a few MB at 200 departments x 7 metrics
+_DECODED: Lru[dict[str, DepartmentColumns]] = Lru(
+    512
+)  # periods' decoded columns: a few MB at 200 departments x 7 metrics
 
 
 def forget_decoded() -> None:
     """Drop the decoded records this process keeps. Their key holds the record's digest and
     time, which services._upsert_aggregates (the one writer) sets with every record; only a
     record changed some other way (clear_aggregates, a test) needs this."""
-    with _DECODED.lock:
-        _DECODED.items.clear()
+    _DECODED.clear()
 
 
 def cached_digests(index_of: dict[int, int]) -> dict[str, str]:
